@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Stage of the lifecycle at which a rule is enforced (RULES.md "Where").
+type Where uint8
+
+const (
+	AtPlan  Where = 1 << iota // ValidateConfig / ModifyPlan, whenever the values are known
+	AtApply                   // the preflight before anything is created or changed
+	AtRun                     // the backend's access checks while a run executes
+)
+
+// Rule is one entry of the catalogue: a small value with a stable ID, a doc line and a check,
+// in the manner of go/analysis analyzers. Adding a rule means declaring one with register.
+type Rule struct {
+	ID       string
+	Severity Severity
+	Title    string // Title Case, shown after the ID in diagnostic summaries
+	Doc      string // one sentence: what the rule requires
+	Where    Where
+	Check    func(*Pass)
+}
+
+var catalogue = map[string]*Rule{}
+
+// register adds r to the catalogue. It is called from package-level var declarations, so each
+// rule is declared, documented and registered in one place.
+func register(r *Rule) *Rule {
+	if _, dup := catalogue[r.ID]; dup {
+		panic("pipeline: duplicate rule ID " + r.ID)
+	}
+	if r.Check == nil || r.Title == "" || r.Doc == "" {
+		panic("pipeline: rule " + r.ID + " needs a Check, a Title and a Doc")
+	}
+	catalogue[r.ID] = r
+	return r
+}
+
+// Rules returns the catalogue sorted by ID.
+func Rules() []*Rule {
+	out := make([]*Rule, 0, len(catalogue))
+	for _, r := range catalogue {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Lookup returns the rule with the given ID.
+func Lookup(id string) (*Rule, bool) {
+	r, ok := catalogue[id]
+	return r, ok
+}
+
+// Input is what one validation looks at: one subject (a pipeline, or a standalone artifact
+// store, key, role or webhook) and the facts known about what it refers to. Rules that do not
+// concern the present subject do nothing.
+type Input struct {
+	Pipeline *Pipeline
+	Store    *ArtifactStore
+	Key      *Key
+	Role     *Role
+	Webhook  *Webhook
+	Facts    Facts
+}
+
+// Options select which rules run.
+type Options struct {
+	Only []string // when non-empty, run only these rule IDs
+	Skip []string // never run these rule IDs
+}
+
+// Pass is handed to a rule's Check: the input, a shared index of the pipeline, and Report.
+type Pass struct {
+	*Input
+	Index    *Index
+	rule     *Rule
+	findings []Finding
+}
+
+// Report records a finding of the running rule at path: msg says what is wrong here, fix how to
+// put it right.
+func (p *Pass) Report(path Path, msg, fix string) {
+	p.findings = append(p.findings, Finding{
+		Rule: p.rule.ID, Severity: p.rule.Severity, Title: p.rule.Title,
+		Path: path, Message: msg, Fix: fix,
+	})
+}
+
+// Reportf is Report with a formatted message.
+func (p *Pass) Reportf(path Path, fix, format string, args ...any) {
+	p.Report(path, fmt.Sprintf(format, args...), fix)
+}
+
+// Validate runs every rule of the catalogue over in and returns the findings, ordered by rule
+// ID and then by the order the rule reported them. It is deterministic and does not panic on
+// partial or unknown input.
+func Validate(in Input) []Finding { return ValidateWith(in, Options{}) }
+
+// ValidateWith is Validate restricted by opts.
+func ValidateWith(in Input, opts Options) []Finding {
+	pass := &Pass{Input: &in, Index: NewIndex(in.Pipeline, in.Facts)}
+	only := toSet(opts.Only)
+	skip := toSet(opts.Skip)
+	for _, r := range Rules() {
+		if (len(only) > 0 && !only[r.ID]) || skip[r.ID] {
+			continue
+		}
+		pass.rule = r
+		r.Check(pass)
+	}
+	return pass.findings
+}
+
+func toSet(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
