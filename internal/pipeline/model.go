@@ -40,6 +40,7 @@ type Pipeline struct {
 	Stages         []Stage
 	Triggers       []Trigger
 	Variables      []Variable
+	Tags           map[string]string
 }
 
 // Type returns the pipeline type with its default applied.
@@ -57,6 +58,19 @@ func (p *Pipeline) Mode() string {
 	}
 	return p.ExecutionMode
 }
+
+// Artifact store and encryption key types, and stage on-failure results, as CodePipeline names
+// them; the lists drive the schema validators and their docs.
+const (
+	ArtifactStoreTypeS3  = "S3"
+	EncryptionKeyTypeKMS = "KMS"
+)
+
+var (
+	ArtifactStoreTypes = []string{ArtifactStoreTypeS3}
+	EncryptionKeyTypes = []string{EncryptionKeyTypeKMS}
+	OnFailureResults   = []string{OnFailureRollback, "FAIL", "RETRY"}
+)
 
 // ArtifactStoreRef is a pipeline's `artifact_store` block: where its artifacts go in one region.
 type ArtifactStoreRef struct {

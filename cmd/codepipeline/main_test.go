@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testdata = "../../internal/check/testdata"
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"clean plan", []string{"check", testdata + "/plans/clean.json"}, exitOK},
+		{"clean dir", []string{"check", testdata + "/tf/clean"}, exitOK},
+		{"errors", []string{"check", testdata + "/plans/versioning-missing.json"}, exitFindings},
+		{"warnings only", []string{"check", testdata + "/tf/polling"}, exitOK},
+		{"warnings with -strict", []string{"check", "-strict", testdata + "/tf/polling"}, exitFindings},
+		{"flag after input", []string{"check", testdata + "/tf/polling", "-strict"}, exitFindings},
+		{"suppressed", []string{"check", testdata + "/tf/suppressed"}, exitOK},
+		{"-rule selects", []string{"check", "-rule", "polling-deprecated", testdata + "/plans/versioning-missing.json"}, exitOK},
+		{"-skip drops", []string{"check", "-skip", "store-versioning", testdata + "/plans/versioning-missing.json"}, exitOK},
+		{"unknown rule", []string{"check", "-rule", "no-such-rule", testdata + "/plans/clean.json"}, exitUsage},
+		{"HCL syntax error", []string{"check", testdata + "/tf/syntax-error"}, exitUsage},
+		{"missing input", []string{"check", testdata + "/plans/nope.json"}, exitUsage},
+		{"no input", []string{"check"}, exitUsage},
+		{"two inputs", []string{"check", "a", "b"}, exitUsage},
+		{"bad format", []string{"check", "-format", "xml", testdata + "/plans/clean.json"}, exitUsage},
+		{"bad flag", []string{"check", "-nope"}, exitUsage},
+		{"unknown command", []string{"nope"}, exitUsage},
+		{"help", []string{"help"}, exitOK},
+		{"help check", []string{"help", "check"}, exitOK},
+		{"version", []string{"version"}, exitOK},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(c.args...)
+			if code != c.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.want, out, errOut)
+			}
+		})
+	}
+}
+
+func TestCheckBadPlanFiles(t *testing.T) {
+	dir := t.TempDir()
+	clean, err := os.ReadFile(testdata + "/plans/clean.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"not-json.json":  []byte("not json"),
+		"format-2.json":  []byte(`{"format_version":"2.0","planned_values":{}}`),
+		"truncated.json": clean[:len(clean)-100],
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runCLI("check", p)
+		if code != exitUsage || !strings.Contains(errOut, name) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 naming the file", name, code, errOut)
+		}
+	}
+}
+
+func TestCheckFormats(t *testing.T) {
+	_, out, _ := runCLI("check", "-format", "json", testdata+"/plans/versioning-missing.json")
+	var rep struct {
+		Findings []struct{ Rule, Resource, Path string }
+		Summary  struct{ Errors int }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("-format json: %v\n%s", err, out)
+	}
+	if rep.Summary.Errors != 1 || rep.Findings[0].Rule != "store-versioning" || rep.Findings[0].Resource != "aws_codepipeline.release" {
+		t.Errorf("-format json: %+v", rep)
+	}
+	_, out, _ = runCLI("check", "-format", "sarif", testdata+"/plans/versioning-missing.json")
+	if !strings.Contains(out, `"version": "2.1.0"`) {
+		t.Errorf("-format sarif:\n%s", out)
+	}
+	p := filepath.Join(t.TempDir(), "out.sarif")
+	if code, _, _ := runCLI("check", "-format", "sarif", "-o", p, testdata+"/plans/clean.json"); code != exitOK {
+		t.Errorf("-o: exit %d", code)
+	}
+	if b, err := os.ReadFile(p); err != nil || !bytes.Contains(b, []byte("2.1.0")) {
+		t.Errorf("-o wrote %q, %v", b, err)
+	}
+	_, out, _ = runCLI("check", "-color", "always", testdata+"/plans/versioning-missing.json")
+	if !strings.Contains(out, "\x1b[") {
+		t.Error("-color always: no colour")
+	}
+	_, out, _ = runCLI("check", testdata+"/plans/versioning-missing.json")
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour when the output is not a terminal")
+	}
+}

@@ -1,0 +1,139 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
+)
+
+// AccessDeniedError is a refused data-plane request. Reason is policy.Authorize's sentence:
+// it names the principal, the action, the resource and the side (identity policy, bucket
+// policy, key policy) whose statement is missing or denies.
+type AccessDeniedError struct {
+	Principal, Action, Resource string
+	Reason                      string
+}
+
+func (e *AccessDeniedError) Error() string { return e.Reason }
+
+// Unwrap makes errors.Is(err, backend.ErrAccessDenied) hold.
+func (e *AccessDeniedError) Unwrap() error { return backend.ErrAccessDenied }
+
+// accessRequest is one access to decide.
+type accessRequest struct {
+	principal       string
+	action          string
+	resource        string // ARN
+	resourceKind    string // "bucket policy", "key policy"
+	resourcePolicy  string // JSON, "" for none
+	resourceAccount string
+	context         map[string]string
+}
+
+// requestContext is the condition context of every local request: calls reach the local cloud
+// in-process, which stands for TLS (so the generated DenyInsecureTransport statement does not
+// fire), and every object is stored SSE-KMS.
+func requestContext(extra map[string]string) map[string]string {
+	ctx := map[string]string{"aws:SecureTransport": "true"}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+// serviceRolePolicy is what a principal of the resource's own account that is not in the roles
+// table may do there. DESIGN.md takes a pipeline's service role (role_arn) as a role of the
+// pipeline's account with the permissions a CodePipeline service role has: Terraform users do
+// not create that role through this provider, so a role ARN unknown to the local cloud, in the
+// same account as the bucket or key it uses, is treated as such a service role with full S3 and
+// KMS permissions in its own account. Resource policies still apply (an explicit deny wins).
+// A role of another account gets no such benefit: it must exist, created through its account.
+var serviceRolePolicy = &policy.Document{Version: policy.Version2012, Statement: []policy.Statement{{
+	Sid: "LocalServiceRole", Effect: policy.EffectAllow, Action: []string{"s3:*", "kms:*"}, Resource: []string{"*"},
+}}}
+
+// rootPolicy stands for an account root's identity permissions: everything, subject to
+// resource policies for cross-account access.
+var rootPolicy = &policy.Document{Version: policy.Version2012, Statement: []policy.Statement{{
+	Sid: "AccountRoot", Effect: policy.EffectAllow, Action: []string{"*"}, Resource: []string{"*"},
+}}}
+
+// identityPolicies returns the identity policies of principal for a request on a resource of
+// resourceAccount.
+func (c *Cloud) identityPolicies(ctx context.Context, q querier, principal, resourceAccount string) ([]*policy.Document, error) {
+	switch {
+	case isRootPrincipal(principal):
+		return []*policy.Document{rootPolicy}, nil
+	case isRoleARN(principal):
+	default:
+		return nil, fmt.Errorf("principal %q is neither a role ARN nor an account root ARN: %w", principal, backend.ErrInvalid)
+	}
+	r, err := c.roleByARN(ctx, q, principal)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	if r == nil {
+		if policy.AccountOf(principal) == resourceAccount {
+			return []*policy.Document{serviceRolePolicy}, nil
+		}
+		return nil, nil // no such role: nothing allows it (the denial says which side is missing)
+	}
+	docs := make([]*policy.Document, 0, len(r.Policies))
+	for _, name := range sortedKeys(r.Policies) {
+		d, err := policy.Parse(r.Policies[name])
+		if err != nil {
+			return nil, fmt.Errorf("role %s: stored policy %q: %w", r.ARN, name, err)
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// authorize decides req with policy.Authorize over the principal's identity policies and the
+// resource policy; a refusal is an *AccessDeniedError.
+func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) error {
+	docs, err := c.identityPolicies(ctx, q, req.principal, req.resourceAccount)
+	if err != nil {
+		return err
+	}
+	var res *policy.Document
+	if strings.TrimSpace(req.resourcePolicy) != "" {
+		if res, err = policy.Parse(req.resourcePolicy); err != nil {
+			return fmt.Errorf("%s of %s: %w", req.resourceKind, req.resource, err)
+		}
+	}
+	preq := policy.Request{
+		Principal: req.principal, Action: req.action, Resource: req.resource,
+		Context: requestContext(req.context), ResourceKind: req.resourceKind,
+	}
+	result := policy.Authorize(preq, docs, res, req.resourceAccount)
+	if result.Allowed {
+		return nil
+	}
+	reason := result.Reason
+	if docs == nil && isRoleARN(req.principal) && !isRootPrincipal(req.principal) {
+		reason += fmt.Sprintf(" (role %s does not exist: a role of another account than the resource's must be created through its account)", req.principal)
+	}
+	return &AccessDeniedError{Principal: req.principal, Action: req.action, Resource: req.resource, Reason: reason}
+}
+
+// normalizePrincipal maps "" to the acting account's root and an STS session to its role.
+func (a *Account) normalizePrincipal(principal string) string {
+	if principal == "" {
+		return policy.RootARN(a.id.AccountID)
+	}
+	return policy.RoleOfSession(principal)
+}
+
+func isRootPrincipal(p string) bool {
+	parts := strings.SplitN(p, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5] == "root" && policy.AccountOf(p) != ""
+}
+
+func isRoleARN(p string) bool {
+	parts := strings.SplitN(p, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/") && policy.AccountOf(p) != ""
+}

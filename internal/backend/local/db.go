@@ -1,0 +1,306 @@
+// Package local is the embedded local cloud: a small, faithful AWS for pipelines kept in one
+// state directory. Buckets, object versions, KMS keys, roles and pipelines of several accounts
+// and regions live in an SQLite database (state.db, WAL mode) that several processes share;
+// object bodies are encrypted with envelope encryption and stored on disk, content-addressed
+// by the SHA-256 of the stored bytes; KMS key material is sealed with a master key kept in
+// master.key. Access to objects and keys is decided by evaluating the real policy documents
+// with internal/policy.
+//
+// A *Cloud is one open state directory; (*Cloud).As gives the per-account value, an
+// *Account, which implements backend.Backend. Two provider configurations acting as two
+// accounts use two *Account values over one state directory.
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+)
+
+// Files and directories of a state directory.
+const (
+	dbFile        = "state.db"
+	masterKeyFile = "master.key"
+	objectsDir    = "objects"
+)
+
+// busyTimeout is how long SQLite itself waits for another process's lock before a statement
+// fails with SQLITE_BUSY; maxWriteAttempts bounds the retries on top of that, so a wedged peer
+// turns into a clear ErrConflict instead of a hang.
+const (
+	busyTimeout      = 10 * time.Second
+	maxWriteAttempts = 5
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	now         func() time.Time
+	busyTimeout time.Duration // tests shorten it to see the bounded retries give up
+}
+
+// WithNow replaces the clock (time.Now by default), so tests can move past a key's
+// deletion date.
+func WithNow(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+// Cloud is one open state directory. It is safe for concurrent use; several Clouds (in one
+// or several processes) may share a state directory.
+type Cloud struct {
+	dir    string
+	now    func() time.Time
+	master []byte // the master key sealing KMS key material
+
+	// writer serializes this process's writes on one connection whose transactions begin
+	// IMMEDIATE (the write lock is taken up front, so a transaction never fails half way
+	// on a lock upgrade); reader serves reads, which WAL lets run beside a writer.
+	writer *sql.DB
+	reader *sql.DB
+
+	defaultAccount, defaultRegion string
+
+	mu     sync.Mutex
+	refs   int
+	closed bool
+}
+
+// Open opens the state directory cfg.StateDir, creating it, its database and its master key
+// when absent, and applies pending schema migrations. The returned Cloud holds one reference,
+// released by Close; each Account handed out by As holds another, released by its Close, and
+// the database closes when the last reference is released.
+func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
+	if cfg.Kind != "" && cfg.Kind != backend.KindLocal {
+		return nil, fmt.Errorf("local backend: configuration is for backend %q: %w", cfg.Kind, backend.ErrInvalid)
+	}
+	if cfg.StateDir == "" {
+		return nil, fmt.Errorf("local backend: no state directory configured: %w", backend.ErrInvalid)
+	}
+	o := options{now: time.Now, busyTimeout: busyTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dir, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("local backend: state directory %q: %w", cfg.StateDir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, objectsDir), 0o700); err != nil {
+		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
+	}
+	master, err := loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	c := &Cloud{
+		dir: dir, now: o.now, master: master, refs: 1,
+		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
+		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),
+	}
+	if c.writer, err = openDB(filepath.Join(dir, dbFile), o.busyTimeout, true); err != nil {
+		return nil, err
+	}
+	// One writer connection per process: in-process writers queue in database/sql rather
+	// than spin on SQLite's busy handler; other processes are held off by the file lock.
+	c.writer.SetMaxOpenConns(1)
+	if err := c.migrate(context.Background()); err != nil {
+		c.writer.Close()
+		return nil, err
+	}
+	if c.reader, err = openDB(filepath.Join(dir, dbFile), o.busyTimeout, false); err != nil {
+		c.writer.Close()
+		return nil, err
+	}
+	if err := c.checkMasterKey(context.Background()); err != nil {
+		c.writer.Close()
+		c.reader.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// openDB opens one pool over the database and checks that the DSN pragmas really applied
+// (a silently ignored pragma would mean no WAL or no busy timeout, that is, lost writes or
+// spurious failures under concurrency).
+func openDB(path string, busyTimeout time.Duration, immediate bool) (*sql.DB, error) {
+	q := url.Values{}
+	// busy_timeout first: switching to WAL itself needs a lock another process may hold.
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if immediate {
+		q.Set("_txlock", "immediate")
+	}
+	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("local backend: opening %s: %w", path, err)
+	}
+	var mode string
+	var timeout, fk int
+	err = db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if err == nil {
+		err = db.QueryRow("PRAGMA busy_timeout").Scan(&timeout)
+	}
+	if err == nil {
+		err = db.QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	}
+	if err == nil && (mode != "wal" || timeout != int(busyTimeout.Milliseconds()) || fk != 1) {
+		err = fmt.Errorf("pragmas not applied (journal_mode=%s busy_timeout=%d foreign_keys=%d)", mode, timeout, fk)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("local backend: opening %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// As returns the value acting as accountID in region over this state directory ("" takes
+// the configuration's account or region). It holds a reference to the Cloud until its Close.
+func (c *Cloud) As(accountID, region string) *Account {
+	c.mu.Lock()
+	c.refs++
+	c.mu.Unlock()
+	return &Account{c: c, id: backend.Identity{
+		Kind:      backend.KindLocal,
+		AccountID: orDefault(accountID, c.defaultAccount),
+		Region:    orDefault(region, c.defaultRegion),
+	}}
+}
+
+// OpenAccount opens cfg.StateDir and returns the value acting as cfg's account and region;
+// closing it closes the state directory.
+func OpenAccount(cfg backend.Config, opts ...Option) (*Account, error) {
+	c, err := Open(cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	a := c.As(cfg.AccountID, cfg.Region)
+	c.Close()
+	return a, nil
+}
+
+// Dir is the state directory.
+func (c *Cloud) Dir() string { return c.dir }
+
+// Close releases the reference Open returned.
+func (c *Cloud) Close() error { return c.release() }
+
+func (c *Cloud) release() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.refs--
+	if c.refs > 0 {
+		return nil
+	}
+	c.closed = true
+	return errors.Join(c.reader.Close(), c.writer.Close())
+}
+
+// write runs fn in one IMMEDIATE transaction, retrying a bounded number of times when the
+// database stays locked by another process beyond the busy timeout. fn may run more than
+// once, so it must only touch the database; it must not call write itself (the process has
+// one writer connection, which fn's transaction holds).
+func (c *Cloud) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxWriteAttempts; attempt++ {
+		err = c.writeOnce(ctx, fn)
+		if !isBusy(err) {
+			return err
+		}
+		backoff := time.Duration(attempt*50+rand.IntN(50)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+	return fmt.Errorf("local backend: the state database stayed locked by another process after %d attempts (%v): %w",
+		maxWriteAttempts, err, backend.ErrConflict)
+}
+
+func (c *Cloud) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := c.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// querier is what reads need: the reader pool or a write transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func isBusy(err error) bool {
+	code := sqliteCode(err) & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
+
+// isUniqueViolation backs up the explicit existence checks: a duplicate that slips past them
+// is still reported as ErrAlreadyExists, never as an internal error.
+func isUniqueViolation(err error) bool {
+	code := sqliteCode(err)
+	return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func (c *Cloud) timestamp() string { return c.now().UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

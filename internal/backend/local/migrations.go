@@ -1,0 +1,166 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migration is one step of the schema. Steps are append-only: a shipped step never changes,
+// because state directories in the wild were built by it.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations, in order. Every object row carries account_id and region (IAM is global, so a
+// role's region is the region of the configuration that created it, for information).
+var migrations = []migration{{
+	version: 1,
+	name:    "initial schema",
+	stmts: []string{
+		`CREATE TABLE meta (
+			name  TEXT PRIMARY KEY,
+			value BLOB NOT NULL
+		)`,
+		// Bucket names are global, as in S3.
+		`CREATE TABLE buckets (
+			name               TEXT PRIMARY KEY,
+			account_id         TEXT NOT NULL,
+			region             TEXT NOT NULL,
+			versioning         INTEGER NOT NULL,
+			encryption_key_arn TEXT NOT NULL DEFAULT '',
+			policy             TEXT NOT NULL DEFAULT '',
+			created_at         TEXT NOT NULL
+		)`,
+		`CREATE INDEX buckets_by_account ON buckets(account_id, region)`,
+		// seq orders the versions of a key (newest highest). blob_sha256 is the address of
+		// the encrypted body under objects/; sealed_data_key is the object's data key sealed
+		// with material_version of kms_key_arn.
+		`CREATE TABLE object_versions (
+			seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+			bucket           TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+			account_id       TEXT NOT NULL,
+			region           TEXT NOT NULL,
+			object_key       TEXT NOT NULL,
+			version_id       TEXT NOT NULL,
+			is_latest        INTEGER NOT NULL,
+			delete_marker    INTEGER NOT NULL DEFAULT 0,
+			size             INTEGER NOT NULL DEFAULT 0,
+			checksum_sha256  TEXT NOT NULL DEFAULT '',
+			blob_sha256      TEXT NOT NULL DEFAULT '',
+			kms_key_arn      TEXT NOT NULL DEFAULT '',
+			material_version INTEGER NOT NULL DEFAULT 0,
+			sealed_data_key  BLOB,
+			created_by       TEXT NOT NULL DEFAULT '',
+			created_at       TEXT NOT NULL,
+			UNIQUE (bucket, object_key, version_id)
+		)`,
+		`CREATE INDEX object_versions_by_key ON object_versions(bucket, object_key, seq)`,
+		`CREATE INDEX object_versions_by_blob ON object_versions(blob_sha256)`,
+		`CREATE TABLE kms_keys (
+			key_id           TEXT PRIMARY KEY,
+			arn              TEXT NOT NULL UNIQUE,
+			account_id       TEXT NOT NULL,
+			region           TEXT NOT NULL,
+			description      TEXT NOT NULL DEFAULT '',
+			customer_managed INTEGER NOT NULL,
+			rotation_enabled INTEGER NOT NULL,
+			policy           TEXT NOT NULL,
+			state            TEXT NOT NULL,
+			deletion_date    TEXT NOT NULL DEFAULT '',
+			current_material INTEGER NOT NULL,
+			created_at       TEXT NOT NULL
+		)`,
+		// Key material, sealed with the master key; never stored in plaintext.
+		`CREATE TABLE kms_key_material (
+			key_id     TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE,
+			version    INTEGER NOT NULL,
+			sealed     BLOB NOT NULL,
+			created_at TEXT NOT NULL,
+			PRIMARY KEY (key_id, version)
+		)`,
+		`CREATE TABLE kms_aliases (
+			account_id TEXT NOT NULL,
+			region     TEXT NOT NULL,
+			alias_name TEXT NOT NULL,
+			key_id     TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE,
+			created_at TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, alias_name)
+		)`,
+		`CREATE INDEX kms_aliases_by_key ON kms_aliases(key_id)`,
+		`CREATE TABLE roles (
+			arn          TEXT PRIMARY KEY,
+			account_id   TEXT NOT NULL,
+			region       TEXT NOT NULL,
+			name         TEXT NOT NULL,
+			trust_policy TEXT NOT NULL DEFAULT '',
+			created_at   TEXT NOT NULL,
+			updated_at   TEXT NOT NULL,
+			UNIQUE (account_id, name)
+		)`,
+		`CREATE TABLE role_policies (
+			role_arn    TEXT NOT NULL REFERENCES roles(arn) ON DELETE CASCADE,
+			policy_name TEXT NOT NULL,
+			document    TEXT NOT NULL,
+			PRIMARY KEY (role_arn, policy_name)
+		)`,
+		`CREATE TABLE pipelines (
+			account_id TEXT NOT NULL,
+			region     TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			arn        TEXT NOT NULL UNIQUE,
+			version    INTEGER NOT NULL,
+			definition TEXT NOT NULL,
+			created_at TEXT NOT NULL,
+			updated_at TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, name)
+		)`,
+	},
+}}
+
+// SchemaVersion is the schema version this code writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// ErrSchemaTooNew is returned by Open for a state directory written by a newer provider.
+var ErrSchemaTooNew = errors.New("state directory was written by a newer version of the provider")
+
+// migrate brings the schema up to date in one transaction: either every pending step applies
+// or none does, and concurrent Opens serialize on the write lock so each step runs once.
+func (c *Cloud) migrate(ctx context.Context) error {
+	return c.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+			return fmt.Errorf("local backend: schema_version: %w", err)
+		}
+		var current int
+		err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+				return err
+			}
+		case err != nil:
+			return fmt.Errorf("local backend: reading schema version: %w", err)
+		}
+		if latest := SchemaVersion(); current > latest {
+			return fmt.Errorf("local backend: %s has schema version %d but this provider knows versions up to %d; upgrade the provider (or use another state_dir): %w",
+				c.dir, current, latest, ErrSchemaTooNew)
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			for _, stmt := range m.stmts {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("local backend: migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, m.version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

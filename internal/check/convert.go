@@ -1,0 +1,317 @@
+package check
+
+import (
+	"fmt"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+)
+
+// converter builds pipeline.Input values from an inventory. It holds the indexes used to link
+// resources by value when no reference links them, and the placeholders it hands the rules
+// for values only known after apply whose form is certain.
+type converter struct {
+	inv *Inventory
+	ph  *placeholders
+	// byValue finds a resource by the value of an identifying attribute: bucket names, key
+	// ARNs and ids, alias names, role ARNs.
+	byValue map[string][]*Resource
+	// satellites maps a bucket, key or role resource to the resources that configure it
+	// (versioning, policy, encryption, alias, inline role policies), by type.
+	satellites map[*Resource]map[string][]*Resource
+}
+
+// identifying lists, per resource type, the attributes whose value names the resource.
+var identifying = map[string][]string{
+	"aws_s3_bucket":                   {"bucket", "id", "arn"},
+	"codepipeline_artifact_store":     {"bucket", "arn"},
+	"aws_kms_key":                     {"arn", "key_id", "id"},
+	"codepipeline_cross_account_key":  {"arn", "key_id"},
+	"aws_kms_alias":                   {"name", "arn"},
+	"aws_iam_role":                    {"arn", "name"},
+	"codepipeline_cross_account_role": {"arn"},
+}
+
+// satelliteOf lists the resource types that configure another resource, and the attribute
+// that names it.
+var satelliteOf = map[string]string{
+	"aws_s3_bucket_versioning":                           "bucket",
+	"aws_s3_bucket_policy":                               "bucket",
+	"aws_s3_bucket_server_side_encryption_configuration": "bucket",
+	"aws_kms_alias":                                      "target_key_id",
+	"aws_kms_key_policy":                                 "key_id",
+	"aws_iam_role_policy":                                "role",
+	"aws_iam_role_policy_attachment":                     "role",
+	"aws_iam_role_policies_exclusive":                    "role_name",
+	"aws_iam_role_policy_attachments_exclusive":          "role_name",
+}
+
+func newConverter(inv *Inventory) *converter {
+	c := &converter{inv: inv, ph: newPlaceholders(), byValue: map[string][]*Resource{}, satellites: map[*Resource]map[string][]*Resource{}}
+	for _, r := range inv.Resources {
+		if r.Mode != "managed" {
+			continue
+		}
+		for _, attr := range identifying[r.Type] {
+			if s, ok := asString(inv.value(r, attr)); ok && s != "" {
+				c.byValue[s] = appendOnce(c.byValue[s], r)
+			}
+		}
+	}
+	for _, r := range inv.Resources {
+		attr, ok := satelliteOf[r.Type]
+		if !ok || r.Mode != "managed" {
+			continue
+		}
+		if owner := c.follow(r, attr, nil); owner != nil {
+			if c.satellites[owner] == nil {
+				c.satellites[owner] = map[string][]*Resource{}
+			}
+			c.satellites[owner][r.Type] = append(c.satellites[owner][r.Type], r)
+		}
+	}
+	return c
+}
+
+func appendOnce(l []*Resource, r *Resource) []*Resource {
+	for _, x := range l {
+		if x == r {
+			return l
+		}
+	}
+	return append(l, r)
+}
+
+// follow returns the resource the attribute at path of r names: by reference first, then by
+// its known value; when types is not nil, only a resource of one of those types. An alias is
+// followed on to its key when a key type is wanted.
+func (c *converter) follow(r *Resource, path string, types map[string]bool) *Resource {
+	ok := func(x *Resource) bool { return x != nil && x != r && (types == nil || types[x.Type]) }
+	if t, _ := c.inv.linked(r, path); t != nil {
+		if ok(t) {
+			return t
+		}
+		if t.Type == "aws_kms_alias" && types != nil {
+			if k := c.follow(t, "target_key_id", types); k != nil {
+				return k
+			}
+		}
+	}
+	s, known := asString(c.inv.value(r, path))
+	if !known || s == "" {
+		return nil
+	}
+	var found *Resource
+	for _, x := range c.byValue[s] {
+		if !ok(x) {
+			if x.Type == "aws_kms_alias" && types != nil {
+				if k := c.follow(x, "target_key_id", types); k != nil {
+					return k
+				}
+			}
+			continue
+		}
+		if found != nil && found != x {
+			return nil // two resources claim the value: not ours to pick
+		}
+		found = x
+	}
+	return found
+}
+
+// str returns the string at path of r for the domain model: the known value, a placeholder
+// when it is unknown but a reference shows what it is, pipeline.Unknown otherwise, "" when
+// absent.
+func (c *converter) str(r *Resource, path string) string {
+	v := c.inv.value(r, path)
+	if s, ok := asString(v); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	if isUnknown(v) {
+		// The attribute a reference leads to, or the attribute itself (a key's own ARN).
+		if t, attr := c.inv.linked(r, path); t != nil {
+			if p, ok := c.ph.forAttr(t, attr); ok {
+				return p
+			}
+		} else if p, ok := c.ph.forAttr(r, path); ok {
+			return p
+		}
+		return pipeline.Unknown
+	}
+	if n, ok := asInt(v); ok {
+		return fmt.Sprint(n)
+	}
+	if b, ok := v.(bool); ok {
+		return fmt.Sprint(b)
+	}
+	return pipeline.Unknown
+}
+
+// strs returns a list of strings, and false when the list as a whole is unknown.
+func (c *converter) strs(r *Resource, path string) ([]string, bool) {
+	v := c.inv.value(r, path)
+	n := listLen(v)
+	if n < 0 {
+		return nil, false
+	}
+	out := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, c.str(r, join(path, i)))
+	}
+	return out, true
+}
+
+// boolean returns a bool attribute; unknown and absent give def.
+func (c *converter) boolean(r *Resource, path string, def bool) bool {
+	if b, ok := asBool(c.inv.value(r, path)); ok {
+		return b
+	}
+	return def
+}
+
+// count returns the number of elements of a list attribute or block, 0 when unknown.
+func (c *converter) count(r *Resource, path string) int {
+	if n := listLen(c.inv.value(r, path)); n > 0 {
+		return n
+	}
+	return 0
+}
+
+// pipelineOf converts a codepipeline_pipeline or aws_codepipeline.
+func (c *converter) pipelineOf(r *Resource) *pipeline.Pipeline {
+	p := &pipeline.Pipeline{
+		Name:          c.str(r, "name"),
+		RoleARN:       c.str(r, "role_arn"),
+		PipelineType:  c.str(r, "pipeline_type"),
+		ExecutionMode: c.str(r, "execution_mode"),
+	}
+	for i := 0; i < c.count(r, "artifact_store"); i++ {
+		at := join("artifact_store", i)
+		s := pipeline.ArtifactStoreRef{Location: c.str(r, join(at, "location")), Type: c.str(r, join(at, "type")), Region: c.str(r, join(at, "region"))}
+		if n := listLen(c.inv.value(r, join(at, "encryption_key"))); n > 0 {
+			ek := join(at, "encryption_key", 0)
+			s.EncryptionKey = &pipeline.EncryptionKey{ID: c.str(r, join(ek, "id")), Type: c.str(r, join(ek, "type"))}
+		} else if n < 0 {
+			s.EncryptionKey = &pipeline.EncryptionKey{ID: pipeline.Unknown, Type: pipeline.Unknown}
+		}
+		p.ArtifactStores = append(p.ArtifactStores, s)
+	}
+	for i := 0; i < c.count(r, "stage"); i++ {
+		st := join("stage", i)
+		stage := pipeline.Stage{Name: c.str(r, join(st, "name"))}
+		if c.count(r, join(st, "on_failure")) > 0 {
+			stage.OnFailureResult = c.str(r, join(st, "on_failure", 0, "result"))
+		}
+		for j := 0; j < c.count(r, join(st, "action")); j++ {
+			stage.Actions = append(stage.Actions, c.actionOf(r, join(st, "action", j)))
+		}
+		p.Stages = append(p.Stages, stage)
+	}
+	for i := 0; i < c.count(r, "trigger"); i++ {
+		tr := join("trigger", i)
+		t := pipeline.Trigger{ProviderType: c.str(r, join(tr, "provider_type"))}
+		if c.count(r, join(tr, "git_configuration")) > 0 {
+			gc := join(tr, "git_configuration", 0)
+			t.SourceActionName = c.str(r, join(gc, "source_action_name"))
+			for k := 0; k < c.count(r, join(gc, "push")); k++ {
+				t.Push = append(t.Push, c.gitFilter(r, join(gc, "push", k)))
+			}
+			for k := 0; k < c.count(r, join(gc, "pull_request")); k++ {
+				t.PullRequest = append(t.PullRequest, c.gitFilter(r, join(gc, "pull_request", k)))
+			}
+		}
+		p.Triggers = append(p.Triggers, t)
+	}
+	for i := 0; i < c.count(r, "variable"); i++ {
+		v := join("variable", i)
+		p.Variables = append(p.Variables, pipeline.Variable{
+			Name: c.str(r, join(v, "name")), DefaultValue: c.str(r, join(v, "default_value")), Description: c.str(r, join(v, "description")),
+		})
+	}
+	return p
+}
+
+func (c *converter) actionOf(r *Resource, at string) pipeline.Action {
+	a := pipeline.Action{
+		Name: c.str(r, join(at, "name")), Category: c.str(r, join(at, "category")), Owner: c.str(r, join(at, "owner")),
+		Provider: c.str(r, join(at, "provider")), Version: c.str(r, join(at, "version")),
+		RoleARN: c.str(r, join(at, "role_arn")), Region: c.str(r, join(at, "region")), Namespace: c.str(r, join(at, "namespace")),
+	}
+	a.RunOrder = c.integer(r, join(at, "run_order"))
+	a.TimeoutInMinutes = c.integer(r, join(at, "timeout_in_minutes"))
+	switch cfg := c.inv.value(r, join(at, "configuration")).(type) {
+	case unknownValue:
+		a.UnknownAttrs = append(a.UnknownAttrs, "configuration")
+	case map[string]any:
+		a.Configuration = make(map[string]string, len(cfg))
+		for k := range cfg {
+			a.Configuration[k] = c.str(r, join(at, "configuration", k))
+		}
+	}
+	for _, attr := range []string{"input_artifacts", "output_artifacts"} {
+		l, ok := c.strs(r, join(at, attr))
+		if !ok {
+			a.UnknownAttrs = append(a.UnknownAttrs, attr)
+		}
+		if attr == "input_artifacts" {
+			a.InputArtifacts = l
+		} else {
+			a.OutputArtifacts = l
+		}
+	}
+	return a
+}
+
+// integer returns an integer attribute: 0 when absent, pipeline.UnknownInt when unknown.
+func (c *converter) integer(r *Resource, path string) int {
+	v := c.inv.value(r, path)
+	if v == nil {
+		return 0
+	}
+	if n, ok := asInt(v); ok {
+		return n
+	}
+	if s, ok := v.(string); ok {
+		var n int
+		if _, err := fmt.Sscan(s, &n); err == nil {
+			return n
+		}
+	}
+	return pipeline.UnknownInt
+}
+
+func (c *converter) gitFilter(r *Resource, at string) pipeline.GitFilter {
+	f := pipeline.GitFilter{
+		Branches: c.glob(r, join(at, "branches")), Tags: c.glob(r, join(at, "tags")), FilePaths: c.glob(r, join(at, "file_paths")),
+	}
+	f.Events, _ = c.strs(r, join(at, "events"))
+	return f
+}
+
+func (c *converter) glob(r *Resource, at string) *pipeline.GlobFilter {
+	if c.count(r, at) == 0 {
+		return nil
+	}
+	g := &pipeline.GlobFilter{}
+	g.Includes, _ = c.strs(r, join(at, 0, "includes"))
+	g.Excludes, _ = c.strs(r, join(at, 0, "excludes"))
+	return g
+}
+
+// webhookOf converts a codepipeline_webhook or aws_codepipeline_webhook.
+func (c *converter) webhookOf(r *Resource) *pipeline.Webhook {
+	w := &pipeline.Webhook{
+		Name: c.str(r, "name"), Authentication: c.str(r, "authentication"),
+		TargetPipeline: c.str(r, "target_pipeline"), TargetAction: c.str(r, "target_action"),
+	}
+	if c.count(r, "authentication_configuration") > 0 {
+		w.SecretToken = c.str(r, "authentication_configuration.0.secret_token")
+		w.AllowedIPRange = c.str(r, "authentication_configuration.0.allowed_ip_range")
+	}
+	for i := 0; i < c.count(r, "filter"); i++ {
+		w.Filters = append(w.Filters, pipeline.WebhookFilter{JSONPath: c.str(r, join("filter", i, "json_path")), MatchEquals: c.str(r, join("filter", i, "match_equals"))})
+	}
+	return w
+}

@@ -1,0 +1,230 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
+)
+
+var (
+	bucketTypes = map[string]bool{"aws_s3_bucket": true, "codepipeline_artifact_store": true}
+	keyTypes    = map[string]bool{"aws_kms_key": true, "codepipeline_cross_account_key": true}
+	roleTypes   = map[string]bool{"aws_iam_role": true, "codepipeline_cross_account_role": true}
+)
+
+// pipelineInput builds the input of one pipeline resource: the pipeline and the facts about
+// the buckets, keys and roles it names that the input describes.
+func (c *converter) pipelineInput(r *Resource) pipeline.Input {
+	pl := c.pipelineOf(r)
+	prov := c.inv.provider(r)
+	facts := pipeline.Facts{
+		AccountID: prov.AccountID, Region: prov.Region,
+		Stores: map[string]*pipeline.ArtifactStore{}, Keys: map[string]*pipeline.Key{}, Roles: map[string]*pipeline.Role{},
+	}
+	for i, s := range pl.ArtifactStores {
+		at := join("artifact_store", i)
+		if s.Location != "" && pipeline.IsKnown(s.Location) {
+			if b := c.follow(r, join(at, "location"), bucketTypes); b != nil {
+				facts.Stores[s.Location] = c.storeFact(b)
+			}
+		}
+		if s.EncryptionKey != nil && s.EncryptionKey.ID != "" && pipeline.IsKnown(s.EncryptionKey.ID) {
+			if k := c.follow(r, join(at, "encryption_key", 0, "id"), keyTypes); k != nil {
+				facts.Keys[s.EncryptionKey.ID] = c.keyFact(k)
+			}
+		}
+	}
+	for i, st := range pl.Stages {
+		for j, a := range st.Actions {
+			if a.RoleARN == "" || !pipeline.IsKnown(a.RoleARN) {
+				continue
+			}
+			if role := c.follow(r, join("stage", i, "action", j, "role_arn"), roleTypes); role != nil {
+				facts.Roles[a.RoleARN] = c.roleFact(role)
+			}
+		}
+	}
+	return pipeline.Input{Pipeline: pl, Facts: facts}
+}
+
+// storeFact describes a bucket: this provider's artifact store, or an aws_s3_bucket with the
+// versioning, policy and encryption resources that configure it.
+func (c *converter) storeFact(b *Resource) *pipeline.ArtifactStore {
+	s := &pipeline.ArtifactStore{Bucket: c.str(b, "bucket"), AccountID: c.inv.provider(b).AccountID, Region: c.inv.provider(b).Region}
+	if b.Type == "codepipeline_artifact_store" {
+		if acct, ok := asString(c.inv.value(b, "account_id")); ok {
+			s.AccountID = acct
+		}
+		s.Versioning = c.boolean(b, "versioning", true)
+		s.EncryptionKeyARN = c.str(b, "encryption_key_arn")
+		s.CrossAccountRoles, _ = c.strs(b, "cross_account_roles")
+		s.Policy = c.str(b, "policy")
+		return s
+	}
+	sats := c.satellites[b]
+	s.Versioning = c.bucketVersioning(b, sats["aws_s3_bucket_versioning"])
+	switch {
+	case len(sats["aws_s3_bucket_policy"]) > 0:
+		s.Policy = c.str(sats["aws_s3_bucket_policy"][0], "policy")
+	case b.Configured["policy"]:
+		s.Policy = c.str(b, "policy") // the deprecated inline policy argument
+	}
+	if sse := sats["aws_s3_bucket_server_side_encryption_configuration"]; len(sse) > 0 {
+		const def = "rule.0.apply_server_side_encryption_by_default.0."
+		if alg := c.str(sse[0], def+"sse_algorithm"); alg != "AES256" {
+			s.EncryptionKeyARN = c.str(sse[0], def+"kms_master_key_id")
+			if s.EncryptionKeyARN == "" && alg == "aws:kms" {
+				s.EncryptionKeyARN = "alias/aws/s3" // aws:kms without a key id is the AWS-managed key
+			}
+		}
+	}
+	return s
+}
+
+// bucketVersioning tells whether an aws_s3_bucket is versioned: by its
+// aws_s3_bucket_versioning ("Enabled"; "Suspended" and "Disabled" are not), else by the
+// deprecated inline versioning block. A new bucket configured with neither is not versioned.
+// A status only known after apply counts as versioned, so the rule skips it rather than guess.
+func (c *converter) bucketVersioning(b *Resource, vs []*Resource) bool {
+	if len(vs) > 0 {
+		v := c.inv.value(vs[0], "versioning_configuration.0.status")
+		if s, ok := asString(v); ok {
+			return s == "Enabled"
+		}
+		return true
+	}
+	v := c.inv.value(b, "versioning.0.enabled")
+	if on, ok := asBool(v); ok {
+		return on
+	}
+	return (isUnknown(v) || isUnknown(c.inv.value(b, "versioning"))) && b.Configured["versioning"]
+}
+
+// keyFact describes a customer-managed key: this provider's key, or an aws_kms_key.
+func (c *converter) keyFact(k *Resource) *pipeline.Key {
+	key := &pipeline.Key{ARN: c.str(k, "arn"), AccountID: c.inv.provider(k).AccountID, CustomerManaged: true}
+	if k.Type == "codepipeline_cross_account_key" {
+		key.RotationEnabled = c.boolean(k, "enable_key_rotation", true)
+		key.GranteeRoles, _ = c.strs(k, "grantee_roles")
+		key.Policy = c.str(k, "policy")
+		return key
+	}
+	// aws_kms_key: rotation defaults to off; a value known only after apply is given the
+	// benefit of the doubt.
+	rot := c.inv.value(k, "enable_key_rotation")
+	key.RotationEnabled = isUnknown(rot) || c.boolean(k, "enable_key_rotation", false)
+	switch sats := c.satellites[k]["aws_kms_key_policy"]; {
+	case len(sats) > 0:
+		key.Policy = c.str(sats[0], "policy")
+	case k.Configured["policy"]:
+		key.Policy = c.str(k, "policy")
+	default:
+		// No policy configured: AWS applies the default key policy, which gives the key's own
+		// account root full use and nobody else anything.
+		if s, ok := asString(c.inv.value(k, "policy")); ok && s != "" {
+			key.Policy = s
+		} else if key.AccountID != "" {
+			key.Policy = policy.KeyPolicy(key.AccountID, nil).JSON()
+		} else {
+			key.Policy = pipeline.Unknown
+		}
+	}
+	return key
+}
+
+// roleFact describes a role: this provider's cross-account role, or an aws_iam_role with its
+// inline policies. Managed policy attachments cannot be read from the input, so a role with any
+// has a policy set that is not known and the rules skip it.
+func (c *converter) roleFact(r *Resource) *pipeline.Role {
+	role := &pipeline.Role{ARN: c.str(r, "arn"), AccountID: pipeline.AccountOfARN(c.str(r, "arn"))}
+	if role.AccountID == "" {
+		role.AccountID = c.inv.provider(r).AccountID
+	}
+	if r.Type == "codepipeline_cross_account_role" {
+		role.IdentityPolicies = []string{c.str(r, "policy")}
+		role.TrustPolicy = c.str(r, "trust_policy")
+		return role
+	}
+	role.TrustPolicy = c.str(r, "assume_role_policy")
+	for i := 0; i < c.count(r, "inline_policy"); i++ {
+		if p := c.str(r, join("inline_policy", i, "policy")); p != "" {
+			role.IdentityPolicies = append(role.IdentityPolicies, p)
+		}
+	}
+	if isUnknown(c.inv.value(r, "inline_policy")) {
+		role.IdentityPolicies = append(role.IdentityPolicies, pipeline.Unknown)
+	}
+	for _, rp := range c.satellites[r]["aws_iam_role_policy"] {
+		role.IdentityPolicies = append(role.IdentityPolicies, c.str(rp, "policy"))
+	}
+	managed := c.inv.value(r, "managed_policy_arns")
+	if len(c.satellites[r]["aws_iam_role_policy_attachment"]) > 0 || listLen(managed) > 0 || (isUnknown(managed) && r.Configured["managed_policy_arns"]) {
+		role.IdentityPolicies = append(role.IdentityPolicies, pipeline.Unknown)
+	}
+	return role
+}
+
+// placeholders stand in for values only known after apply whose form the schema fixes: the
+// ARN of a key, the name of an alias, the name of a bucket. The rules see a value of the right
+// form (so that "named by ARN" or "is the AWS-managed key" can be decided) and the facts are
+// keyed by it; the report then prints the reference instead of the placeholder.
+type placeholders struct {
+	byAttr map[string]string // address + "." + attr → token
+	text   map[string]string // token → what the report prints
+}
+
+func newPlaceholders() *placeholders {
+	return &placeholders{byAttr: map[string]string{}, text: map[string]string{}}
+}
+
+// placeholderForms maps a resource type and attribute to the form of its value; %s is the
+// token's unique part.
+var placeholderForms = map[string]string{
+	"aws_kms_key.arn":                       "arn:aws:kms:unknown:000000000000:key/after-apply-%s",
+	"aws_kms_key.key_id":                    "after-apply-key-%s",
+	"aws_kms_key.id":                        "after-apply-key-%s",
+	"codepipeline_cross_account_key.arn":    "arn:aws:kms:unknown:000000000000:key/after-apply-%s",
+	"codepipeline_cross_account_key.key_id": "after-apply-key-%s",
+	"aws_kms_alias.arn":                     "arn:aws:kms:unknown:000000000000:alias/after-apply-%s",
+	"aws_kms_alias.name":                    "alias/after-apply-%s",
+	"aws_s3_bucket.bucket":                  "after-apply-bucket-%s",
+	"aws_s3_bucket.id":                      "after-apply-bucket-%s",
+	"aws_s3_bucket.arn":                     "arn:aws:s3:::after-apply-bucket-%s",
+	"codepipeline_artifact_store.bucket":    "after-apply-bucket-%s",
+	"codepipeline_artifact_store.arn":       "arn:aws:s3:::after-apply-bucket-%s",
+}
+
+func (p *placeholders) forAttr(r *Resource, attr string) (string, bool) {
+	form, ok := placeholderForms[r.Type+"."+attr]
+	if !ok {
+		return "", false
+	}
+	id := r.Address + "." + attr
+	if tok, ok := p.byAttr[id]; ok {
+		return tok, true
+	}
+	tok := fmt.Sprintf(form, fmt.Sprintf("%04d", len(p.byAttr)+1))
+	p.byAttr[id] = tok
+	p.text[tok] = id + " (known after apply)"
+	return tok, true
+}
+
+// replace puts the references back in place of the placeholders in report text.
+func (p *placeholders) replace(s string) string {
+	if len(p.text) == 0 {
+		return s
+	}
+	toks := make([]string, 0, len(p.text))
+	for t := range p.text {
+		toks = append(toks, t)
+	}
+	sort.Slice(toks, func(i, j int) bool { return len(toks[i]) > len(toks[j]) })
+	var pairs []string
+	for _, t := range toks {
+		pairs = append(pairs, t, p.text[t])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}

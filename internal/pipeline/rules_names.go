@@ -1,0 +1,116 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// nameKind is one kind of name CodePipeline constrains: the characters it allows besides ASCII
+// letters and digits, and its maximum length. One checker serves every kind.
+type nameKind struct {
+	what  string // how messages call it: "stage name"
+	punct string // allowed characters besides A-Za-z0-9
+	max   int
+}
+
+// The name kinds of RULES.md name-format (CodePipeline API model constraints).
+var (
+	namePipeline  = nameKind{"pipeline name", ".@_-", 100}
+	nameStage     = nameKind{"stage name", ".@_-", 100}
+	nameAction    = nameKind{"action name", ".@_-", 100}
+	nameArtifact  = nameKind{"artifact name", "_-", 100}
+	nameNamespace = nameKind{"namespace", "@_-", 100}
+	nameVariable  = nameKind{"variable name", "@_-", 128}
+)
+
+// allowed describes the character set, as messages print it.
+func (k nameKind) allowed() string {
+	return "A-Za-z0-9 and " + strings.Join(strings.Split(k.punct, ""), " ")
+}
+
+func (k nameKind) allows(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune(k.punct, r)
+}
+
+// badChars lists the distinct characters of s that k does not allow, quoted, in order of
+// appearance ("" when there are none).
+func (k nameKind) badChars(s string) string {
+	var bad []string
+	seen := map[rune]bool{}
+	for _, r := range s {
+		if !k.allows(r) && !seen[r] {
+			seen[r] = true
+			bad = append(bad, fmt.Sprintf("%q", string(r)))
+		}
+	}
+	return strings.Join(bad, ", ")
+}
+
+// check reports s at path when it is not a valid name of kind k. Unknown values are skipped.
+func (k nameKind) check(p *Pass, path Path, s string) {
+	if !IsKnown(s) {
+		return
+	}
+	var problems []string
+	if n := utf8.RuneCountInString(s); n == 0 {
+		problems = append(problems, "is empty")
+	} else if n > k.max {
+		problems = append(problems, fmt.Sprintf("is %d characters long", n))
+	}
+	if bad := k.badChars(s); bad != "" {
+		problems = append(problems, "contains "+bad)
+	}
+	if len(problems) == 0 {
+		return
+	}
+	p.Reportf(path,
+		fmt.Sprintf("Rename it with 1 to %d characters of %s.", k.max, k.allowed()),
+		"The %s %s %s; %ss are 1 to %d characters of %s.",
+		k.what, quoteShort(s), strings.Join(problems, " and "), k.what, k.max, k.allowed())
+}
+
+// quoteShort quotes s, cutting very long values so a message stays readable.
+func quoteShort(s string) string {
+	const limit = 60
+	if utf8.RuneCountInString(s) <= limit {
+		return fmt.Sprintf("%q", s)
+	}
+	r := []rune(s)
+	return fmt.Sprintf("%q…", string(r[:limit]))
+}
+
+var ruleNameFormat = register(&Rule{
+	ID: "name-format", Severity: SeverityError, Where: AtPlan,
+	Title: "Names Must Use Allowed Characters And Lengths",
+	Doc:   "Pipeline, stage, action, artifact, namespace and variable names use only the characters and lengths CodePipeline accepts.",
+	Check: func(p *Pass) {
+		pl := p.Pipeline
+		if pl == nil {
+			return
+		}
+		namePipeline.check(p, Root("name"), pl.Name)
+		for i := range pl.Stages {
+			st := &pl.Stages[i]
+			nameStage.check(p, StagePath(i).Attr("name"), st.Name)
+			for j := range st.Actions {
+				a := &st.Actions[j]
+				ap := ActionPath(i, j)
+				nameAction.check(p, ap.Attr("name"), a.Name)
+				for k, in := range a.InputArtifacts {
+					nameArtifact.check(p, ap.Attr("input_artifacts").Index(k), in)
+				}
+				for k, out := range a.OutputArtifacts {
+					nameArtifact.check(p, ap.Attr("output_artifacts").Index(k), out)
+				}
+				if a.Namespace != "" { // optional: unset is fine
+					nameNamespace.check(p, ap.Attr("namespace"), a.Namespace)
+				}
+			}
+		}
+		for i, v := range pl.Variables {
+			nameVariable.check(p, Root("variable").Index(i).Attr("name"), v.Name)
+		}
+	},
+})

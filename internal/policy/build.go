@@ -1,0 +1,121 @@
+package policy
+
+import "sort"
+
+// The permission sets of RULES.md "Permission sets". Policies are generated from these lists
+// and the rules check grants against them, so the two cannot drift apart.
+var (
+	// KeyGrantActions is what a key policy grants a cross-account role, and what the role's
+	// own policy grants on the key.
+	KeyGrantActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+	// BucketObjectGrantActions is what a bucket policy grants on the bucket's objects.
+	BucketObjectGrantActions = []string{"s3:Get*", "s3:Put*"}
+	// BucketGrantActions is what a bucket policy grants on the bucket itself.
+	BucketGrantActions = []string{"s3:ListBucket"}
+	// TrustActions is what a trust policy lets the trusted account do.
+	TrustActions = []string{"sts:AssumeRole"}
+
+	// KeyUseActions are concrete API actions a cross-account role performs with the key: a
+	// grant is checked by asking the evaluator about each (the grant lists hold wildcards).
+	KeyUseActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"}
+	// BucketObjectUseActions are the concrete object actions a cross-account action performs.
+	BucketObjectUseActions = []string{"s3:GetObject", "s3:PutObject"}
+	// BucketUseActions are the concrete bucket actions a cross-account action performs.
+	BucketUseActions = []string{"s3:ListBucket"}
+)
+
+// Stable Sids of the generated statements: users and tests recognize statements by them.
+const (
+	SidObjectAccess     = "CrossAccountObjectAccess"
+	SidListBucket       = "CrossAccountListBucket"
+	SidDenyInsecure     = "DenyInsecureTransport"
+	SidKeyAdmin         = "KeyAccountAdministration"
+	SidKeyUse           = "CrossAccountKeyUse"
+	SidRoleKeyUse       = "ArtifactKeyUse"
+	SidRoleObjectAccess = "ArtifactObjectAccess"
+	SidRoleListBucket   = "ArtifactBucketList"
+	SidTrust            = "TrustPipelineAccount"
+)
+
+// BucketARN and ObjectsARN name an S3 bucket and all of its objects.
+func BucketARN(bucket string) string  { return "arn:aws:s3:::" + bucket }
+func ObjectsARN(bucket string) string { return BucketARN(bucket) + "/*" }
+
+// ObjectARN names one object of a bucket.
+func ObjectARN(bucket, key string) string { return BucketARN(bucket) + "/" + key }
+
+// BucketPolicy is the artifact bucket's policy: the cross-account roles may read and write
+// objects and list the bucket; nobody may use the bucket without TLS. Without roles only the
+// TLS deny remains.
+func BucketPolicy(bucket string, crossAccountRoles []string) *Document {
+	d := &Document{Version: Version2012}
+	if roles := sortedUnique(crossAccountRoles); len(roles) > 0 {
+		d.Statement = append(d.Statement,
+			Statement{Sid: SidObjectAccess, Effect: EffectAllow, Principal: AWSPrincipals(roles...),
+				Action: clone(BucketObjectGrantActions), Resource: []string{ObjectsARN(bucket)}},
+			Statement{Sid: SidListBucket, Effect: EffectAllow, Principal: AWSPrincipals(roles...),
+				Action: clone(BucketGrantActions), Resource: []string{BucketARN(bucket)}},
+		)
+	}
+	d.Statement = append(d.Statement, Statement{
+		Sid: SidDenyInsecure, Effect: EffectDeny, Principal: AnyPrincipal(),
+		Action: []string{"s3:*"}, Resource: []string{BucketARN(bucket), ObjectsARN(bucket)},
+		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+	})
+	return d
+}
+
+// KeyPolicy is the artifact key's policy: the key account's root keeps full administration
+// (without it the key could become unmanageable), and the grantee roles may use the key.
+func KeyPolicy(keyAccount string, granteeRoles []string) *Document {
+	d := &Document{Version: Version2012, Statement: []Statement{{
+		Sid: SidKeyAdmin, Effect: EffectAllow, Principal: AWSPrincipals(RootARN(keyAccount)),
+		Action: []string{"kms:*"}, Resource: []string{"*"},
+	}}}
+	if roles := sortedUnique(granteeRoles); len(roles) > 0 {
+		d.Statement = append(d.Statement, Statement{
+			Sid: SidKeyUse, Effect: EffectAllow, Principal: AWSPrincipals(roles...),
+			Action: clone(KeyGrantActions), Resource: []string{"*"},
+		})
+	}
+	return d
+}
+
+// TargetRolePolicy is the identity policy of the target-account role: use of the artifact key
+// (omitted when keyARN is ""), read/write of the bucket's objects, listing of the bucket.
+func TargetRolePolicy(bucket string, keyARN string) *Document {
+	d := &Document{Version: Version2012}
+	if keyARN != "" {
+		d.Statement = append(d.Statement, Statement{
+			Sid: SidRoleKeyUse, Effect: EffectAllow, Action: clone(KeyGrantActions), Resource: []string{keyARN},
+		})
+	}
+	d.Statement = append(d.Statement,
+		Statement{Sid: SidRoleObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: []string{ObjectsARN(bucket)}},
+		Statement{Sid: SidRoleListBucket, Effect: EffectAllow, Action: clone(BucketGrantActions), Resource: []string{BucketARN(bucket)}},
+	)
+	return d
+}
+
+// TrustPolicy lets principals of trustedAccount assume the role.
+func TrustPolicy(trustedAccount string) *Document {
+	return &Document{Version: Version2012, Statement: []Statement{{
+		Sid: SidTrust, Effect: EffectAllow, Principal: AWSPrincipals(RootARN(trustedAccount)),
+		Action: clone(TrustActions),
+	}}}
+}
+
+func clone(s []string) []string { return append([]string(nil), s...) }
+
+func sortedUnique(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,37 @@
+package provider
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+)
+
+// openClouds keeps one open local cloud per state directory for the life of the process.
+// Terraform configures a provider once per command, but in-process acceptance tests configure
+// it hundreds of times in one process: reopening the database each time would leak handles.
+var openClouds = struct {
+	sync.Mutex
+	byDir map[string]*local.Cloud
+}{byDir: map[string]*local.Cloud{}}
+
+// openBackend builds the backend a provider configuration acts through.
+func openBackend(cfg backend.Config) (backend.Backend, error) {
+	if cfg.Kind != backend.KindLocal {
+		return nil, &backend.ConfigError{Attribute: "backend", Summary: "Backend Not Available",
+			Detail: fmt.Sprintf("backend %q is not available in this version of the provider.", cfg.Kind)}
+	}
+	openClouds.Lock()
+	defer openClouds.Unlock()
+	c, ok := openClouds.byDir[cfg.StateDir]
+	if !ok {
+		var err error
+		if c, err = local.Open(cfg); err != nil {
+			return nil, &backend.ConfigError{Attribute: "state_dir", Summary: "Cannot Open The Local State Directory",
+				Detail: fmt.Sprintf("%v\n\nFix: point state_dir (or CODEPIPELINE_STATE_DIR) at a writable directory.", err)}
+		}
+		openClouds.byDir[cfg.StateDir] = c
+	}
+	return c.As(cfg.AccountID, cfg.Region), nil
+}

@@ -1,0 +1,296 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+)
+
+type pipelineResourceModel struct {
+	ID            types.String              `tfsdk:"id"`
+	Name          types.String              `tfsdk:"name"`
+	RoleARN       types.String              `tfsdk:"role_arn"`
+	PipelineType  types.String              `tfsdk:"pipeline_type"`
+	ExecutionMode types.String              `tfsdk:"execution_mode"`
+	Tags          types.Map                 `tfsdk:"tags"`
+	ARN           types.String              `tfsdk:"arn"`
+	Version       types.Int64               `tfsdk:"version"`
+	ArtifactStore []artifactStoreBlockModel `tfsdk:"artifact_store"`
+	Stage         []stageModel              `tfsdk:"stage"`
+	Trigger       []triggerModel            `tfsdk:"trigger"`
+	Variable      []variableModel           `tfsdk:"variable"`
+}
+
+type artifactStoreBlockModel struct {
+	Location      types.String         `tfsdk:"location"`
+	Type          types.String         `tfsdk:"type"`
+	Region        types.String         `tfsdk:"region"`
+	EncryptionKey []encryptionKeyModel `tfsdk:"encryption_key"`
+}
+
+type encryptionKeyModel struct {
+	ID   types.String `tfsdk:"id"`
+	Type types.String `tfsdk:"type"`
+}
+
+type stageModel struct {
+	Name      types.String     `tfsdk:"name"`
+	OnFailure []onFailureModel `tfsdk:"on_failure"`
+	Action    []actionModel    `tfsdk:"action"`
+}
+
+type onFailureModel struct {
+	Result types.String `tfsdk:"result"`
+}
+
+type actionModel struct {
+	Name             types.String `tfsdk:"name"`
+	Category         types.String `tfsdk:"category"`
+	Owner            types.String `tfsdk:"owner"`
+	Provider         types.String `tfsdk:"provider"`
+	Version          types.String `tfsdk:"version"`
+	RunOrder         types.Int64  `tfsdk:"run_order"`
+	Configuration    types.Map    `tfsdk:"configuration"`
+	InputArtifacts   types.List   `tfsdk:"input_artifacts"`
+	OutputArtifacts  types.List   `tfsdk:"output_artifacts"`
+	RoleARN          types.String `tfsdk:"role_arn"`
+	Region           types.String `tfsdk:"region"`
+	Namespace        types.String `tfsdk:"namespace"`
+	TimeoutInMinutes types.Int64  `tfsdk:"timeout_in_minutes"`
+}
+
+type triggerModel struct {
+	ProviderType     types.String            `tfsdk:"provider_type"`
+	GitConfiguration []gitConfigurationModel `tfsdk:"git_configuration"`
+}
+
+type gitConfigurationModel struct {
+	SourceActionName types.String          `tfsdk:"source_action_name"`
+	Push             []gitPushModel        `tfsdk:"push"`
+	PullRequest      []gitPullRequestModel `tfsdk:"pull_request"`
+}
+
+type gitPushModel struct {
+	Branches  []globFilterModel `tfsdk:"branches"`
+	Tags      []globFilterModel `tfsdk:"tags"`
+	FilePaths []globFilterModel `tfsdk:"file_paths"`
+}
+
+type gitPullRequestModel struct {
+	Events    types.List        `tfsdk:"events"`
+	Branches  []globFilterModel `tfsdk:"branches"`
+	FilePaths []globFilterModel `tfsdk:"file_paths"`
+}
+
+type globFilterModel struct {
+	Includes types.List `tfsdk:"includes"`
+	Excludes types.List `tfsdk:"excludes"`
+}
+
+type variableModel struct {
+	Name         types.String `tfsdk:"name"`
+	DefaultValue types.String `tfsdk:"default_value"`
+	Description  types.String `tfsdk:"description"`
+}
+
+// toDomain converts the model to the domain pipeline. Values known only after apply become
+// pipeline.Unknown (or are listed in Action.UnknownAttrs), so rules skip them at plan.
+func (m *pipelineResourceModel) toDomain() *pipeline.Pipeline {
+	p := &pipeline.Pipeline{
+		Name:          stringOrUnknown(m.Name),
+		RoleARN:       stringOrUnknown(m.RoleARN),
+		PipelineType:  stringOrUnknown(m.PipelineType),
+		ExecutionMode: stringOrUnknown(m.ExecutionMode),
+		Tags:          stringMapOf(m.Tags),
+	}
+	for _, s := range m.ArtifactStore {
+		ref := pipeline.ArtifactStoreRef{Location: stringOrUnknown(s.Location), Type: stringOrUnknown(s.Type), Region: stringOrUnknown(s.Region)}
+		if len(s.EncryptionKey) > 0 {
+			ref.EncryptionKey = &pipeline.EncryptionKey{ID: stringOrUnknown(s.EncryptionKey[0].ID), Type: stringOrUnknown(s.EncryptionKey[0].Type)}
+		}
+		p.ArtifactStores = append(p.ArtifactStores, ref)
+	}
+	for _, s := range m.Stage {
+		st := pipeline.Stage{Name: stringOrUnknown(s.Name)}
+		if len(s.OnFailure) > 0 {
+			st.OnFailureResult = stringOrUnknown(s.OnFailure[0].Result)
+		}
+		for _, a := range s.Action {
+			st.Actions = append(st.Actions, a.toDomain())
+		}
+		p.Stages = append(p.Stages, st)
+	}
+	for _, t := range m.Trigger {
+		tr := pipeline.Trigger{ProviderType: stringOrUnknown(t.ProviderType)}
+		if len(t.GitConfiguration) > 0 {
+			g := t.GitConfiguration[0]
+			tr.SourceActionName = stringOrUnknown(g.SourceActionName)
+			for _, f := range g.Push {
+				tr.Push = append(tr.Push, pipeline.GitFilter{Branches: globOf(f.Branches), Tags: globOf(f.Tags), FilePaths: globOf(f.FilePaths)})
+			}
+			for _, f := range g.PullRequest {
+				events, _ := stringsOf(f.Events)
+				tr.PullRequest = append(tr.PullRequest, pipeline.GitFilter{Branches: globOf(f.Branches), FilePaths: globOf(f.FilePaths), Events: events})
+			}
+		}
+		p.Triggers = append(p.Triggers, tr)
+	}
+	for _, v := range m.Variable {
+		p.Variables = append(p.Variables, pipeline.Variable{
+			Name: stringOrUnknown(v.Name), DefaultValue: stringOrUnknown(v.DefaultValue), Description: stringOrUnknown(v.Description),
+		})
+	}
+	return p
+}
+
+func (a *actionModel) toDomain() pipeline.Action {
+	out := pipeline.Action{
+		Name: stringOrUnknown(a.Name), Category: stringOrUnknown(a.Category), Owner: stringOrUnknown(a.Owner),
+		Provider: stringOrUnknown(a.Provider), Version: stringOrUnknown(a.Version),
+		RoleARN: stringOrUnknown(a.RoleARN), Region: stringOrUnknown(a.Region), Namespace: stringOrUnknown(a.Namespace),
+		RunOrder: intOrUnknown(a.RunOrder), TimeoutInMinutes: intOrUnknown(a.TimeoutInMinutes),
+	}
+	if a.Configuration.IsUnknown() {
+		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
+	} else {
+		out.Configuration = stringMapOf(a.Configuration)
+	}
+	out.InputArtifacts = listWithUnknowns(a.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
+	out.OutputArtifacts = listWithUnknowns(a.OutputArtifacts, "output_artifacts", &out.UnknownAttrs)
+	return out
+}
+
+// fromDomain sets the model from a stored definition (import, and drift).
+func (m *pipelineResourceModel) fromDomain(p *pipeline.Pipeline) {
+	m.Name = types.StringValue(p.Name)
+	m.ID = types.StringValue(p.Name)
+	m.RoleARN = types.StringValue(p.RoleARN)
+	m.PipelineType = types.StringValue(p.Type())
+	m.ExecutionMode = types.StringValue(p.Mode())
+	m.Tags = mapOrNull(p.Tags)
+	m.ArtifactStore = nil
+	for _, s := range p.ArtifactStores {
+		b := artifactStoreBlockModel{Location: types.StringValue(s.Location), Type: types.StringValue(s.Type), Region: nullableString(s.Region)}
+		if s.EncryptionKey != nil {
+			b.EncryptionKey = []encryptionKeyModel{{ID: types.StringValue(s.EncryptionKey.ID), Type: types.StringValue(s.EncryptionKey.Type)}}
+		}
+		m.ArtifactStore = append(m.ArtifactStore, b)
+	}
+	m.Stage = nil
+	for _, s := range p.Stages {
+		st := stageModel{Name: types.StringValue(s.Name)}
+		if s.OnFailureResult != "" {
+			st.OnFailure = []onFailureModel{{Result: types.StringValue(s.OnFailureResult)}}
+		}
+		for _, a := range s.Actions {
+			st.Action = append(st.Action, actionModel{
+				Name: types.StringValue(a.Name), Category: types.StringValue(a.Category), Owner: types.StringValue(a.Owner),
+				Provider: types.StringValue(a.Provider), Version: types.StringValue(a.Version),
+				RunOrder: types.Int64Value(int64(a.Order())), Configuration: mapOrNull(a.Configuration),
+				InputArtifacts: listOrNull(a.InputArtifacts), OutputArtifacts: listOrNull(a.OutputArtifacts),
+				RoleARN: nullableString(a.RoleARN), Region: nullableString(a.Region), Namespace: nullableString(a.Namespace),
+				TimeoutInMinutes: int64OrNull(a.TimeoutInMinutes),
+			})
+		}
+		m.Stage = append(m.Stage, st)
+	}
+	m.Trigger = nil
+	for _, t := range p.Triggers {
+		g := gitConfigurationModel{SourceActionName: types.StringValue(t.SourceActionName)}
+		for _, f := range t.Push {
+			g.Push = append(g.Push, gitPushModel{Branches: globModelOf(f.Branches), Tags: globModelOf(f.Tags), FilePaths: globModelOf(f.FilePaths)})
+		}
+		for _, f := range t.PullRequest {
+			g.PullRequest = append(g.PullRequest, gitPullRequestModel{Events: listOrNull(f.Events), Branches: globModelOf(f.Branches), FilePaths: globModelOf(f.FilePaths)})
+		}
+		m.Trigger = append(m.Trigger, triggerModel{ProviderType: types.StringValue(t.ProviderType), GitConfiguration: []gitConfigurationModel{g}})
+	}
+	m.Variable = nil
+	for _, v := range p.Variables {
+		m.Variable = append(m.Variable, variableModel{
+			Name: types.StringValue(v.Name), DefaultValue: nullableString(v.DefaultValue), Description: nullableString(v.Description),
+		})
+	}
+}
+
+func globOf(blocks []globFilterModel) *pipeline.GlobFilter {
+	if len(blocks) == 0 {
+		return nil
+	}
+	inc, _ := stringsOf(blocks[0].Includes)
+	exc, _ := stringsOf(blocks[0].Excludes)
+	return &pipeline.GlobFilter{Includes: inc, Excludes: exc}
+}
+
+func globModelOf(g *pipeline.GlobFilter) []globFilterModel {
+	if g == nil {
+		return nil
+	}
+	return []globFilterModel{{Includes: listOrNull(g.Includes), Excludes: listOrNull(g.Excludes)}}
+}
+
+func intOrUnknown(v types.Int64) int {
+	if v.IsUnknown() {
+		return pipeline.UnknownInt
+	}
+	return int(v.ValueInt64())
+}
+
+func int64OrNull(n int) types.Int64 {
+	if n == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(n))
+}
+
+// listWithUnknowns converts a list whose elements may be unknown: a wholly unknown list is
+// recorded in unknownAttrs under attr, an unknown element becomes pipeline.Unknown.
+func listWithUnknowns(l types.List, attr string, unknownAttrs *[]string) []string {
+	if l.IsUnknown() {
+		*unknownAttrs = append(*unknownAttrs, attr)
+		return nil
+	}
+	if l.IsNull() {
+		return nil
+	}
+	out := make([]string, 0, len(l.Elements()))
+	for _, e := range l.Elements() {
+		out = append(out, stringOrUnknown(e.(types.String)))
+	}
+	return out
+}
+
+// stringMapOf converts a map of strings; unknown elements become pipeline.Unknown.
+func stringMapOf(m types.Map) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := make(map[string]string, len(m.Elements()))
+	for k, v := range m.Elements() {
+		out[k] = stringOrUnknown(v.(types.String))
+	}
+	return out
+}
+
+func mapOrNull(m map[string]string) types.Map {
+	if m == nil {
+		return types.MapNull(types.StringType)
+	}
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+func listOrNull(ss []string) types.List {
+	if ss == nil {
+		return types.ListNull(types.StringType)
+	}
+	elems := make([]attr.Value, len(ss))
+	for i, s := range ss {
+		elems[i] = types.StringValue(s)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}

@@ -1,0 +1,252 @@
+// Package provider is the Terraform glue of the CodePipeline provider: schemas, tfsdk models,
+// conversion to the domain model of internal/pipeline, and diagnostics. It holds no business
+// rules of its own.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+)
+
+// RegistryAddress is the provider's source address.
+const RegistryAddress = "registry.terraform.io/pipelinekit/codepipeline"
+
+var (
+	_ provider.Provider                   = (*codepipelineProvider)(nil)
+	_ provider.ProviderWithFunctions      = (*codepipelineProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*codepipelineProvider)(nil)
+)
+
+// New returns a constructor of the provider at the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &codepipelineProvider{version: version} }
+}
+
+type codepipelineProvider struct {
+	version string
+}
+
+// providerData is the one immutable value Configure builds and hands to every resource and
+// data source.
+type providerData struct {
+	Config  backend.Config
+	Backend backend.Backend
+}
+
+type providerModel struct {
+	Backend   types.String `tfsdk:"backend"`
+	AccountID types.String `tfsdk:"account_id"`
+	Region    types.String `tfsdk:"region"`
+	StateDir  types.String `tfsdk:"state_dir"`
+	AWS       *awsModel    `tfsdk:"aws"`
+}
+
+type awsModel struct {
+	Profile    types.String     `tfsdk:"profile"`
+	AssumeRole *assumeRoleModel `tfsdk:"assume_role"`
+	Endpoints  *endpointsModel  `tfsdk:"endpoints"`
+}
+
+type assumeRoleModel struct {
+	RoleARN     types.String `tfsdk:"role_arn"`
+	SessionName types.String `tfsdk:"session_name"`
+	ExternalID  types.String `tfsdk:"external_id"`
+}
+
+type endpointsModel struct {
+	CodePipeline types.String `tfsdk:"codepipeline"`
+	S3           types.String `tfsdk:"s3"`
+	KMS          types.String `tfsdk:"kms"`
+	IAM          types.String `tfsdk:"iam"`
+	STS          types.String `tfsdk:"sts"`
+}
+
+func (p *codepipelineProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "codepipeline"
+	resp.Version = p.version
+}
+
+func (p *codepipelineProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	endpoint := func(service string) schema.StringAttribute {
+		return schema.StringAttribute{
+			Optional:    true,
+			Description: fmt.Sprintf("URL of the %s endpoint to use instead of the default one.", service),
+		}
+	}
+	resp.Schema = schema.Schema{
+		Description: "Defines CI/CD pipelines in the AWS CodePipeline model, validates every rule of the catalogue at plan time, " +
+			"and runs pipelines on an embedded local backend (the default) or on AWS.",
+		Attributes: map[string]schema.Attribute{
+			"backend": schema.StringAttribute{
+				Optional: true,
+				Description: fmt.Sprintf("Where resources live and runs execute: one of %s. Defaults to `%s`, the embedded local backend. "+
+					"`%s` is reserved for the AWS backend, which this version does not include yet: choosing it is a configuration error.",
+					quotedList(backend.Kinds), backend.KindLocal, backend.KindAWS),
+				Validators: []validator.String{stringvalidator.OneOf(backend.Kinds...)},
+			},
+			"account_id": schema.StringAttribute{
+				Optional: true,
+				Description: fmt.Sprintf("The account this provider configuration acts as. Two provider aliases with different accounts over one "+
+					"`state_dir` are two accounts of one local cloud. Defaults to `%s` on the local backend.", backend.DefaultAccountID),
+				Validators: []validator.String{stringvalidator.RegexMatches(backend.AccountIDPattern(), "must be a 12-digit AWS account id")},
+			},
+			"region": schema.StringAttribute{
+				Optional:    true,
+				Description: fmt.Sprintf("The region this provider configuration acts in. Defaults to `%s`.", backend.DefaultRegion),
+				Validators:  []validator.String{stringvalidator.RegexMatches(backend.RegionPattern(), "must be an AWS region name such as us-east-1")},
+			},
+			"state_dir": schema.StringAttribute{
+				Optional: true,
+				Description: fmt.Sprintf("Directory of the local backend's state (database and artifact objects). Defaults to the `%s` "+
+					"environment variable when set, else `%s` under the working directory.", backend.StateDirEnv, backend.DefaultStateDir),
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"aws": schema.SingleNestedBlock{
+				Description: "Settings of the AWS backend (used only with `backend = \"aws\"`).",
+				Attributes: map[string]schema.Attribute{
+					"profile": schema.StringAttribute{Optional: true, Description: "Named profile of the shared AWS configuration files."},
+				},
+				Blocks: map[string]schema.Block{
+					"assume_role": schema.SingleNestedBlock{
+						Description: "A role to assume before acting, as in the AWS provider.",
+						Attributes: map[string]schema.Attribute{
+							"role_arn":     schema.StringAttribute{Optional: true, Description: "ARN of the role to assume."},
+							"session_name": schema.StringAttribute{Optional: true, Description: "Session name of the assumed role."},
+							"external_id":  schema.StringAttribute{Optional: true, Description: "External id the role's trust policy requires."},
+						},
+					},
+					"endpoints": schema.SingleNestedBlock{
+						Description: "Endpoint overrides, for example for a private endpoint or a test double.",
+						Attributes: map[string]schema.Attribute{
+							"codepipeline": endpoint("CodePipeline"),
+							"s3":           endpoint("S3"),
+							"kms":          endpoint("KMS"),
+							"iam":          endpoint("IAM"),
+							"sts":          endpoint("STS"),
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+// ValidateConfig reports at plan time what Configure would refuse, on the attribute at fault.
+func (p *codepipelineProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.Backend.ValueString() == backend.KindAWS {
+		_, err := backend.Resolve(m.settings(), func(string) string { return "" })
+		addConfigError(&resp.Diagnostics, err)
+	}
+}
+
+func (p *codepipelineProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, v := range map[string]types.String{"backend": m.Backend, "account_id": m.AccountID, "region": m.Region, "state_dir": m.StateDir} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Provider Setting Not Known Yet",
+				fmt.Sprintf("%s depends on a value that is known only after apply, and the provider needs it to plan.\n\n"+
+					"Fix: set %s from a variable or a value known at plan time.", name, name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg, err := backend.Resolve(m.settings(), os.Getenv)
+	if err != nil {
+		addConfigError(&resp.Diagnostics, err)
+		return
+	}
+	b, err := openBackend(cfg)
+	if err != nil {
+		addConfigError(&resp.Diagnostics, err)
+		return
+	}
+	data := &providerData{Config: cfg, Backend: b}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *codepipelineProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewArtifactStoreResource,
+		NewCrossAccountKeyResource,
+		NewCrossAccountRoleResource,
+		NewPipelineResource,
+	}
+}
+
+func (p *codepipelineProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewCallerIdentityDataSource,
+	}
+}
+
+func (p *codepipelineProvider) Functions(context.Context) []func() function.Function {
+	return nil
+}
+
+// settings converts the model to the backend's raw settings.
+func (m providerModel) settings() backend.Settings {
+	s := backend.Settings{
+		Backend:   setting(m.Backend),
+		AccountID: setting(m.AccountID),
+		Region:    setting(m.Region),
+		StateDir:  setting(m.StateDir),
+	}
+	if m.AWS != nil {
+		s.AWS.Profile = m.AWS.Profile.ValueString()
+		if ar := m.AWS.AssumeRole; ar != nil {
+			s.AWS.AssumeRole = &backend.AssumeRole{
+				RoleARN: ar.RoleARN.ValueString(), SessionName: ar.SessionName.ValueString(), ExternalID: ar.ExternalID.ValueString(),
+			}
+		}
+		if ep := m.AWS.Endpoints; ep != nil {
+			s.AWS.Endpoints = map[string]string{}
+			for name, v := range map[string]types.String{
+				"codepipeline": ep.CodePipeline, "s3": ep.S3, "kms": ep.KMS, "iam": ep.IAM, "sts": ep.STS,
+			} {
+				if v.ValueString() != "" {
+					s.AWS.Endpoints[name] = v.ValueString()
+				}
+			}
+		}
+	}
+	return s
+}
+
+func setting(v types.String) backend.Setting {
+	return backend.Setting{Value: v.ValueString(), Set: !v.IsNull() && !v.IsUnknown()}
+}
+
+func quotedList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = "`" + v + "`"
+	}
+	return strings.Join(q, ", ")
+}
