@@ -76,11 +76,11 @@ func describeDecodeError(data []byte, err error) error {
 		if syn.Offset >= int64(len(data)) {
 			return errors.New("truncated JSON: the file ends in the middle of a value")
 		}
-		return fmt.Errorf("not JSON: %v (at byte %d)", err, syn.Offset)
+		return fmt.Errorf("not JSON: %w (at byte %d)", err, syn.Offset)
 	case errors.As(err, &typ):
 		return fmt.Errorf("not a plan: field %q has a %s where a %s belongs", typ.Field, typ.Value, typ.Type)
 	}
-	return fmt.Errorf("not a plan: %v", err)
+	return fmt.Errorf("not a plan: %w", err)
 }
 
 type planReader struct {

@@ -76,7 +76,7 @@ func quotedList(values []string) string {
 	return strings.Join(q, ", ")
 }
 
-var ruleConfigRequired = register(&Rule{
+var _ = register(&Rule{
 	ID: "config-required", Severity: SeverityError, Where: AtPlan | AtApply,
 	Title: "Action Configuration Is Missing Required Keys",
 	Doc:   "An action of a known type has every configuration key its type requires, each with a non-empty value.",
@@ -119,7 +119,7 @@ var ruleConfigRequired = register(&Rule{
 	},
 })
 
-var ruleConfigSize = register(&Rule{
+var _ = register(&Rule{
 	ID: "config-size", Severity: SeverityError, Where: AtPlan | AtApply,
 	Title: "Action Configuration Entry Is Too Long Or Empty",
 	Doc:   "Action configuration keys are 1 to 50 characters and values 1 to 1000 characters.",
@@ -153,7 +153,7 @@ var ruleConfigSize = register(&Rule{
 	},
 })
 
-var ruleActionType = register(&Rule{
+var _ = register(&Rule{
 	ID: "action-type", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Type Is Not Valid",
 	Doc:   "An action's category and owner are accepted values, its provider and version are well-formed, and an AWS or ThirdParty provider is one known for its category and owner.",
@@ -201,7 +201,7 @@ func checkActionEnum(p *Pass, path Path, a *Action, attr, value string, allowed 
 	return false
 }
 
-var ruleActionRoleOwner = register(&Rule{
+var _ = register(&Rule{
 	ID: "action-role-owner", Severity: SeverityError, Where: AtPlan,
 	Title: "Only AWS Actions Take A Role",
 	Doc:   "An action's role_arn is set only on AWS-owned actions.",
@@ -218,7 +218,7 @@ var ruleActionRoleOwner = register(&Rule{
 	},
 })
 
-var ruleSourceSameRegion = register(&Rule{
+var _ = register(&Rule{
 	ID: "source-same-region", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Cannot Run In Another Region",
 	Doc:   "Source actions and ThirdParty or Custom actions run in the pipeline's own region.",
@@ -249,7 +249,7 @@ var ruleSourceSameRegion = register(&Rule{
 	},
 })
 
-var ruleTimeoutApprovalOnly = register(&Rule{
+var _ = register(&Rule{
 	ID: "timeout-approval-only", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Timeout Only On Manual Approvals",
 	Doc:   "timeout_in_minutes is set only on Approval/Manual actions, to 5 to 86400 minutes.",
@@ -274,7 +274,7 @@ var ruleTimeoutApprovalOnly = register(&Rule{
 	},
 })
 
-var ruleNamespaceUnique = register(&Rule{
+var _ = register(&Rule{
 	ID: "namespace-unique", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Namespaces Must Be Unique",
 	Doc:   "Each action namespace is declared by one action only in the whole pipeline.",
@@ -295,7 +295,7 @@ var ruleNamespaceUnique = register(&Rule{
 	},
 })
 
-var rulePrimarySource = register(&Rule{
+var _ = register(&Rule{
 	ID: "primary-source", Severity: SeverityError, Where: AtPlan | AtApply,
 	Title: "Action Must Name One Of Its Input Artifacts",
 	Doc:   "A CodeBuild action with several inputs names one of them as PrimarySource, and a CloudFormation template given as Artifact::path names one of the action's inputs.",

@@ -10,7 +10,7 @@ func describeAction(pl *Pipeline, r ActionRef) string {
 	return fmt.Sprintf("action %q in stage %q", actionAt(pl, r).Name, pl.Stages[r.Stage].Name)
 }
 
-var ruleArtifactUnique = register(&Rule{
+var _ = register(&Rule{
 	ID: "artifact-unique", Severity: SeverityError, Where: AtPlan,
 	Title: "Output Artifact Names Must Be Unique",
 	Doc:   "Every output artifact name is produced by exactly one action in the whole pipeline.",
@@ -161,7 +161,7 @@ func (h hiddenProducers) mayFeed(pl *Pipeline, c ActionRef) bool {
 	return s.unknownOrder || (s.minOrder > 0 && s.minOrder < a.Order())
 }
 
-var ruleArtifactProducedBefore = register(&Rule{
+var _ = register(&Rule{
 	ID: "artifact-produced-before", Severity: SeverityError, Where: AtPlan,
 	Title: "Input Artifact Must Be Produced Earlier",
 	Doc:   "Every input artifact is the output of an action in an earlier stage, or in the same stage with a strictly lower run_order.",
@@ -230,7 +230,7 @@ func checkArtifactSource(p *Pass, hidden hiddenProducers, cons ActionRef, k int,
 	}
 }
 
-var ruleArtifactCount = register(&Rule{
+var _ = register(&Rule{
 	ID: "artifact-count", Severity: SeverityError, Where: AtPlan,
 	Title: "Artifact Counts Must Fit The Action Type",
 	Doc:   "An action's input and output artifact counts fit what its action type accepts.",

@@ -75,7 +75,7 @@ func cmkProblem(facts Facts, id string) string {
 
 const cmkFix = "Create a customer-managed key (codepipeline_cross_account_key) and use its ARN as the store's encryption key."
 
-var ruleXacctCMKRequired = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-cmk-required", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
 	Title: "Cross-Account Pipelines Need A Customer-Managed Key",
 	Doc:   "A pipeline with a cross-account action encrypts its artifact store with a customer-managed KMS key, since the AWS-managed aws/s3 key cannot be used from another account.",
@@ -117,7 +117,7 @@ var ruleXacctCMKRequired = register(&Rule{
 	},
 })
 
-var ruleXacctKeyByARN = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-key-by-arn", Severity: SeverityError, Where: AtPlan,
 	Title: "Cross-Account Key Must Be Named By ARN",
 	Doc:   "For cross-account use the artifact store's key is named by its full key ARN, since aliases and key ids resolve in the caller's account.",
@@ -336,7 +336,7 @@ func bucketGrantFix(bucket string) string {
 		strings.Join(policy.BucketGrantActions, ", "), policy.BucketARN(bucket))
 }
 
-var ruleXacctBucketPolicy = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-bucket-policy", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
 	Title: "Bucket Policy Must Grant Cross-Account Roles",
 	Doc:   "The artifact bucket's policy allows each cross-account role (or its account root) s3:Get* and s3:Put* on the bucket's objects and s3:ListBucket on the bucket.",
@@ -372,7 +372,7 @@ var ruleXacctBucketPolicy = register(&Rule{
 	},
 })
 
-var ruleXacctKeyPolicy = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-key-policy", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
 	Title: "Key Policy Must Grant Cross-Account Roles",
 	Doc:   "The artifact key's policy allows each cross-account role (or its account root) kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.",
@@ -395,7 +395,7 @@ var ruleXacctKeyPolicy = register(&Rule{
 	},
 })
 
-var ruleXacctRoleDecrypt = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtApply | AtRun,
 	Title: "Cross-Account Role Must Be Allowed To Use The Key",
 	Doc:   "The target-account role's own policies allow it kms:Decrypt and the other key actions on the artifact key in the pipeline's account.",
@@ -420,7 +420,7 @@ var ruleXacctRoleDecrypt = register(&Rule{
 	},
 })
 
-var ruleXacctThirdAccount = register(&Rule{
+var _ = register(&Rule{
 	ID: "xacct-third-account", Severity: SeverityError, Where: AtPlan,
 	Title: "Artifacts Cannot Pass Between Two Other Accounts",
 	Doc:   "An artifact does not pass between two accounts when neither is the pipeline's account.",

@@ -81,7 +81,7 @@ func quoteShort(s string) string {
 	return fmt.Sprintf("%q…", string(r[:limit]))
 }
 
-var ruleNameFormat = register(&Rule{
+var _ = register(&Rule{
 	ID: "name-format", Severity: SeverityError, Where: AtPlan,
 	Title: "Names Must Use Allowed Characters And Lengths",
 	Doc:   "Pipeline, stage, action, artifact, namespace and variable names use only the characters and lengths CodePipeline accepts.",

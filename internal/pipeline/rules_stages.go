@@ -1,6 +1,6 @@
 package pipeline
 
-var ruleStageCount = register(&Rule{
+var _ = register(&Rule{
 	ID: "stage-count", Severity: SeverityError, Where: AtPlan,
 	Title: "Pipeline Needs 2 To 50 Stages",
 	Doc:   "A pipeline has from 2 to 50 stages.",
@@ -15,7 +15,7 @@ var ruleStageCount = register(&Rule{
 	},
 })
 
-var ruleStageUnique = register(&Rule{
+var _ = register(&Rule{
 	ID: "stage-unique", Severity: SeverityError, Where: AtPlan,
 	Title: "Stage Names Must Be Unique",
 	Doc:   "Stage names are unique in the pipeline.",
@@ -38,7 +38,7 @@ var ruleStageUnique = register(&Rule{
 	},
 })
 
-var ruleStageActions = register(&Rule{
+var _ = register(&Rule{
 	ID: "stage-actions", Severity: SeverityError, Where: AtPlan,
 	Title: "Stage Needs 1 To 50 Actions",
 	Doc:   "Each stage has from 1 to 50 actions.",
@@ -55,7 +55,7 @@ var ruleStageActions = register(&Rule{
 	},
 })
 
-var ruleActionUnique = register(&Rule{
+var _ = register(&Rule{
 	ID: "action-unique", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Names Must Be Unique In A Stage",
 	Doc:   "Action names are unique within a stage.",
@@ -89,7 +89,7 @@ func sourceKind(a *Action) (source, known bool) {
 	return a.Category == CategorySource, true
 }
 
-var ruleFirstStageSource = register(&Rule{
+var _ = register(&Rule{
 	ID: "first-stage-source", Severity: SeverityError, Where: AtPlan,
 	Title: "First Stage Must Hold Only Source Actions",
 	Doc:   "The first stage holds only Source actions, and at least one.",
@@ -120,7 +120,7 @@ var ruleFirstStageSource = register(&Rule{
 	},
 })
 
-var ruleSourceFirstOnly = register(&Rule{
+var _ = register(&Rule{
 	ID: "source-first-only", Severity: SeverityError, Where: AtPlan,
 	Title: "Source Actions Only In The First Stage",
 	Doc:   "Source actions appear only in the first stage.",
@@ -141,7 +141,7 @@ var ruleSourceFirstOnly = register(&Rule{
 	},
 })
 
-var ruleNeedsNonSource = register(&Rule{
+var _ = register(&Rule{
 	ID: "needs-non-source", Severity: SeverityError, Where: AtPlan,
 	Title: "Pipeline Needs A Non-Source Action",
 	Doc:   "At least one action in the pipeline is not a Source action.",
@@ -162,7 +162,7 @@ var ruleNeedsNonSource = register(&Rule{
 	},
 })
 
-var ruleRunOrder = register(&Rule{
+var _ = register(&Rule{
 	ID: "run-order", Severity: SeverityError, Where: AtPlan,
 	Title: "Run Order Must Be 1 To 999",
 	Doc:   "An action's run_order is an integer from 1 to 999 (default 1).",

@@ -89,7 +89,7 @@ func keyRefKind(id string) string {
 // knownKey returns the facts about key id, nil when there are none.
 func knownKey(facts Facts, id string) *Key { return facts.Keys[id] }
 
-var ruleStoreVersioning = register(&Rule{
+var _ = register(&Rule{
 	ID: "store-versioning", Severity: SeverityError, Where: AtPlan | AtRun,
 	Title: "Artifact Store Must Be Versioned",
 	Doc:   "The artifact store has versioning enabled (this project's policy: AWS only requires it for S3 source buckets).",
@@ -115,7 +115,7 @@ var ruleStoreVersioning = register(&Rule{
 	},
 })
 
-var ruleStoreRegion = register(&Rule{
+var _ = register(&Rule{
 	ID: "store-region", Severity: SeverityError, Where: AtPlan,
 	Title: "One Artifact Store Per Region",
 	Doc:   "A pipeline has one artifact store per region it uses: one store alone names no region, several stores each name a distinct region, and every action region has a store.",
@@ -216,7 +216,7 @@ func regionsText(stores []ArtifactStoreRef, home string) string {
 	return "stores exist for " + strings.Join(rs, ", ")
 }
 
-var ruleKeyRotation = register(&Rule{
+var _ = register(&Rule{
 	ID: "key-rotation", Severity: SeverityWarning, Where: AtPlan,
 	Title: "Artifact Key Should Rotate",
 	Doc:   "A customer-managed key used for artifacts has automatic rotation enabled.",

@@ -39,7 +39,7 @@ const (
 // OnFailureRollback is the stage on_failure result that rolls the stage back.
 const OnFailureRollback = "ROLLBACK"
 
-var ruleV2Only = register(&Rule{
+var _ = register(&Rule{
 	ID: "v2-only", Severity: SeverityError, Where: AtPlan,
 	Title: "Feature Needs A V2 Pipeline",
 	Doc:   "Triggers, pipeline variables and the QUEUED and PARALLEL execution modes need pipeline_type V2.",
@@ -69,7 +69,7 @@ var ruleV2Only = register(&Rule{
 	},
 })
 
-var ruleVariables = register(&Rule{
+var _ = register(&Rule{
 	ID: "variables", Severity: SeverityError, Where: AtPlan,
 	Title: "Pipeline Variables Must Fit CodePipeline's Limits",
 	Doc:   "A pipeline has at most 50 variables with unique names, defaults of 1 to 1000 characters and descriptions of at most 200.",
@@ -116,7 +116,7 @@ var ruleVariables = register(&Rule{
 // gitConfigPath is the path of trigger i's git_configuration block.
 func gitConfigPath(i int) Path { return Root("trigger").Index(i).Attr("git_configuration").Index(0) }
 
-var ruleTriggerSource = register(&Rule{
+var _ = register(&Rule{
 	ID: "trigger-source", Severity: SeverityError, Where: AtPlan,
 	Title: "Trigger Must Name A Source Action That Supports Triggers",
 	Doc:   "A git trigger has provider type CodeStarSourceConnection and names an existing source action of a provider that supports triggers, at most one trigger per source action.",
@@ -189,7 +189,7 @@ func sourceActionList(m map[string]ActionRef) string {
 	return " (its Source actions: " + strings.Join(names, ", ") + ")"
 }
 
-var ruleTriggerFilters = register(&Rule{
+var _ = register(&Rule{
 	ID: "trigger-filters", Severity: SeverityError, Where: AtPlan,
 	Title: "Trigger Filters Must Be Well Formed",
 	Doc:   "A git trigger has 1 to 3 push or pull_request filters; push filters name branches or tags, file paths need branches, pull request filters name branches and known events, and each pattern list has 1 to 8 patterns of 1 to 255 characters.",
@@ -297,7 +297,7 @@ func checkGlobList(p *Pass, path Path, patterns []string) {
 	}
 }
 
-var ruleParallelNoRollback = register(&Rule{
+var _ = register(&Rule{
 	ID: "parallel-no-rollback", Severity: SeverityError, Where: AtPlan,
 	Title: "PARALLEL Mode Cannot Roll Back",
 	Doc:   "A pipeline in PARALLEL execution mode has no stage whose on_failure result is ROLLBACK.",
@@ -317,7 +317,7 @@ var ruleParallelNoRollback = register(&Rule{
 	},
 })
 
-var rulePollingDeprecated = register(&Rule{
+var _ = register(&Rule{
 	ID: "polling-deprecated", Severity: SeverityWarning, Where: AtPlan | AtApply,
 	Title: "Source Polling Is Deprecated",
 	Doc:   "A source action does not set PollForSourceChanges to true: polling is deprecated, costs more and reacts later than events.",

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-var ruleWebhookAuth = register(&Rule{
+var _ = register(&Rule{
 	ID: "webhook-auth", Severity: SeverityError, Where: AtPlan | AtApply,
 	Title: "Webhook Authentication Must Be Complete",
 	Doc:   "A webhook chooses its authentication explicitly: GITHUB_HMAC with a secret token, IP with an allowed CIDR range, or UNAUTHENTICATED.",

@@ -43,14 +43,6 @@ func (d Decision) String() string {
 	}
 }
 
-// combine merges decisions of several policies: explicit deny wins, then allow.
-func combine(a, b Decision) Decision {
-	if a > b {
-		return a
-	}
-	return b
-}
-
 // EvaluateResource evaluates d as a resource-based policy (bucket, key or trust policy): a
 // statement applies only when its Principal names the request's principal — "*", {"AWS":"*"},
 // the principal's account id or account root ARN (which stand for every principal of that

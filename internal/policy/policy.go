@@ -87,7 +87,7 @@ func Parse(doc string) (*Document, error) {
 	if !json.Valid([]byte(doc)) {
 		var v any
 		err := json.Unmarshal([]byte(doc), &v)
-		return nil, fmt.Errorf("policy document is not valid JSON: %v", err)
+		return nil, fmt.Errorf("policy document is not valid JSON: %w", err)
 	}
 	var d Document
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {

@@ -150,7 +150,7 @@ func checkBucketGone(dir, bucket string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		_, err := testBackendErr(dir, "111111111111").GetBucket(context.Background(), bucket)
 		if !errors.Is(err, backend.ErrNotFound) {
-			return fmt.Errorf("bucket %q still exists after destroy (err=%v)", bucket, err)
+			return fmt.Errorf("bucket %q still exists after destroy (err=%w)", bucket, err)
 		}
 		return nil
 	}

@@ -205,7 +205,7 @@ func checkPipelineGone(dir, name string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		_, err := testBackendErr(dir, "111111111111").GetPipeline(context.Background(), name)
 		if !errors.Is(err, backend.ErrNotFound) {
-			return fmt.Errorf("pipeline %q still exists after destroy (err=%v)", name, err)
+			return fmt.Errorf("pipeline %q still exists after destroy (err=%w)", name, err)
 		}
 		return nil
 	}

@@ -57,7 +57,7 @@ func useProviderBinary(t *testing.T) {
 		}
 		cmd := exec.Command("go", "build", "-o", filepath.Join(providerBinaryDir, "terraform-provider-codepipeline"), "../..")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			providerBinaryErr = fmt.Errorf("go build of the provider: %v\n%s", err, out)
+			providerBinaryErr = fmt.Errorf("go build of the provider: %w\n%s", err, out)
 		}
 	})
 	if providerBinaryErr != nil {

@@ -179,7 +179,9 @@ func TestDeleteNonEmptyBucket(t *testing.T) {
 		t.Errorf("object files left after force delete: %v", files)
 	}
 	var n int
-	c.reader.QueryRow(`SELECT count(*) FROM object_versions`).Scan(&n)
+	if err := c.reader.QueryRow(`SELECT count(*) FROM object_versions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("%d object rows left", n)
 	}

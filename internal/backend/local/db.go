@@ -231,7 +231,7 @@ func (c *Cloud) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		case <-time.After(backoff):
 		}
 	}
-	return fmt.Errorf("local backend: the state database stayed locked by another process after %d attempts (%v): %w",
+	return fmt.Errorf("local backend: the state database stayed locked by another process after %d attempts (%w): %w",
 		maxWriteAttempts, err, backend.ErrConflict)
 }
 

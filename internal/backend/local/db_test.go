@@ -162,7 +162,9 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var check string
-	c2.reader.QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	if err := c2.reader.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil {
+		t.Fatal(err)
+	}
 	if diff := cmp.Diff("ok", check); diff != "" {
 		t.Errorf("integrity_check (-want +got):\n%s", diff)
 	}
@@ -181,13 +183,13 @@ func TestLockedDatabaseGivesUpWithConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }()
 	_, err = c.As(acctA, region).CreateBucket(ctx, backend.Bucket{Name: "blocked"})
 	if !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("err = %v, want ErrConflict", err)
 	}
 	t.Log(err)
-	tx.Rollback()
+	_ = tx.Rollback()
 	if _, err := c.As(acctA, region).CreateBucket(ctx, backend.Bucket{Name: "blocked"}); err != nil {
 		t.Fatalf("after the lock is released: %v", err)
 	}

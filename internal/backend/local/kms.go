@@ -23,7 +23,6 @@ const managedS3Alias = "alias/aws/s3"
 
 var (
 	aliasPattern = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
-	uuidPattern  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
 func keyARN(region, account, keyID string) string {

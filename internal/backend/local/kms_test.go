@@ -102,8 +102,12 @@ func TestEnvelopeEncryptionAndRotation(t *testing.T) {
 	v2 := must[string](t)(a.PutObject(ctx, "", "sealed", "k", bytes.NewReader(append(secret, '2'))))
 
 	var mv1, mv2 int
-	c.reader.QueryRow(`SELECT material_version FROM object_versions WHERE version_id = ?`, v1).Scan(&mv1)
-	c.reader.QueryRow(`SELECT material_version FROM object_versions WHERE version_id = ?`, v2).Scan(&mv2)
+	if err := c.reader.QueryRow(`SELECT material_version FROM object_versions WHERE version_id = ?`, v1).Scan(&mv1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.reader.QueryRow(`SELECT material_version FROM object_versions WHERE version_id = ?`, v2).Scan(&mv2); err != nil {
+		t.Fatal(err)
+	}
 	if mv1 != 1 || mv2 != 2 {
 		t.Errorf("material versions = %d, %d; want 1, 2", mv1, mv2)
 	}
