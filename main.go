@@ -16,7 +16,7 @@ var version = "dev"
 
 // Generate the docs from templates/ and examples/ (run through `make generate`, which puts the
 // repo's terraform on PATH so it works offline).
-//go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-name codepipeline
+//go:generate go tool tfplugindocs generate --provider-name codepipeline
 
 func main() {
 	var debug bool
