@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -226,29 +228,45 @@ func (r *artifactStoreResource) ModifyPlan(ctx context.Context, req resource.Mod
 }
 
 func (r *artifactStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !requireBackend(r.backend, &resp.Diagnostics) {
+	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreateBucket)
+}
+
+func (r *artifactStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdateBucket)
+}
+
+// save runs the preflight, then writes the planned bucket with write (create or update) and
+// records what the backend holds.
+func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics,
+	op string, write func(context.Context, backend.Bucket) (*backend.Bucket, error)) {
+	if !requireBackend(r.backend, diags) {
 		return
 	}
 	var m artifactStoreResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	// Preflight: values unknown at plan are known now; nothing is created when a rule fails.
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Store: m.toDomain(r.backend.Identity())}))
-	if resp.Diagnostics.HasError() {
+	// Preflight: values unknown at plan are known now; nothing is written when a rule fails.
+	addFindings(diags, pipeline.Validate(pipeline.Input{Store: m.toDomain(r.backend.Identity())}))
+	if diags.HasError() {
 		return
 	}
-	b, err := r.backend.CreateBucket(ctx, m.toBucket())
+	b, err := write(ctx, m.toBucket())
 	if err != nil {
-		addBackendError(&resp.Diagnostics, "create", fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
+		addBackendError(diags, op, fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
 	}
+	r.setState(ctx, &m, b, state, diags)
+}
+
+// setState records the bucket as the backend holds it.
+func (r *artifactStoreResource) setState(ctx context.Context, m *artifactStoreResourceModel, b *backend.Bucket, state *tfsdk.State, diags *diag.Diagnostics) {
 	if err := m.fromDomain(b); err != nil {
-		resp.Diagnostics.AddError("Unreadable Bucket Policy", err.Error())
+		diags.AddError("Unreadable Bucket Policy", err.Error())
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, m)...)
 }
 
 func (r *artifactStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -269,36 +287,7 @@ func (r *artifactStoreResource) Read(ctx context.Context, req resource.ReadReque
 		addBackendError(&resp.Diagnostics, "read", fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
 	}
-	if err := m.fromDomain(b); err != nil {
-		resp.Diagnostics.AddError("Unreadable Bucket Policy", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *artifactStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !requireBackend(r.backend, &resp.Diagnostics) {
-		return
-	}
-	var m artifactStoreResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Store: m.toDomain(r.backend.Identity())}))
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	b, err := r.backend.UpdateBucket(ctx, m.toBucket())
-	if err != nil {
-		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
-		return
-	}
-	if err := m.fromDomain(b); err != nil {
-		resp.Diagnostics.AddError("Unreadable Bucket Policy", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	r.setState(ctx, &m, b, &resp.State, &resp.Diagnostics)
 }
 
 func (r *artifactStoreResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -80,25 +81,35 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !requireBackend(r.backend, &resp.Diagnostics) {
+	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreatePipeline)
+}
+
+func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdatePipeline)
+}
+
+// save runs the preflight, then stores the planned definition with write (create or update).
+func (r *pipelineResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics,
+	op string, write func(context.Context, *pipeline.Pipeline) (*backend.PipelineRecord, error)) {
+	if !requireBackend(r.backend, diags) {
 		return
 	}
 	var m pipelineResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
 	p := m.toDomain()
-	if !r.preflight(ctx, p, &resp.Diagnostics) {
+	if !r.preflight(ctx, p, diags) {
 		return
 	}
-	rec, err := r.backend.CreatePipeline(ctx, p)
+	rec, err := write(ctx, p)
 	if err != nil {
-		addBackendError(&resp.Diagnostics, "create", fmt.Sprintf("pipeline %q", p.Name), err)
+		addBackendError(diags, op, fmt.Sprintf("pipeline %q", p.Name), err)
 		return
 	}
 	m.setComputed(rec)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
 }
 
 func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -123,28 +134,6 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	// model does not keep null-versus-empty distinctions that the configuration may make.
 	if !sameDefinition(m.toDomain(), rec.Definition) {
 		m.fromDomain(rec.Definition)
-	}
-	m.setComputed(rec)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !requireBackend(r.backend, &resp.Diagnostics) {
-		return
-	}
-	var m pipelineResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	p := m.toDomain()
-	if !r.preflight(ctx, p, &resp.Diagnostics) {
-		return
-	}
-	rec, err := r.backend.UpdatePipeline(ctx, p)
-	if err != nil {
-		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("pipeline %q", p.Name), err)
-		return
 	}
 	m.setComputed(rec)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
