@@ -45,7 +45,11 @@ type Config struct {
 	AccountID string
 	Region    string
 	StateDir  string // local backend only; absolute
-	AWS       AWSConfig
+	// RepositoriesDir holds the git repositories local git sources read, FunctionsDir the
+	// handler commands of local Invoke/Lambda actions; absolute ("" = under StateDir).
+	RepositoriesDir string
+	FunctionsDir    string
+	AWS             AWSConfig
 }
 
 // AWSConfig is the `aws` block, reserved for the AWS backend.
@@ -71,6 +75,7 @@ type Setting struct {
 // Settings are the raw values of a provider block.
 type Settings struct {
 	Backend, AccountID, Region, StateDir Setting
+	RepositoriesDir, FunctionsDir        Setting
 	AWS                                  AWSConfig
 }
 
@@ -129,6 +134,21 @@ func Resolve(s Settings, getenv func(string) string) (Config, error) {
 			Detail: fmt.Sprintf("state_dir %q cannot be made absolute: %v.\n\nFix: give an absolute path.", dir, err)}
 	}
 	cfg.StateDir = abs
+	for _, d := range []struct {
+		attr string
+		in   Setting
+		out  *string
+	}{{"repositories_dir", s.RepositoriesDir, &cfg.RepositoriesDir}, {"functions_dir", s.FunctionsDir, &cfg.FunctionsDir}} {
+		if !d.in.Set || d.in.Value == "" {
+			continue
+		}
+		abs, err := filepath.Abs(d.in.Value)
+		if err != nil {
+			return Config{}, &ConfigError{Attribute: d.attr, Summary: "Invalid Directory",
+				Detail: fmt.Sprintf("%s %q cannot be made absolute: %v.\n\nFix: give an absolute path.", d.attr, d.in.Value, err)}
+		}
+		*d.out = abs
+	}
 	return cfg, nil
 }
 

@@ -33,5 +33,5 @@ func openBackend(cfg backend.Config) (backend.Backend, error) {
 		}
 		openClouds.byDir[cfg.StateDir] = c
 	}
-	return c.As(cfg.AccountID, cfg.Region), nil
+	return c.For(cfg), nil
 }

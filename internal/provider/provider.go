@@ -52,7 +52,10 @@ type providerModel struct {
 	AccountID types.String `tfsdk:"account_id"`
 	Region    types.String `tfsdk:"region"`
 	StateDir  types.String `tfsdk:"state_dir"`
-	AWS       *awsModel    `tfsdk:"aws"`
+	// Local backend: where git sources and Invoke/Lambda handlers are found.
+	RepositoriesDir types.String `tfsdk:"repositories_dir"`
+	FunctionsDir    types.String `tfsdk:"functions_dir"`
+	AWS             *awsModel    `tfsdk:"aws"`
 }
 
 type awsModel struct {
@@ -113,6 +116,19 @@ func (p *codepipelineProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Optional: true,
 				Description: fmt.Sprintf("Directory of the local backend's state (database and artifact objects). Defaults to the `%s` "+
 					"environment variable when set, else `%s` under the working directory.", backend.StateDirEnv, backend.DefaultStateDir),
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"repositories_dir": schema.StringAttribute{
+				Optional: true,
+				Description: "Local backend: directory of the git repositories that CodeCommit and CodeStarSourceConnection source " +
+					"actions read. `RepositoryName` (or `FullRepositoryId`) names a directory under it, or is an absolute path. " +
+					"Defaults to `repositories` under `state_dir`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"functions_dir": schema.StringAttribute{
+				Optional: true,
+				Description: "Local backend: directory of the handlers of Invoke/Lambda actions: `FunctionName` names an executable " +
+					"under it, which gets the job as JSON on stdin. Defaults to `functions` under `state_dir`.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 		},
@@ -197,12 +213,16 @@ func (p *codepipelineProvider) Resources(context.Context) []func() resource.Reso
 		NewCrossAccountKeyResource,
 		NewCrossAccountRoleResource,
 		NewPipelineResource,
+		NewRunResource,
 	}
 }
 
 func (p *codepipelineProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewCallerIdentityDataSource,
+		NewPipelineDataSource,
+		NewArtifactStoreDataSource,
+		NewRunDataSource,
 	}
 }
 
@@ -217,6 +237,9 @@ func (m providerModel) settings() backend.Settings {
 		AccountID: setting(m.AccountID),
 		Region:    setting(m.Region),
 		StateDir:  setting(m.StateDir),
+
+		RepositoriesDir: setting(m.RepositoriesDir),
+		FunctionsDir:    setting(m.FunctionsDir),
 	}
 	if m.AWS != nil {
 		s.AWS.Profile = m.AWS.Profile.ValueString()

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"path/filepath"
 	"sync"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -13,6 +14,33 @@ type Account struct {
 	c         *Cloud
 	id        backend.Identity
 	closeOnce sync.Once
+
+	// Where local git sources and Invoke/Lambda handlers are found ("" = under the state dir).
+	repositoriesDir, functionsDir string
+}
+
+// For returns the value acting as cfg's account and region, with cfg's repositories and
+// functions directories.
+func (c *Cloud) For(cfg backend.Config) *Account {
+	a := c.As(cfg.AccountID, cfg.Region)
+	a.repositoriesDir, a.functionsDir = cfg.RepositoriesDir, cfg.FunctionsDir
+	return a
+}
+
+// repositoriesRoot is the directory local git sources are looked up in.
+func (a *Account) repositoriesRoot() string {
+	if a.repositoriesDir != "" {
+		return a.repositoriesDir
+	}
+	return filepath.Join(a.c.dir, "repositories")
+}
+
+// functionsRoot is the directory local Invoke/Lambda handlers are looked up in.
+func (a *Account) functionsRoot() string {
+	if a.functionsDir != "" {
+		return a.functionsDir
+	}
+	return filepath.Join(a.c.dir, "functions")
 }
 
 var _ backend.Backend = (*Account)(nil)

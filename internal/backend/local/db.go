@@ -50,6 +50,14 @@ type Option func(*options)
 type options struct {
 	now         func() time.Time
 	busyTimeout time.Duration // tests shorten it to see the bounded retries give up
+	heartbeat   time.Duration
+	staleAfter  time.Duration
+}
+
+// WithHeartbeat sets how often a run's driver proves it is alive, and after how long without
+// a heartbeat a run whose driver cannot be checked directly counts as abandoned.
+func WithHeartbeat(every, staleAfter time.Duration) Option {
+	return func(o *options) { o.heartbeat, o.staleAfter = every, staleAfter }
 }
 
 // WithNow replaces the clock (time.Now by default), so tests can move past a key's
@@ -64,6 +72,11 @@ type Cloud struct {
 	dir    string
 	now    func() time.Time
 	master []byte // the master key sealing KMS key material
+
+	// owner names this process as the driver of runs; heartbeatEvery and staleAfter time
+	// the proof that a driver is alive.
+	owner                      string
+	heartbeatEvery, staleAfter time.Duration
 
 	// writer serializes this process's writes on one connection whose transactions begin
 	// IMMEDIATE (the write lock is taken up front, so a transaction never fails half way
@@ -89,7 +102,7 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if cfg.StateDir == "" {
 		return nil, fmt.Errorf("local backend: no state directory configured: %w", backend.ErrInvalid)
 	}
-	o := options{now: time.Now, busyTimeout: busyTimeout}
+	o := options{now: time.Now, heartbeat: defaultHeartbeat, staleAfter: defaultStaleAfter, busyTimeout: busyTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -106,6 +119,7 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	}
 	c := &Cloud{
 		dir: dir, now: o.now, master: master, refs: 1,
+		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),
 	}
@@ -127,6 +141,13 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		c.writer.Close()
 		c.reader.Close()
 		return nil, err
+	}
+	// A run whose driver died (a SIGKILLed terraform apply) is failed as abandoned by the next
+	// process that opens the state directory, so its stage locks do not block later runs.
+	if err := c.recoverAbandonedRuns(context.Background()); err != nil {
+		c.writer.Close()
+		c.reader.Close()
+		return nil, fmt.Errorf("local backend: recovering abandoned runs: %w", err)
 	}
 	return c, nil
 }

@@ -119,6 +119,60 @@ var migrations = []migration{{
 			PRIMARY KEY (account_id, region, name)
 		)`,
 	},
+}, {
+	version: 2,
+	name:    "pipeline executions",
+	stmts: []string{
+		// The owner (the process driving the run) is the only writer of state, the JSON of
+		// the whole backend.Run; other processes write only the control columns (stop) and
+		// the approvals table, so they never overwrite each other's updates.
+		`CREATE TABLE executions (
+			seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+			id               TEXT NOT NULL UNIQUE,
+			account_id       TEXT NOT NULL,
+			region           TEXT NOT NULL,
+			pipeline         TEXT NOT NULL,
+			pipeline_version INTEGER NOT NULL,
+			definition       TEXT NOT NULL,
+			status           TEXT NOT NULL,
+			state            TEXT NOT NULL,
+			owner            TEXT NOT NULL DEFAULT '',
+			heartbeat_at     TEXT NOT NULL,
+			waiting_stage    TEXT NOT NULL DEFAULT '',
+			stop_requested   INTEGER NOT NULL DEFAULT 0,
+			stop_abandon     INTEGER NOT NULL DEFAULT 0,
+			stop_reason      TEXT NOT NULL DEFAULT '',
+			superseded_by    TEXT NOT NULL DEFAULT '',
+			created_at       TEXT NOT NULL
+		)`,
+		`CREATE INDEX executions_by_pipeline ON executions(account_id, region, pipeline, seq)`,
+		`CREATE INDEX executions_by_status ON executions(status)`,
+		// A stage holds one execution at a time in the SUPERSEDED and QUEUED modes.
+		`CREATE TABLE stage_locks (
+			account_id   TEXT NOT NULL,
+			region       TEXT NOT NULL,
+			pipeline     TEXT NOT NULL,
+			stage        TEXT NOT NULL,
+			execution_id TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, pipeline, stage)
+		)`,
+		`CREATE TABLE approvals (
+			execution_id TEXT NOT NULL,
+			stage        TEXT NOT NULL,
+			action       TEXT NOT NULL,
+			approved     INTEGER NOT NULL,
+			summary      TEXT NOT NULL DEFAULT '',
+			decided_at   TEXT NOT NULL,
+			PRIMARY KEY (execution_id, stage, action)
+		)`,
+		`CREATE TABLE action_logs (
+			execution_id TEXT NOT NULL,
+			stage        TEXT NOT NULL,
+			action       TEXT NOT NULL,
+			log          BLOB NOT NULL,
+			PRIMARY KEY (execution_id, stage, action)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

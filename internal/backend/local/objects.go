@@ -89,6 +89,12 @@ func (c *Cloud) bucketKey(ctx context.Context, b *bucketRow) (*keyRow, error) {
 // (identity and key policy). With versioning on the new version gets a fresh id; with
 // versioning off it replaces the "null" version. Returns the version id.
 func (a *Account) PutObject(ctx context.Context, principal, bucket, key string, body io.Reader) (string, error) {
+	return a.putObject(ctx, principal, bucket, key, "", body)
+}
+
+// putObject is PutObject with the KMS key of the request (SSE-KMS with a key id, key ARN or
+// alias, as CodePipeline writes artifacts with the pipeline's key); "" is the bucket's key.
+func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyID string, body io.Reader) (string, error) {
 	principal = a.normalizePrincipal(principal)
 	if err := checkObjectKey(key); err != nil {
 		return "", err
@@ -106,6 +112,12 @@ func (a *Account) PutObject(ctx context.Context, principal, bucket, key string, 
 		return "", err
 	}
 	k, err := a.c.bucketKey(ctx, b)
+	switch {
+	case kmsKeyID == managedS3Alias:
+		k, err = a.c.ensureManagedKey(ctx, b.account, b.region)
+	case kmsKeyID != "":
+		k, err = a.c.resolveKey(ctx, a.c.reader, b.account, b.region, kmsKeyID)
+	}
 	if err != nil {
 		return "", err
 	}

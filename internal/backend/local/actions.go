@@ -1,0 +1,268 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/proc"
+)
+
+// defaultActionTimeout bounds an action that sets no timeout of its own: long enough for real
+// builds, short enough that a hung command does not hold a stage forever.
+const defaultActionTimeout = time.Hour
+
+// defaultApprovalTimeout is how long a manual approval waits, as in CodePipeline (7 days).
+const defaultApprovalTimeout = 7 * 24 * time.Hour
+
+// actionJob is what an action provider gets: the action with its configuration resolved, a
+// fresh workspace with the input artifacts unpacked, and where to write its log.
+type actionJob struct {
+	x         *executor
+	stage     string
+	action    pipeline.Action // configuration with variables resolved
+	principal string          // the role the action acts as
+	workDir   string
+	// inputs maps each input artifact name to the directory it was unpacked into, and
+	// inputZips to the artifact's zip file as stored (Deploy/S3 with Extract=false stores it as is).
+	inputs    map[string]string
+	inputZips map[string]string
+	log       io.Writer
+}
+
+// actionOutput is one output artifact: a directory to zip, or a zip file ready to store.
+type actionOutput struct {
+	dir string
+	zip string
+}
+
+// actionResult is what an action produced.
+type actionResult struct {
+	outputs   []backend.ArtifactRef
+	variables map[string]string
+	summary   string
+}
+
+// providerResult is what a provider returns: its outputs by artifact name, its output
+// variables and a one-line summary.
+type providerResult struct {
+	outputs   map[string]actionOutput
+	variables map[string]string
+	summary   string
+}
+
+// actionProvider executes one action type locally.
+type actionProvider func(ctx context.Context, job *actionJob) (*providerResult, error)
+
+// localProviders are the action types the local backend executes. Every other type fails its
+// run at that action, clearly: no pretend successes.
+var localProviders = map[pipeline.ActionTypeID]actionProvider{}
+
+// registerProvider adds a local action provider; called from the provider files' init.
+func registerProvider(category, owner, provider string, run actionProvider) {
+	localProviders[pipeline.ActionTypeID{Category: category, Owner: owner, Provider: provider}] = run
+}
+
+// perform runs action j of stage si: resolve its configuration, unpack its inputs as its role,
+// run its provider with a timeout, and store its outputs as new object versions as its role.
+func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error) {
+	act := x.def.Stages[si].Actions[j]
+	provider, ok := localProviders[act.Type()]
+	if !ok {
+		return nil, fmt.Errorf("action type %s is not executed by the local backend (it executes %s); use the AWS backend for it",
+			act.Type(), localProviderList())
+	}
+	cfg, err := x.resolveConfiguration(act)
+	if err != nil {
+		return nil, err
+	}
+	act.Configuration = cfg
+	dir, err := x.workspace(si, j)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	logw := proc.NewLog(maxLogBytes)
+	defer func() { x.storeLog(ctx, si, j, logw.Bytes()) }()
+
+	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
+		workDir: dir, inputs: map[string]string{}, inputZips: map[string]string{}, log: logw}
+	if err := x.fetchInputs(ctx, job); err != nil {
+		return nil, err
+	}
+	timeout := defaultActionTimeout
+	if act.Category == pipeline.CategoryApproval {
+		timeout = defaultApprovalTimeout
+	}
+	if act.TimeoutInMinutes > 0 {
+		timeout = time.Duration(act.TimeoutInMinutes) * time.Minute
+	}
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := provider(runCtx, job)
+	if err != nil {
+		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
+		return nil, err
+	}
+	out := &actionResult{variables: res.variables, summary: res.summary}
+	for _, name := range act.OutputArtifacts {
+		o, ok := res.outputs[name]
+		if !ok {
+			return nil, fmt.Errorf("the action did not produce its output artifact %q", name)
+		}
+		ref, err := x.storeOutput(ctx, job, name, o)
+		if err != nil {
+			return nil, err
+		}
+		out.outputs = append(out.outputs, ref)
+	}
+	return out, nil
+}
+
+func localProviderList() string {
+	var names []string
+	for _, t := range pipeline.ActionTypes {
+		if _, ok := localProviders[t.ID]; ok {
+			names = append(names, t.ID.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// principalOf is the role an action acts as: its own role_arn, else the pipeline's role.
+func (x *executor) principalOf(a *pipeline.Action) string {
+	if a.RoleARN != "" {
+		return a.RoleARN
+	}
+	return x.def.RoleARN
+}
+
+// storeFor returns the artifact store block serving an action (its region's, or the only one).
+func (x *executor) storeFor(a *pipeline.Action) (*pipeline.ArtifactStoreRef, error) {
+	region := a.Region
+	if region == "" {
+		region = x.a.id.Region
+	}
+	stores := x.def.ArtifactStores
+	if len(stores) == 1 && (stores[0].Region == "" || stores[0].Region == region) {
+		return &stores[0], nil
+	}
+	for i := range stores {
+		if stores[i].Region == region {
+			return &stores[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no artifact store for region %s", region)
+}
+
+// artifactKey is where an output artifact goes in the store: PIPELINE/ARTIFACT/RANDOM, with
+// the names cut as CodePipeline cuts them.
+func (x *executor) artifactKey(name string) string {
+	return cut(x.def.Name, 20) + "/" + cut(name, 10) + "/" + newVersionID()[:7]
+}
+
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// producedArtifact finds the output artifact of this run with the given name.
+func (x *executor) producedArtifact(name string) (backend.ArtifactRef, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, st := range x.run.Stages {
+		for _, act := range st.Actions {
+			for _, o := range act.Outputs {
+				if o.Name == name {
+					return o, true
+				}
+			}
+		}
+	}
+	return backend.ArtifactRef{}, false
+}
+
+// fetchInputs reads each input artifact as the action's role and unpacks it in the workspace.
+func (x *executor) fetchInputs(ctx context.Context, job *actionJob) error {
+	for _, name := range job.action.InputArtifacts {
+		ref, ok := x.producedArtifact(name)
+		if !ok {
+			return fmt.Errorf("input artifact %q was not produced by an earlier action of this run", name)
+		}
+		body, _, err := x.a.GetObject(ctx, job.principal, ref.Bucket, ref.Key, ref.VersionID)
+		if err != nil {
+			return fmt.Errorf("reading input artifact %q: %w", name, err)
+		}
+		zipPath := filepath.Join(job.workDir, ".artifacts", name+".zip")
+		if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(zipPath, body, 0o600); err != nil {
+			return err
+		}
+		dir := filepath.Join(job.workDir, "inputs", name)
+		if err := unzipArtifact(zipPath, dir); err != nil {
+			return fmt.Errorf("unpacking input artifact %q: %w", name, err)
+		}
+		job.inputs[name], job.inputZips[name] = dir, zipPath
+	}
+	return nil
+}
+
+// storeOutput zips an output (unless it is a zip already) and stores it as a new object
+// version in the action's artifact store, as the action's role and with the pipeline's key.
+func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string, o actionOutput) (backend.ArtifactRef, error) {
+	store, err := x.storeFor(&job.action)
+	if err != nil {
+		return backend.ArtifactRef{}, err
+	}
+	zipPath := o.zip
+	if zipPath == "" {
+		zipPath = filepath.Join(job.workDir, ".artifacts", "out-"+name+".zip")
+		if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
+			return backend.ArtifactRef{}, err
+		}
+		if err := zipArtifact(o.dir, zipPath); err != nil {
+			return backend.ArtifactRef{}, fmt.Errorf("packing output artifact %q: %w", name, err)
+		}
+	}
+	f, err := os.Open(zipPath)
+	if err != nil {
+		return backend.ArtifactRef{}, err
+	}
+	defer f.Close()
+	key := x.artifactKey(name)
+	// Without an encryption_key, CodePipeline encrypts artifacts with the pipeline account's
+	// AWS-managed aws/s3 key, whatever the bucket's default: no other account can read them.
+	keyID := managedS3Alias
+	if store.EncryptionKey != nil {
+		keyID = store.EncryptionKey.ID
+	}
+	version, err := x.a.putObject(ctx, job.principal, store.Location, key, keyID, f)
+	if err != nil {
+		return backend.ArtifactRef{}, fmt.Errorf("storing output artifact %q: %w", name, err)
+	}
+	return backend.ArtifactRef{Name: name, Bucket: store.Location, Key: key, VersionID: version}, nil
+}
+
+// storeLog keeps what the action printed for this execution.
+func (x *executor) storeLog(ctx context.Context, si, j int, log []byte) {
+	_ = x.a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO action_logs (execution_id, stage, action, log) VALUES (?, ?, ?, ?)
+			ON CONFLICT (execution_id, stage, action) DO UPDATE SET log = excluded.log`,
+			x.run.ID, x.def.Stages[si].Name, x.def.Stages[si].Actions[j].Name, log)
+		return err
+	})
+}

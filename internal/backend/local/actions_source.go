@@ -1,0 +1,113 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+)
+
+func init() {
+	registerProvider(pipeline.CategorySource, pipeline.OwnerAWS, "S3", runS3Source)
+	registerProvider(pipeline.CategorySource, pipeline.OwnerAWS, "CodeCommit", runGitSource("RepositoryName"))
+	registerProvider(pipeline.CategorySource, pipeline.OwnerAWS, "CodeStarSourceConnection", runGitSource("FullRepositoryId"))
+}
+
+// runS3Source takes the latest version of S3Bucket/S3ObjectKey, read as the action's role. The
+// object is the source zip, stored as the output artifact unchanged (as CodePipeline does).
+func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
+	cfg := job.action.Configuration
+	body, info, err := job.x.a.GetObject(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], "")
+	if err != nil {
+		return nil, fmt.Errorf("reading the source object s3://%s/%s: %w", cfg["S3Bucket"], cfg["S3ObjectKey"], err)
+	}
+	zipPath := filepath.Join(job.workDir, "source.zip")
+	if err := os.WriteFile(zipPath, body, 0o600); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(job.log, "source: s3://%s/%s version %s (%d bytes)\n", info.Bucket, info.Key, info.VersionID, info.Size)
+	return &providerResult{
+		outputs:   map[string]actionOutput{job.action.OutputArtifacts[0]: {zip: zipPath}},
+		variables: map[string]string{"VersionId": info.VersionID, "ETag": info.ChecksumSHA256, "BucketName": info.Bucket, "ObjectKey": info.Key},
+		summary:   fmt.Sprintf("s3://%s/%s version %s", info.Bucket, info.Key, info.VersionID),
+	}, nil
+}
+
+// runGitSource reads BranchName of a git repository on disk: the configuration key repoKey
+// (RepositoryName or FullRepositoryId) names a directory under the backend's repositories
+// directory, or is an absolute path. The output artifact is the commit's tree as a zip.
+func runGitSource(repoKey string) actionProvider {
+	return func(ctx context.Context, job *actionJob) (*providerResult, error) {
+		cfg := job.action.Configuration
+		repo, err := job.x.a.repositoryPath(cfg[repoKey])
+		if err != nil {
+			return nil, err
+		}
+		branch := cfg["BranchName"]
+		commit, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}")
+		if err != nil {
+			return nil, fmt.Errorf("branch %q of repository %s: %w", branch, repo, err)
+		}
+		meta, err := git(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
+		if err != nil {
+			return nil, err
+		}
+		authorDate, message, _ := strings.Cut(meta, "\n")
+		zipPath := filepath.Join(job.workDir, "source.zip")
+		if _, err := git(ctx, repo, "archive", "--format=zip", "-o", zipPath, commit); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(job.log, "source: %s branch %s at %s\n", repo, branch, commit)
+		return &providerResult{
+			outputs: map[string]actionOutput{job.action.OutputArtifacts[0]: {zip: zipPath}},
+			variables: map[string]string{
+				"CommitId": commit, "BranchName": branch, "AuthorDate": authorDate,
+				"CommitMessage": strings.TrimSpace(message), "RepositoryName": cfg[repoKey],
+			},
+			summary: fmt.Sprintf("%s@%s %s", branch, commit[:min(12, len(commit))], firstLine(message)),
+		}, nil
+	}
+}
+
+// repositoryPath maps a repository name to its directory: an absolute path as it is, else a
+// directory under the repositories directory (default: repositories/ in the state directory).
+func (a *Account) repositoryPath(name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("no repository named")
+	}
+	p := name
+	if !filepath.IsAbs(p) {
+		clean := filepath.Clean(name)
+		if clean == ".." || strings.HasPrefix(clean, "../") {
+			return "", fmt.Errorf("repository %q leaves the repositories directory", name)
+		}
+		p = filepath.Join(a.repositoriesRoot(), clean)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set repositories_dir)", name, p)
+	}
+	return p, nil
+}
+
+// git runs a git command in repo and returns its trimmed output.
+func git(ctx context.Context, repo string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+			return "", fmt.Errorf("git %s: %s", args[0], strings.TrimSpace(string(ee.Stderr)))
+		}
+		return "", fmt.Errorf("git %s: %w", args[0], err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}

@@ -1,0 +1,574 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+)
+
+// Heartbeat timing of run owners. A run whose owner is a dead process of this machine is
+// recovered as soon as anyone opens the state directory; one whose owner is elsewhere (or whose
+// pid was reused) once its heartbeat is older than staleAfter.
+const (
+	defaultHeartbeat  = time.Second
+	defaultStaleAfter = 30 * time.Second
+	controlPoll       = 100 * time.Millisecond // how often a driver looks for stop, approval and stage locks
+)
+
+// ExecuteRun drives an execution in this process until it ends. It claims the run first: a
+// run driven by another live process is refused.
+func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*backend.Run, error) {
+	e, err := a.claim(ctx, pipelineName, id)
+	if err != nil {
+		return nil, err
+	}
+	x := &executor{a: a, e: e, run: &e.run, def: e.definition}
+	hbCtx, stopHeartbeat := context.WithCancel(context.Background())
+	defer stopHeartbeat()
+	go x.heartbeat(hbCtx)
+
+	err = x.drive(ctx)
+	x.releaseLocks(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return x.snapshot(), nil
+}
+
+// claim makes this process the owner of the run, unless a live process owns it.
+func (a *Account) claim(ctx context.Context, pipelineName, id string) (*execution, error) {
+	var out *execution
+	err := a.c.write(ctx, func(tx *sql.Tx) error {
+		e, err := a.loadExecution(ctx, tx, pipelineName, id)
+		if err != nil {
+			return err
+		}
+		if backend.RunEnded(e.run.Status) {
+			return fmt.Errorf("execution %s already ended (%s): %w", e.run.ID, e.run.Status, backend.ErrInvalid)
+		}
+		var heartbeat string
+		if err := tx.QueryRowContext(ctx, `SELECT heartbeat_at FROM executions WHERE id = ?`, e.run.ID).Scan(&heartbeat); err != nil {
+			return err
+		}
+		if e.owner != "" && e.owner != a.c.owner && !a.c.ownerGone(e.owner, parseTime(heartbeat)) {
+			return fmt.Errorf("execution %s is being run by another process (%s): %w", e.run.ID, e.owner, backend.ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE executions SET owner = ?, heartbeat_at = ? WHERE id = ?`, a.c.owner, a.c.timestamp(), e.run.ID); err != nil {
+			return err
+		}
+		e.owner = a.c.owner
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// processOwner names this process as a run owner: host, pid and a random token, so that a
+// reused pid is not mistaken for the owner.
+func processOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newVersionID()[:8])
+}
+
+// ownerGone reports whether the owner of a run has stopped: a process of this machine that no
+// longer exists, or a heartbeat older than staleAfter.
+func (c *Cloud) ownerGone(owner string, heartbeat time.Time) bool {
+	if c.now().Sub(heartbeat) > c.staleAfter {
+		return true
+	}
+	parts := strings.Split(owner, ":")
+	if len(parts) != 3 {
+		return true
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(parts[1])
+	if parts[0] != host || err != nil {
+		return false
+	}
+	// Signal 0 checks that the process exists without touching it.
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// executor drives one run. The run's state is written only by it, under mu.
+type executor struct {
+	a   *Account
+	e   *execution
+	def *pipeline.Pipeline
+
+	mu       sync.Mutex
+	run      *backend.Run
+	heldLock string // the stage this run holds the lock of, "" for none
+}
+
+func (x *executor) snapshot() *backend.Run {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	b, _ := json.Marshal(x.run)
+	var out backend.Run
+	_ = json.Unmarshal(b, &out)
+	return &out
+}
+
+func (x *executor) heartbeat(ctx context.Context) {
+	t := time.NewTicker(x.a.c.heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = x.a.c.write(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE executions SET heartbeat_at = ? WHERE id = ? AND owner = ?`, x.a.c.timestamp(), x.run.ID, x.a.c.owner)
+				return err
+			})
+		}
+	}
+}
+
+// save writes the run's state; it fails when this process no longer owns the run.
+func (x *executor) save(ctx context.Context) error {
+	x.mu.Lock()
+	state, err := json.Marshal(x.run)
+	status := x.run.Status
+	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return x.a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE executions SET state = ?, status = ? WHERE id = ? AND owner = ?`, string(state), status, x.run.ID, x.a.c.owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("execution %s was taken over by another process: %w", x.run.ID, backend.ErrConflict)
+		}
+		return nil
+	})
+}
+
+// control is what other processes asked of the run.
+type control struct {
+	stop, abandon bool
+	reason        string
+	supersededBy  string
+}
+
+func (x *executor) readControl(ctx context.Context) (control, error) {
+	var c control
+	var stop, abandon int
+	err := x.a.c.reader.QueryRowContext(ctx, `SELECT stop_requested, stop_abandon, stop_reason, superseded_by FROM executions WHERE id = ?`, x.run.ID).
+		Scan(&stop, &abandon, &c.reason, &c.supersededBy)
+	c.stop, c.abandon = stop != 0, abandon != 0
+	return c, err
+}
+
+// drive runs the stages in order from the first one not yet succeeded.
+func (x *executor) drive(ctx context.Context) error {
+	for si := range x.def.Stages {
+		if x.run.Stages[si].Status == backend.StatusSucceeded {
+			continue
+		}
+		outcome, err := x.runStage(ctx, si)
+		if err != nil {
+			return err
+		}
+		if outcome != backend.StatusSucceeded {
+			return x.finish(ctx, outcome, si)
+		}
+	}
+	return x.finish(ctx, backend.StatusSucceeded, len(x.def.Stages))
+}
+
+// finish ends the run with status; stages after the last one reached are cancelled.
+func (x *executor) finish(ctx context.Context, status string, lastStage int) error {
+	x.mu.Lock()
+	if x.run.Status == backend.StatusInProgress || x.run.Status == backend.StatusStopping {
+		x.run.Status = status
+	}
+	for k := lastStage + 1; k < len(x.run.Stages); k++ {
+		if x.run.Stages[k].Status == "" {
+			x.run.Stages[k].Status = backend.StatusCancelled
+		}
+	}
+	x.run.Ended = x.a.c.now().UTC()
+	x.mu.Unlock()
+	return x.save(ctx)
+}
+
+// runStage runs stage si once it may enter it, and returns how it ended.
+func (x *executor) runStage(ctx context.Context, si int) (string, error) {
+	stage := &x.def.Stages[si]
+	if entered, outcome, err := x.enterStage(ctx, stage.Name); err != nil || !entered {
+		return outcome, err
+	}
+	x.mu.Lock()
+	x.run.Stages[si].Status = backend.StatusInProgress
+	x.mu.Unlock()
+	if err := x.save(ctx); err != nil {
+		return "", err
+	}
+	outcome := backend.StatusSucceeded
+	for _, group := range actionGroups(stage.Actions) {
+		if c, err := x.readControl(ctx); err == nil && c.stop {
+			outcome = x.stopped(c)
+			break
+		}
+		if ctx.Err() != nil {
+			outcome = backend.StatusStopped
+			x.setReason(reasonCtxEnded)
+			break
+		}
+		if groupOutcome := x.runGroup(ctx, si, group); groupOutcome != backend.StatusSucceeded {
+			outcome = groupOutcome
+			break
+		}
+	}
+	x.mu.Lock()
+	x.run.Stages[si].Status = outcome
+	if outcome == backend.StatusFailed {
+		_, act := x.run.Failed()
+		if act != nil {
+			x.run.StatusReason = fmt.Sprintf("action %s of stage %s failed: %s", act.Name, stage.Name, act.Error)
+		}
+	}
+	x.mu.Unlock()
+	x.releaseLocks(ctx)
+	return outcome, x.save(ctx)
+}
+
+func (x *executor) setReason(reason string) {
+	x.mu.Lock()
+	x.run.StatusReason = reason
+	x.mu.Unlock()
+}
+
+// stopped records a requested stop and returns the stage outcome.
+func (x *executor) stopped(c control) string {
+	if c.supersededBy != "" {
+		x.setReason("superseded by execution " + c.supersededBy)
+		x.mu.Lock()
+		x.run.Status = backend.StatusSuperseded
+		x.mu.Unlock()
+		return backend.StatusStopped
+	}
+	x.setReason(c.reason)
+	return backend.StatusStopped
+}
+
+// runGroup runs one action group (same run_order) concurrently: every action starts, and the
+// group fails when any action fails. Actions that already succeeded (a retry) are kept.
+func (x *executor) runGroup(ctx context.Context, si int, group []int) string {
+	actCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go x.watchAbandon(actCtx, cancel)
+
+	var wg sync.WaitGroup
+	for _, j := range group {
+		if x.run.Stages[si].Actions[j].Status == backend.StatusSucceeded {
+			continue
+		}
+		wg.Add(1)
+		go func(j int) {
+			defer wg.Done()
+			x.runAction(actCtx, si, j)
+		}(j)
+	}
+	wg.Wait()
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	outcome := backend.StatusSucceeded
+	for _, j := range group {
+		switch x.run.Stages[si].Actions[j].Status {
+		case backend.StatusSucceeded:
+		case backend.StatusAbandoned:
+			outcome = backend.StatusStopped
+		default:
+			if outcome == backend.StatusSucceeded {
+				outcome = backend.StatusFailed
+			}
+		}
+	}
+	return outcome
+}
+
+// watchAbandon cancels the running actions when a "stop and abandon" is requested.
+func (x *executor) watchAbandon(ctx context.Context, cancel context.CancelFunc) {
+	t := time.NewTicker(controlPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if c, err := x.readControl(ctx); err == nil && c.stop && c.abandon {
+				x.setReason(c.reason)
+				cancel()
+				return
+			}
+		}
+	}
+}
+
+// runAction runs action j of stage si and records its result.
+func (x *executor) runAction(ctx context.Context, si, j int) {
+	x.mu.Lock()
+	act := &x.run.Stages[si].Actions[j]
+	act.Status, act.Attempt, act.Started, act.Ended = backend.StatusInProgress, act.Attempt+1, x.a.c.now().UTC(), time.Time{}
+	act.Error, act.Summary, act.Outputs, act.OutputVariables = "", "", nil, nil
+	x.mu.Unlock()
+	if err := x.save(ctx); err != nil {
+		x.recordAction(ctx, si, j, nil, err)
+		return
+	}
+	res, err := x.perform(ctx, si, j)
+	x.recordAction(ctx, si, j, res, err)
+}
+
+// recordAction writes an action's outcome. An action interrupted by a stop-and-abandon is
+// Abandoned; any other error fails it.
+func (x *executor) recordAction(ctx context.Context, si, j int, res *actionResult, err error) {
+	x.mu.Lock()
+	act := &x.run.Stages[si].Actions[j]
+	act.Ended = x.a.c.now().UTC()
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
+		act.Status, act.Error = backend.StatusAbandoned, "abandoned: "+err.Error()
+	case err != nil:
+		act.Status, act.Error = backend.StatusFailed, err.Error()
+	default:
+		act.Status = backend.StatusSucceeded
+	}
+	if res != nil {
+		act.Outputs, act.OutputVariables, act.Summary = res.outputs, res.variables, res.summary
+	}
+	x.mu.Unlock()
+	_ = x.save(context.WithoutCancel(ctx))
+}
+
+// actionGroups returns the indexes of a stage's actions grouped by run_order, ascending.
+func actionGroups(actions []pipeline.Action) [][]int {
+	byOrder := map[int][]int{}
+	var orders []int
+	for j := range actions {
+		o := actions[j].Order()
+		if _, seen := byOrder[o]; !seen {
+			orders = append(orders, o)
+		}
+		byOrder[o] = append(byOrder[o], j)
+	}
+	sort.Ints(orders)
+	out := make([][]int, len(orders))
+	for i, o := range orders {
+		out[i] = byOrder[o]
+	}
+	return out
+}
+
+// enterStage waits until the run may enter the stage, according to the execution mode:
+// PARALLEL never waits; QUEUED waits for the stage to be free and for older waiting runs to go
+// first; SUPERSEDED waits for the stage to be free, and a newer run waiting for the same stage
+// supersedes this one. It returns entered=false with the run's outcome when the run stops or
+// is superseded while waiting.
+func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, outcome string, err error) {
+	mode := x.def.Mode()
+	if mode == pipeline.ExecutionModeParallel {
+		return true, "", nil
+	}
+	for {
+		acquired, err := x.tryLock(ctx, stage, mode)
+		if err != nil {
+			return false, "", err
+		}
+		if acquired {
+			return true, "", nil
+		}
+		c, err := x.readControl(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		if c.stop || c.supersededBy != "" {
+			return false, x.stopped(c), nil
+		}
+		select {
+		case <-ctx.Done():
+			x.setReason(reasonCtxEnded)
+			return false, backend.StatusStopped, nil
+		case <-time.After(controlPoll):
+		}
+	}
+}
+
+// tryLock takes the stage lock when the mode allows this run to, and records that the run
+// waits for the stage otherwise. In SUPERSEDED mode, waiting supersedes older waiting runs.
+func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error) {
+	acquired := false
+	err := x.a.c.write(ctx, func(tx *sql.Tx) error {
+		acquired = false
+		id := x.a.id
+		var holder string
+		err := tx.QueryRowContext(ctx, `SELECT execution_id FROM stage_locks WHERE account_id = ? AND region = ? AND pipeline = ? AND stage = ?`,
+			id.AccountID, id.Region, x.run.Pipeline, stage).Scan(&holder)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case holder == x.run.ID:
+			acquired = true
+			return nil
+		}
+		if holder == "" && mode == pipeline.ExecutionModeQueued {
+			// An older run waiting for this stage goes first.
+			var older int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM executions WHERE account_id = ? AND region = ? AND pipeline = ?
+				AND waiting_stage = ? AND seq < ? AND status = ?`, id.AccountID, id.Region, x.run.Pipeline, stage, x.e.seq, backend.StatusInProgress).Scan(&older); err != nil {
+				return err
+			}
+			if older > 0 {
+				holder = "(older waiting run)"
+			}
+		}
+		if holder != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE executions SET waiting_stage = ? WHERE id = ?`, stage, x.run.ID); err != nil {
+				return err
+			}
+			if mode == pipeline.ExecutionModeSuperseded {
+				_, err := tx.ExecContext(ctx, `UPDATE executions SET superseded_by = ? WHERE account_id = ? AND region = ? AND pipeline = ?
+					AND waiting_stage = ? AND seq < ? AND status = ? AND superseded_by = ''`,
+					x.run.ID, id.AccountID, id.Region, x.run.Pipeline, stage, x.e.seq, backend.StatusInProgress)
+				return err
+			}
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stage_locks (account_id, region, pipeline, stage, execution_id) VALUES (?, ?, ?, ?, ?)`,
+			id.AccountID, id.Region, x.run.Pipeline, stage, x.run.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE executions SET waiting_stage = '' WHERE id = ?`, x.run.ID); err != nil {
+			return err
+		}
+		acquired = true
+		return nil
+	})
+	if acquired {
+		x.heldLock = stage
+	}
+	return acquired, err
+}
+
+// releaseLocks gives up any stage lock the run holds.
+func (x *executor) releaseLocks(ctx context.Context) {
+	_ = x.a.c.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, x.run.ID)
+		return err
+	})
+	x.heldLock = ""
+}
+
+// recoverAbandonedRuns marks Failed the runs whose owner process is gone, releases their stage
+// locks and abandons their running actions. Every artifact version they finished stays as it
+// is. Called when a state directory is opened.
+func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
+	type candidate struct {
+		id, owner, heartbeat, state string
+	}
+	rows, err := c.reader.QueryContext(ctx, `SELECT id, owner, heartbeat_at, state FROM executions WHERE status IN (?, ?)`,
+		backend.StatusInProgress, backend.StatusStopping)
+	if err != nil {
+		return err
+	}
+	var cands []candidate
+	for rows.Next() {
+		var cd candidate
+		if err := rows.Scan(&cd.id, &cd.owner, &cd.heartbeat, &cd.state); err != nil {
+			rows.Close()
+			return err
+		}
+		if c.ownerGone(cd.owner, parseTime(cd.heartbeat)) {
+			cands = append(cands, cd)
+		}
+	}
+	rows.Close()
+	for _, cd := range cands {
+		var run backend.Run
+		if err := json.Unmarshal([]byte(cd.state), &run); err != nil {
+			continue
+		}
+		if cd.owner == "" && c.now().Sub(parseTime(cd.heartbeat)) <= c.staleAfter {
+			continue // started but not picked up yet
+		}
+		abandonRun(&run, c.now().UTC())
+		state, err := json.Marshal(run)
+		if err != nil {
+			return err
+		}
+		err = c.write(ctx, func(tx *sql.Tx) error {
+			// Only if nobody claimed it meanwhile.
+			res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
+				run.Status, string(state), cd.id, cd.owner, cd.heartbeat)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abandonRun marks a run whose driver died: running actions and stages failed, the run Failed
+// with reason abandoned.
+func abandonRun(run *backend.Run, now time.Time) {
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		for j := range st.Actions {
+			if st.Actions[j].Status == backend.StatusInProgress {
+				st.Actions[j].Status, st.Actions[j].Error, st.Actions[j].Ended = backend.StatusFailed, reasonAbandon, now
+			}
+		}
+		switch st.Status {
+		case backend.StatusInProgress, backend.StatusStopping:
+			st.Status = backend.StatusFailed
+		case "":
+			st.Status = backend.StatusCancelled
+		}
+	}
+	run.Status, run.StatusReason, run.Ended = backend.StatusFailed, reasonAbandon, now
+}
+
+// workspace returns a fresh directory for one attempt of an action.
+func (x *executor) workspace(si, j int) (string, error) {
+	act := x.run.Stages[si].Actions[j]
+	dir := filepath.Join(x.a.c.dir, "work", x.run.ID, safeName(x.def.Stages[si].Name), safeName(act.Name)+"-"+strconv.Itoa(act.Attempt))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return dir, os.MkdirAll(dir, 0o700)
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == os.PathSeparator || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
+}

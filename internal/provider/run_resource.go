@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*runResource)(nil)
+	_ resource.ResourceWithImportState = (*runResource)(nil)
+)
+
+// NewRunResource returns the codepipeline_run resource.
+func NewRunResource() resource.Resource { return &runResource{} }
+
+// runResource starts an execution of a pipeline on create (and on replace, when triggers or
+// variables change) and, by default, waits for it to end.
+type runResource struct {
+	backend backend.Backend
+	data    *providerData
+}
+
+// defaultRunTimeout bounds a waited-for run when no timeouts block says otherwise.
+const defaultRunTimeout = time.Hour
+
+// logTailLines is how much of a failed action's log a failed apply shows.
+const logTailLines = 20
+
+type runResourceModel struct {
+	ID        types.String   `tfsdk:"id"`
+	Pipeline  types.String   `tfsdk:"pipeline"`
+	Triggers  types.Map      `tfsdk:"triggers"`
+	Variables types.Map      `tfsdk:"variables"`
+	Wait      types.Bool     `tfsdk:"wait"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
+	runResultsModel
+}
+
+func (r *runResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_run"
+}
+
+func (r *runResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.Map{mapplanmodifier.RequiresReplace()}
+	attrs := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed: true, Description: "The execution id.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"pipeline": schema.StringAttribute{
+			Required: true, Description: "Name of the pipeline to run. Changing it starts a run of the other pipeline.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"triggers": schema.MapAttribute{
+			Optional: true, ElementType: types.StringType, PlanModifiers: replace,
+			Description: "Arbitrary values whose change starts a new run (for example the pipeline's `version`, or a source revision).",
+		},
+		"variables": schema.MapAttribute{
+			Optional: true, ElementType: types.StringType, PlanModifiers: replace,
+			Description: "Values of pipeline variables for this run, overriding their defaults. Changing them starts a new run.",
+		},
+		"wait": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			Description: "Wait until the run ends; a failed run then fails the apply with the failing action and the end of its log. " +
+				"With `false`, the run goes on in a background process after apply returns.",
+		},
+	}
+	for name, a := range runResultsAttributes() {
+		attrs[name] = a
+	}
+	resp.Schema = schema.Schema{
+		Description: "A run (execution) of a pipeline. Creating it starts the run; the run's results are read back. " +
+			"Destroying it only forgets it: executions are history and stay in the backend.",
+		Attributes: attrs,
+		Blocks:     map[string]schema.Block{"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true})},
+	}
+}
+
+// runResultsDocs describes the computed results, for the resource and the data source.
+var runResultsDocs = map[string]string{
+	"execution_id":     "The execution id.",
+	"status":           "Status of the run: InProgress, Stopping, Stopped, Succeeded, Superseded or Failed.",
+	"status_reason":    "Why the run ended as it did, when it did not succeed.",
+	"pipeline_version": "Version of the pipeline definition the run executes.",
+	"stages": "Per stage: `name`, `status` and `actions`; per action: `name`, `status`, `attempt`, `started`, `finished` " +
+		"(RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), `output_variables`, `summary` and `error`.",
+}
+
+// runResultsAttributes are the computed results in the resource's schema.
+func runResultsAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"execution_id":     schema.StringAttribute{Computed: true, Description: runResultsDocs["execution_id"]},
+		"status":           schema.StringAttribute{Computed: true, Description: runResultsDocs["status"]},
+		"status_reason":    schema.StringAttribute{Computed: true, Description: runResultsDocs["status_reason"]},
+		"pipeline_version": schema.Int64Attribute{Computed: true, Description: runResultsDocs["pipeline_version"]},
+		"stages":           schema.ListAttribute{Computed: true, ElementType: runStageType, Description: runResultsDocs["stages"]},
+	}
+}
+
+func (r *runResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
+	if r.data != nil {
+		r.backend = r.data.Backend
+	}
+}
+
+func (r *runResource) runner(diags *diag.Diagnostics) backend.Runner {
+	if !requireBackend(r.backend, diags) {
+		return nil
+	}
+	runner, ok := r.backend.(backend.Runner)
+	if !ok {
+		diags.AddError("Runs Not Supported", fmt.Sprintf("The %s backend cannot run pipelines.", r.backend.Identity().Kind))
+		return nil
+	}
+	return runner
+}
+
+func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	runner := r.runner(&resp.Diagnostics)
+	if runner == nil {
+		return
+	}
+	var m runResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	vars := map[string]string{}
+	resp.Diagnostics.Append(m.Variables.ElementsAs(ctx, &vars, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	run, err := runner.StartRun(ctx, backend.RunRequest{Pipeline: m.Pipeline.ValueString(), Variables: vars, Trigger: "StartPipelineExecution", TriggerDetail: "terraform"})
+	if err != nil {
+		addBackendError(&resp.Diagnostics, "start a run of", fmt.Sprintf("pipeline %q", m.Pipeline.ValueString()), err)
+		return
+	}
+	if m.Wait.ValueBool() {
+		timeout, d := m.Timeouts.Create(ctx, defaultRunTimeout)
+		resp.Diagnostics.Append(d...)
+		runCtx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if ended, err := runner.ExecuteRun(runCtx, run.Pipeline, run.ID); err != nil {
+			addBackendError(&resp.Diagnostics, "run", fmt.Sprintf("pipeline %q", run.Pipeline), err)
+		} else {
+			run = ended
+		}
+	} else if err := startDetachedRun(r.data.Config, run.Pipeline, run.ID); err != nil {
+		resp.Diagnostics.AddError("Cannot Start The Run In The Background", err.Error())
+	}
+	m.ID = types.StringValue(run.ID)
+	resp.Diagnostics.Append(m.fromDomain(ctx, run)...)
+	// The state is saved even for a failed run: Terraform marks it tainted, so the next apply
+	// starts a new run.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if m.Wait.ValueBool() && run.Status != backend.StatusSucceeded {
+		addRunFailure(ctx, &resp.Diagnostics, runner, run)
+	}
+}
+
+// addRunFailure fails the apply with the failing stage, action, error and the end of its log.
+func addRunFailure(ctx context.Context, diags *diag.Diagnostics, runner backend.Runner, run *backend.Run) {
+	stage, action := run.Failed()
+	if action == nil {
+		diags.AddError(fmt.Sprintf("Pipeline Run %s", run.Status),
+			fmt.Sprintf("Run %s of pipeline %q ended %s: %s", run.ID, run.Pipeline, run.Status, run.StatusReason))
+		return
+	}
+	detail := fmt.Sprintf("Run %s of pipeline %q failed at stage %q, action %q:\n%s", run.ID, run.Pipeline, stage.Name, action.Name, action.Error)
+	if log, err := runner.ActionLog(ctx, run.Pipeline, run.ID, stage.Name, action.Name); err == nil && len(log) > 0 {
+		detail += "\n\nLast lines of the action's log:\n" + lastLines(string(log), logTailLines)
+	}
+	detail += fmt.Sprintf("\n\nThe run is kept; `codepipeline runs logs %s` shows the whole log. The next apply starts a new run.", run.ID)
+	diags.AddError("Pipeline Run Failed", detail)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r *runResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	runner := r.runner(&resp.Diagnostics)
+	if runner == nil {
+		return
+	}
+	var m runResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	run, err := runner.GetRun(ctx, m.Pipeline.ValueString(), m.ID.ValueString())
+	if errors.Is(err, backend.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addBackendError(&resp.Diagnostics, "read", fmt.Sprintf("run %q", m.ID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(m.fromDomain(ctx, run)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// Update changes only wait and timeouts, which concern future creates: nothing to do.
+func (r *runResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m runResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// Delete forgets the run: executions are history. A run still in progress is left running.
+func (r *runResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// ImportState accepts PIPELINE/EXECUTION_ID.
+func (r *runResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	pipelineName, id, ok := strings.Cut(req.ID, "/")
+	if !ok || pipelineName == "" || id == "" {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not PIPELINE/EXECUTION_ID.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("pipeline"), pipelineName)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
+}
