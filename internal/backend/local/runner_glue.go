@@ -1,19 +1,18 @@
 package local
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"strings"
+	"path/filepath"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/artifact"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/buildspec"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/variables"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
-// Glue to internal/runner (artifact packing, variables, process control).
-
-var errRunnerPending = errors.New("variables are not wired yet")
+// Glue to internal/runner: artifact packing and variable resolution.
 
 // unzipArtifact unpacks an artifact, refusing what would escape dir (zip-slip, symlinks).
 func unzipArtifact(zipPath, dir string) error {
@@ -22,7 +21,17 @@ func unzipArtifact(zipPath, dir string) error {
 }
 
 // zipArtifact packs a whole directory as an artifact.
-func zipArtifact(dir, zipPath string) (err error) {
+func zipArtifact(dir, zipPath string) error { return writeZip(zipPath, dir, nil) }
+
+// zipSelection packs the files a buildspec selected.
+func zipSelection(sel *buildspec.Output, zipPath string) error {
+	return writeZip(zipPath, sel.Dir, sel.Entries)
+}
+
+func writeZip(zipPath, dir string, entries []artifact.Entry) (err error) {
+	if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
+		return err
+	}
 	f, err := os.Create(zipPath)
 	if err != nil {
 		return err
@@ -32,16 +41,26 @@ func zipArtifact(dir, zipPath string) (err error) {
 			err = cerr
 		}
 	}()
-	_, err = artifact.Zip(f, dir, nil, artifact.Options{})
+	_, err = artifact.Zip(f, dir, entries, artifact.Options{})
 	return err
 }
 
-// resolveConfiguration is the action's configuration with variables resolved.
+// resolveConfiguration is the action's configuration with #{variables.x},
+// #{codepipeline.PipelineExecutionId} and #{Namespace.Variable} resolved: the run's variables
+// and the output variables of the actions of this run that declared a namespace.
 func (x *executor) resolveConfiguration(a pipeline.Action) (map[string]string, error) {
-	for _, v := range a.Configuration {
-		if strings.Contains(v, "#{") {
-			return nil, fmt.Errorf("variables: %w", errRunnerPending)
+	values := variables.Values{
+		"variables":    x.run.Variables,
+		"codepipeline": {"PipelineExecutionId": x.run.ID},
+	}
+	x.mu.Lock()
+	for si, st := range x.def.Stages {
+		for j, act := range st.Actions {
+			if act.Namespace != "" && x.run.Stages[si].Actions[j].Status == backend.StatusSucceeded {
+				values[act.Namespace] = x.run.Stages[si].Actions[j].OutputVariables
+			}
 		}
 	}
-	return a.Configuration, nil
+	x.mu.Unlock()
+	return variables.Resolve(a.Configuration, values.Lookup)
 }
