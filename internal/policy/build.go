@@ -26,15 +26,17 @@ var (
 
 // Stable Sids of the generated statements: users and tests recognize statements by them.
 const (
-	SidObjectAccess     = "CrossAccountObjectAccess"
-	SidListBucket       = "CrossAccountListBucket"
-	SidDenyInsecure     = "DenyInsecureTransport"
-	SidKeyAdmin         = "KeyAccountAdministration"
-	SidKeyUse           = "CrossAccountKeyUse"
-	SidRoleKeyUse       = "ArtifactKeyUse"
-	SidRoleObjectAccess = "ArtifactObjectAccess"
-	SidRoleListBucket   = "ArtifactBucketList"
-	SidTrust            = "TrustPipelineAccount"
+	SidObjectAccess       = "CrossAccountObjectAccess"
+	SidListBucket         = "CrossAccountListBucket"
+	SidDenyInsecure       = "DenyInsecureTransport"
+	SidKeyAdmin           = "KeyAccountAdministration"
+	SidKeyUse             = "CrossAccountKeyUse"
+	SidRoleKeyUse         = "ArtifactKeyUse"
+	SidRoleObjectAccess   = "ArtifactObjectAccess"
+	SidRoleListBucket     = "ArtifactBucketList"
+	SidTrust              = "TrustPipelineAccount"
+	SidDeployObjectAccess = "DeployObjectAccess"
+	SidDeployListBucket   = "DeployBucketList"
 )
 
 // BucketARN and ObjectsARN name an S3 bucket and all of its objects.
@@ -82,8 +84,9 @@ func KeyPolicy(keyAccount string, granteeRoles []string) *Document {
 }
 
 // TargetRolePolicy is the identity policy of the target-account role: use of the artifact key
-// (omitted when keyARN is ""), read/write of the bucket's objects, listing of the bucket.
-func TargetRolePolicy(bucket string, keyARN string) *Document {
+// (omitted when keyARN is ""), read/write of the bucket's objects, listing of the bucket, and
+// the same on the deploy buckets (in the role's own account) that its actions write to.
+func TargetRolePolicy(bucket string, keyARN string, deployBuckets ...string) *Document {
 	d := &Document{Version: Version2012}
 	if keyARN != "" {
 		d.Statement = append(d.Statement, Statement{
@@ -94,6 +97,16 @@ func TargetRolePolicy(bucket string, keyARN string) *Document {
 		Statement{Sid: SidRoleObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: []string{ObjectsARN(bucket)}},
 		Statement{Sid: SidRoleListBucket, Effect: EffectAllow, Action: clone(BucketGrantActions), Resource: []string{BucketARN(bucket)}},
 	)
+	if buckets := sortedUnique(deployBuckets); len(buckets) > 0 {
+		var objects, whole []string
+		for _, b := range buckets {
+			objects, whole = append(objects, ObjectsARN(b)), append(whole, BucketARN(b))
+		}
+		d.Statement = append(d.Statement,
+			Statement{Sid: SidDeployObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: objects},
+			Statement{Sid: SidDeployListBucket, Effect: EffectAllow, Action: clone(BucketGrantActions), Resource: whole},
+		)
+	}
 	return d
 }
 

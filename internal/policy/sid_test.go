@@ -20,3 +20,26 @@ func TestAWSPrincipalsOf(t *testing.T) {
 		t.Errorf("roles of a missing Sid = %v, want nil", got)
 	}
 }
+
+func TestTargetRolePolicyGrantsDeployBuckets(t *testing.T) {
+	role := RoleARN("222222222222", "deployer")
+	doc := TargetRolePolicy("artifacts", "arn:aws:kms:us-east-1:111111111111:key/k", "site", "assets")
+	cases := []struct {
+		action, resource string
+		want             Decision
+	}{
+		{"s3:PutObject", ObjectARN("site", "index.html"), Allow},
+		{"s3:GetObject", ObjectARN("assets", "a.css"), Allow},
+		{"s3:ListBucket", BucketARN("site"), Allow},
+		{"s3:PutObject", ObjectARN("other", "x"), ImplicitDeny},
+		{"s3:DeleteBucket", BucketARN("site"), ImplicitDeny},
+	}
+	for _, tc := range cases {
+		if got := doc.EvaluateIdentity(Request{Principal: role, Action: tc.action, Resource: tc.resource}); got != tc.want {
+			t.Errorf("%s on %s = %s, want %s", tc.action, tc.resource, got, tc.want)
+		}
+	}
+	if without := TargetRolePolicy("artifacts", ""); len(without.Statement) != 2 {
+		t.Errorf("without key and deploy buckets the policy has %d statements, want 2", len(without.Statement))
+	}
+}
