@@ -132,10 +132,10 @@ func (c *converter) str(r *Resource, path string) string {
 	if isUnknown(v) {
 		// The attribute a reference leads to, or the attribute itself (a key's own ARN).
 		if t, attr := c.inv.linked(r, path); t != nil {
-			if p, ok := c.ph.forAttr(t, attr); ok {
+			if p, ok := c.ph.forAttr(t, attr, c.inv.provider(t)); ok {
 				return p
 			}
-		} else if p, ok := c.ph.forAttr(r, path); ok {
+		} else if p, ok := c.ph.forAttr(r, path, c.inv.provider(r)); ok {
 			return p
 		}
 		return pipeline.Unknown

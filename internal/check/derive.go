@@ -78,6 +78,8 @@ var derivers = map[string]func(*Inventory, *Resource){
 		if t, ok := asString(inv.value(r, "trusted_account_id")); ok && t != "" {
 			fill(r, "trust_policy", policy.TrustPolicy(t).JSON())
 		}
+		// With key_arn a reference to a key created in the same apply, the policy is built at
+		// conversion instead, where the key has a placeholder ARN (generatedRolePolicy).
 		bucketARN, okB := asString(inv.value(r, "artifact_bucket_arn"))
 		keyV := inv.value(r, "key_arn")
 		key, okK := asString(keyV)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -61,7 +62,7 @@ func (c *converter) storeFact(b *Resource) *pipeline.ArtifactStore {
 		s.Versioning = c.boolean(b, "versioning", true)
 		s.EncryptionKeyARN = c.str(b, "encryption_key_arn")
 		s.CrossAccountRoles, _ = c.strs(b, "cross_account_roles")
-		s.Policy = c.str(b, "policy")
+		s.Policy = c.computed(b, "policy")
 		return s
 	}
 	sats := c.satellites[b]
@@ -109,7 +110,7 @@ func (c *converter) keyFact(k *Resource) *pipeline.Key {
 	if k.Type == "codepipeline_cross_account_key" {
 		key.RotationEnabled = c.boolean(k, "enable_key_rotation", true)
 		key.GranteeRoles, _ = c.strs(k, "grantee_roles")
-		key.Policy = c.str(k, "policy")
+		key.Policy = c.computed(k, "policy")
 		return key
 	}
 	// aws_kms_key: rotation defaults to off; a value known only after apply is given the
@@ -144,8 +145,8 @@ func (c *converter) roleFact(r *Resource) *pipeline.Role {
 		role.AccountID = c.inv.provider(r).AccountID
 	}
 	if r.Type == "codepipeline_cross_account_role" {
-		role.IdentityPolicies = []string{c.str(r, "policy")}
-		role.TrustPolicy = c.str(r, "trust_policy")
+		role.IdentityPolicies = []string{c.generatedRolePolicy(r)}
+		role.TrustPolicy = c.computed(r, "trust_policy")
 		return role
 	}
 	role.TrustPolicy = c.str(r, "assume_role_policy")
@@ -167,6 +168,35 @@ func (c *converter) roleFact(r *Resource) *pipeline.Role {
 	return role
 }
 
+// generatedRolePolicy returns the identity policy a codepipeline_cross_account_role
+// generates: the input's value when it is known, else the policy built from artifact_bucket_arn
+// and key_arn as the conversion sees them. The policy grants exactly the key key_arn names, so
+// when key_arn refers to a key created in the same apply, the policy grants that key, whatever
+// its ARN turns out to be: its placeholder stands in for it, as it does wherever else the key
+// is referenced. When an input is not known even as a reference, neither is the policy, and the
+// rules skip the role.
+func (c *converter) generatedRolePolicy(r *Resource) string {
+	if s, ok := asString(c.inv.value(r, "policy")); ok {
+		return s
+	}
+	bucketARN := c.str(r, "artifact_bucket_arn")
+	keyARN := c.str(r, "key_arn")
+	if !pipeline.IsKnown(bucketARN) || !pipeline.IsKnown(keyARN) || !strings.HasPrefix(bucketARN, "arn:aws:s3:::") {
+		return pipeline.Unknown
+	}
+	return policy.TargetRolePolicy(strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), keyARN).JSON()
+}
+
+// computed returns a computed-only attribute of this provider's resources. Such an attribute
+// is absent from .tf input when derive could not work it out, which means not known yet,
+// never empty.
+func (c *converter) computed(r *Resource, path string) string {
+	if c.inv.value(r, path) == nil {
+		return pipeline.Unknown
+	}
+	return c.str(r, path)
+}
+
 // placeholders stand in for values only known after apply whose form the schema fixes: the
 // ARN of a key, the name of an alias, the name of a bucket. The rules see a value of the right
 // form (so that "named by ARN" or "is the AWS-managed key" can be decided) and the facts are
@@ -180,24 +210,28 @@ func newPlaceholders() *placeholders {
 	return &placeholders{byAttr: map[string]string{}, text: map[string]string{}}
 }
 
-// placeholderForms maps a resource type and attribute to the form of its value; %s is the
-// token's unique part.
+// placeholderForms maps a resource type and attribute to the form of its value: %[1]s is the
+// token's unique part, %[2]s and %[3]s the region and account of the resource's provider
+// block. A key's ARN names the account and region it is created in, so that a policy naming
+// the pipeline account's keys (arn:aws:kms:us-east-1:111111111111:key/*) matches it.
 var placeholderForms = map[string]string{
-	"aws_kms_key.arn":                       "arn:aws:kms:unknown:000000000000:key/after-apply-%s",
-	"aws_kms_key.key_id":                    "after-apply-key-%s",
-	"aws_kms_key.id":                        "after-apply-key-%s",
-	"codepipeline_cross_account_key.arn":    "arn:aws:kms:unknown:000000000000:key/after-apply-%s",
-	"codepipeline_cross_account_key.key_id": "after-apply-key-%s",
-	"aws_kms_alias.arn":                     "arn:aws:kms:unknown:000000000000:alias/after-apply-%s",
-	"aws_kms_alias.name":                    "alias/after-apply-%s",
-	"aws_s3_bucket.bucket":                  "after-apply-bucket-%s",
-	"aws_s3_bucket.id":                      "after-apply-bucket-%s",
-	"aws_s3_bucket.arn":                     "arn:aws:s3:::after-apply-bucket-%s",
-	"codepipeline_artifact_store.bucket":    "after-apply-bucket-%s",
-	"codepipeline_artifact_store.arn":       "arn:aws:s3:::after-apply-bucket-%s",
+	"aws_kms_key.arn":                       "arn:aws:kms:%[2]s:%[3]s:key/after-apply-%[1]s",
+	"aws_kms_key.key_id":                    "after-apply-key-%[1]s",
+	"aws_kms_key.id":                        "after-apply-key-%[1]s",
+	"codepipeline_cross_account_key.arn":    "arn:aws:kms:%[2]s:%[3]s:key/after-apply-%[1]s",
+	"codepipeline_cross_account_key.key_id": "after-apply-key-%[1]s",
+	"aws_kms_alias.arn":                     "arn:aws:kms:%[2]s:%[3]s:alias/after-apply-%[1]s",
+	"aws_kms_alias.name":                    "alias/after-apply-%[1]s",
+	"aws_s3_bucket.bucket":                  "after-apply-bucket-%[1]s",
+	"aws_s3_bucket.id":                      "after-apply-bucket-%[1]s",
+	"aws_s3_bucket.arn":                     "arn:aws:s3:::after-apply-bucket-%[1]s",
+	"codepipeline_artifact_store.bucket":    "after-apply-bucket-%[1]s",
+	"codepipeline_artifact_store.arn":       "arn:aws:s3:::after-apply-bucket-%[1]s",
 }
 
-func (p *placeholders) forAttr(r *Resource, attr string) (string, bool) {
+// forAttr returns the placeholder of attribute attr of r, created by provider block prov.
+// Where the block does not say, the region and account are ones no real resource has.
+func (p *placeholders) forAttr(r *Resource, attr string, prov *Provider) (string, bool) {
 	form, ok := placeholderForms[r.Type+"."+attr]
 	if !ok {
 		return "", false
@@ -206,7 +240,14 @@ func (p *placeholders) forAttr(r *Resource, attr string) (string, bool) {
 	if tok, ok := p.byAttr[id]; ok {
 		return tok, true
 	}
-	tok := fmt.Sprintf(form, fmt.Sprintf("%04d", len(p.byAttr)+1))
+	region, account := prov.Region, prov.AccountID
+	if !backend.RegionPattern().MatchString(region) {
+		region = "unknown"
+	}
+	if !backend.AccountIDPattern().MatchString(account) {
+		account = "000000000000"
+	}
+	tok := fmt.Sprintf(form, fmt.Sprintf("%04d", len(p.byAttr)+1), region, account)
 	p.byAttr[id] = tok
 	p.text[tok] = id + " (known after apply)"
 	return tok, true

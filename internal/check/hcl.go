@@ -293,8 +293,14 @@ func (hr *hclReader) evaluate() {
 				p.AccountID = accountOfARN(str(b.Body, "role_arn"))
 			}
 		}
+		if isThisProvider(pb.key) {
+			thisProviderDefaults(p, pb.body.Attributes["account_id"] != nil, pb.body.Attributes["region"] != nil)
+		}
 		hr.inv.Providers[pb.key] = p
 	}
+	// Only now can a resource without a provider block of its own take the defaults: during
+	// the passes above, no block was read yet.
+	hr.inv.ProvidersDescribed = true
 	// Provider accounts feed derived ARNs: one more round now that they are known.
 	derive(hr.inv)
 	for _, r := range hr.inv.Resources {

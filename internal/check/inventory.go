@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
 
 // unknownValue marks a value Terraform will only know after apply. It sits in value trees
@@ -87,6 +89,11 @@ type Inventory struct {
 	Resources []*Resource
 	Modules   map[string]*Module
 	Providers map[string]*Provider
+	// ProvidersDescribed is true when the input holds the provider configurations (a .tf
+	// directory, a plan with its configuration): a resource of this provider whose
+	// configuration is not among them then uses an empty provider block, whose defaults are
+	// certain.
+	ProvidersDescribed bool
 }
 
 // finish indexes the resources by module and sorts them by address, so that everything
@@ -124,7 +131,36 @@ func (inv *Inventory) provider(r *Resource) *Provider {
 	if p := inv.Providers[r.ProviderKey]; p != nil {
 		return p
 	}
+	// A key of a child module ("store:codepipeline") may stand for a configuration the
+	// module was passed, which is not an empty block.
+	if inv.ProvidersDescribed && r.ProviderKey != "" && strings.HasPrefix(r.Type, thisProvider+"_") && !strings.Contains(r.ProviderKey, ":") {
+		return thisProviderDefaults(&Provider{}, false, false)
+	}
 	return &Provider{}
+}
+
+// thisProvider is the local name of this provider, the prefix of its resource types.
+const thisProvider = "codepipeline"
+
+// isThisProvider reports whether a provider configuration key ("codepipeline",
+// "codepipeline.target") is one of this provider's.
+func isThisProvider(key string) bool {
+	name, _, _ := strings.Cut(key, ".")
+	return name == thisProvider
+}
+
+// thisProviderDefaults fills in this provider's defaults for account_id and region when the
+// block leaves them out (accountSet, regionSet false). Unlike the AWS provider's, they do not
+// depend on the environment, so they are as certain as a value written in the block. A value
+// written but not known statically stays unknown.
+func thisProviderDefaults(p *Provider, accountSet, regionSet bool) *Provider {
+	if !accountSet {
+		p.AccountID = backend.DefaultAccountID
+	}
+	if !regionSet {
+		p.Region = backend.DefaultRegion
+	}
+	return p
 }
 
 // getPath returns the value at a flattened path ("stage.0.action.1.name") of a value tree,

@@ -114,9 +114,14 @@ func (pr *planReader) readConfig() {
 	if c == nil {
 		return
 	}
+	pr.inv.ProvidersDescribed = true
 	for key, p := range c.ProviderConfigs {
 		if p != nil {
-			pr.inv.Providers[key] = providerFromExpressions(p.Expressions)
+			prov := providerFromExpressions(p.Expressions)
+			if p.Name == thisProvider {
+				thisProviderDefaults(prov, p.Expressions["account_id"] != nil, p.Expressions["region"] != nil)
+			}
+			pr.inv.Providers[key] = prov
 		}
 	}
 	pr.walkConfig("", c.RootModule)

@@ -1,7 +1,8 @@
-# A plan of this provider's own resources with no finding: a cross-account pipeline on a
-# versioned artifact store, a rotating customer-managed key named by ARN, and a grantee role.
-# Used (once the resources exist) by a test that runs `terraform plan -out` and
-# `terraform show -json` with the locally built provider and checks the result.
+# The seed cross-account scenario, wired right: a pipeline in account 111111111111 whose Deploy
+# action assumes a role in account 222222222222 (created through the provider alias "target"),
+# a customer-managed key (rotating by default) named by ARN whose policy grants the role, and a
+# versioned artifact store whose bucket policy grants it. Expected from `check`: no finding;
+# `terraform apply` of the plan succeeds. xacct-bucket-policy/ is the same with one mistake.
 terraform {
   required_providers {
     codepipeline = {
@@ -10,25 +11,42 @@ terraform {
   }
 }
 
+# The pipeline's account.
 provider "codepipeline" {
   account_id = "111111111111"
 }
 
+# The account the Deploy action deploys into.
+provider "codepipeline" {
+  alias      = "target"
+  account_id = "222222222222"
+}
+
 locals {
+  # Named rather than referenced: the key's policy grants the role, and the role's policy names
+  # the key, so referencing both ways would be a cycle.
   deploy_role = "arn:aws:iam::222222222222:role/deploy"
+  test_role   = "arn:aws:iam::222222222222:role/test"
 }
 
 resource "codepipeline_cross_account_key" "artifacts" {
-  description         = "release artifacts"
-  grantee_roles       = [local.deploy_role]
-  enable_key_rotation = true
+  description   = "release artifacts"
+  grantee_roles = [local.deploy_role, local.test_role]
 }
 
 resource "codepipeline_artifact_store" "artifacts" {
   bucket              = "release-artifacts"
-  versioning          = true
   encryption_key_arn  = codepipeline_cross_account_key.artifacts.arn
-  cross_account_roles = [local.deploy_role]
+  cross_account_roles = [local.deploy_role, local.test_role]
+}
+
+resource "codepipeline_cross_account_role" "deploy" {
+  provider = codepipeline.target
+
+  name                = "deploy"
+  trusted_account_id  = "111111111111"
+  artifact_bucket_arn = codepipeline_artifact_store.artifacts.arn
+  key_arn             = codepipeline_cross_account_key.artifacts.arn
 }
 
 resource "codepipeline_pipeline" "release" {
@@ -69,7 +87,7 @@ resource "codepipeline_pipeline" "release" {
       provider        = "S3"
       version         = "1"
       input_artifacts = ["source"]
-      role_arn        = local.deploy_role
+      role_arn        = codepipeline_cross_account_role.deploy.arn
       configuration = {
         BucketName = "site"
         Extract    = "true"

@@ -1,7 +1,9 @@
 # A plan of this provider's own resources that the provider itself accepts (the rules that run
 # at plan would stop an invalid one, so this configuration holds only what a plan lets through:
 # warnings, and facts only known to the checker across resources). Expected from `check`:
-# key-rotation (warning) on the key and on the pipeline, polling-deprecated (warning).
+# key-rotation (warning) on the key and on the pipeline, polling-deprecated (warning). The
+# provider reports the same at plan except key-rotation on the pipeline: the key does not exist
+# in the backend until apply, while the plan JSON links the pipeline to it.
 terraform {
   required_providers {
     codepipeline = {

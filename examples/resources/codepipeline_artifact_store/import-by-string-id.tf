@@ -1,0 +1,4 @@
+import {
+  to = codepipeline_artifact_store.app
+  id = "app-artifacts"
+}

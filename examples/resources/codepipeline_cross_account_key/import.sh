@@ -1,0 +1,2 @@
+# A key is imported by its key id or by its key ARN.
+terraform import codepipeline_cross_account_key.artifacts arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab

@@ -1,0 +1,4 @@
+import {
+  to = codepipeline_pipeline.app
+  id = "app"
+}
