@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -41,6 +42,7 @@ type crossAccountRoleResourceModel struct {
 	TrustedAccountID  types.String `tfsdk:"trusted_account_id"`
 	ArtifactBucketARN types.String `tfsdk:"artifact_bucket_arn"`
 	KeyARN            types.String `tfsdk:"key_arn"`
+	DeployBucketARNs  types.Set    `tfsdk:"deploy_bucket_arns"`
 	ARN               types.String `tfsdk:"arn"`
 	Policy            types.String `tfsdk:"policy"`
 	TrustPolicy       types.String `tfsdk:"trust_policy"`
@@ -50,11 +52,16 @@ type crossAccountRoleResourceModel struct {
 const artifactPolicyName = "codepipeline-artifacts"
 
 func (m *crossAccountRoleResourceModel) generatedPolicies() (identity, trust string, ok bool) {
-	if m.ArtifactBucketARN.IsUnknown() || m.KeyARN.IsUnknown() || m.TrustedAccountID.IsUnknown() {
+	deployARNs, known := stringsOf(m.DeployBucketARNs)
+	if !known || m.ArtifactBucketARN.IsUnknown() || m.KeyARN.IsUnknown() || m.TrustedAccountID.IsUnknown() {
 		return "", "", false
 	}
 	bucket := strings.TrimPrefix(m.ArtifactBucketARN.ValueString(), "arn:aws:s3:::")
-	return policy.TargetRolePolicy(bucket, m.KeyARN.ValueString()).JSON(),
+	deploy := make([]string, len(deployARNs))
+	for i, arn := range deployARNs {
+		deploy[i] = strings.TrimPrefix(arn, "arn:aws:s3:::")
+	}
+	return policy.TargetRolePolicy(bucket, m.KeyARN.ValueString(), deploy...).JSON(),
 		policy.TrustPolicy(m.TrustedAccountID.ValueString()).JSON(), true
 }
 
@@ -88,17 +95,19 @@ func (m *crossAccountRoleResourceModel) fromDomain(r *backend.Role) error {
 		}
 	}
 	if m.ArtifactBucketARN.IsNull() || m.KeyARN.IsNull() {
-		bucket, key := targetsOf(r.Policies[artifactPolicyName])
+		bucket, key, deploy := targetsOf(r.Policies[artifactPolicyName])
 		m.ArtifactBucketARN, m.KeyARN = nullableString(bucket), nullableString(key)
+		m.DeployBucketARNs = setOfStrings(deploy)
 	}
 	return nil
 }
 
-// targetsOf recovers the bucket ARN and key ARN a generated role policy names.
-func targetsOf(doc string) (bucketARN, keyARN string) {
+// targetsOf recovers the bucket ARN, key ARN and deploy bucket ARNs a generated role policy
+// names (on import).
+func targetsOf(doc string) (bucketARN, keyARN string, deployBucketARNs []string) {
 	d, err := policy.Parse(doc)
 	if err != nil {
-		return "", ""
+		return "", "", nil
 	}
 	for _, s := range d.Statement {
 		switch s.Sid {
@@ -110,9 +119,11 @@ func targetsOf(doc string) (bucketARN, keyARN string) {
 			if len(s.Resource) == 1 {
 				keyARN = s.Resource[0]
 			}
+		case policy.SidDeployListBucket:
+			deployBucketARNs = append(deployBucketARNs, s.Resource...)
 		}
 	}
-	return bucketARN, keyARN
+	return bucketARN, keyARN, deployBucketARNs
 }
 
 func (r *crossAccountRoleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -146,6 +157,13 @@ func (r *crossAccountRoleResource) Schema(_ context.Context, _ resource.SchemaRe
 			"key_arn": schema.StringAttribute{
 				Required: true, Description: "ARN of the customer-managed key that encrypts the artifacts (`codepipeline_cross_account_key.arn`).",
 				Validators: []validator.String{stringvalidator.RegexMatches(keyARNPattern, "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")},
+			},
+			"deploy_bucket_arns": schema.SetAttribute{
+				Optional: true, ElementType: types.StringType,
+				Description: "ARNs of buckets in the role's own account that its actions deploy into: the generated policy " +
+					"allows `s3:Get*`/`s3:Put*` on their objects and `s3:ListBucket` on them.",
+				Validators: []validator.Set{setvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(bucketARNPattern, "must be an S3 bucket ARN (arn:aws:s3:::BUCKET)"))},
 			},
 			"arn": schema.StringAttribute{
 				Computed: true, Description: "ARN of the role, known at plan: use it as an action's `role_arn`.",
@@ -230,7 +248,17 @@ func (r *crossAccountRoleResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	role, err := r.backend.UpdateRole(ctx, m.toRole())
+	// Only the artifacts policy is this resource's: inline policies attached to the role by
+	// other means stay, as aws_iam_role_policy leaves the role's other policies alone.
+	want := m.toRole()
+	if current, err := r.backend.GetRole(ctx, m.ID.ValueString()); err == nil {
+		for name, doc := range current.Policies {
+			if name != artifactPolicyName {
+				want.Policies[name] = doc
+			}
+		}
+	}
+	role, err := r.backend.UpdateRole(ctx, want)
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("role %q", m.Name.ValueString()), err)
 		return
