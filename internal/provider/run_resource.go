@@ -88,8 +88,19 @@ func (r *runResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 		Description: "A run (execution) of a pipeline. Creating it starts the run; the run's results are read back. " +
 			"Destroying it only forgets it: executions are history and stay in the backend.",
 		Attributes: attrs,
-		Blocks:     map[string]schema.Block{"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true})},
+		Blocks:     map[string]schema.Block{"timeouts": runTimeoutsBlock(ctx)},
 	}
+}
+
+// runTimeoutsBlock is the standard timeouts block, described.
+func runTimeoutsBlock(ctx context.Context) schema.Block {
+	b := timeouts.Block(ctx, timeouts.Opts{
+		Create: true,
+		CreateDescription: fmt.Sprintf("How long to wait for the run to end when `wait` is true (a duration such as \"30m\"; default %s). "+
+			"When it passes, the run is stopped and the apply fails.", defaultRunTimeout),
+	}).(schema.SingleNestedBlock)
+	b.Description = "How long a waited-for run may take."
+	return b
 }
 
 // runResultsDocs describes the computed results, for the resource and the data source.
