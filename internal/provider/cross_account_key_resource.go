@@ -63,7 +63,8 @@ func (m *crossAccountKeyResourceModel) toDomain(id backend.Identity) *pipeline.K
 	roles, _ := stringsOf(m.GranteeRoles)
 	return &pipeline.Key{
 		ARN: m.ARN.ValueString(), AccountID: id.AccountID, CustomerManaged: true,
-		RotationEnabled: m.EnableKeyRotation.IsUnknown() || m.EnableKeyRotation.ValueBool(),
+		// Null in a configuration is the default, true.
+		RotationEnabled: m.EnableKeyRotation.IsNull() || m.EnableKeyRotation.IsUnknown() || m.EnableKeyRotation.ValueBool(),
 		GranteeRoles:    roles,
 	}
 }
@@ -207,6 +208,9 @@ func (r *crossAccountKeyResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !r.reclaimAlias(ctx, m.Alias.ValueString(), &resp.Diagnostics) {
+		return
+	}
 	k, err := r.backend.CreateKey(ctx, m.toSpec(r.backend.Identity().AccountID))
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "create", "key", err)
@@ -262,10 +266,45 @@ func (r *crossAccountKeyResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, err := r.backend.ScheduleKeyDeletion(ctx, m.ID.ValueString(), int(m.DeletionWindowInDays.ValueInt64()))
+	// The alias goes with the resource, as an aws_kms_alias is destroyed with its key: the
+	// same configuration applied again can create a new key under the same alias.
+	k, err := r.backend.GetKey(ctx, m.ID.ValueString())
+	if errors.Is(err, backend.ErrNotFound) {
+		return
+	}
+	if err == nil && len(k.Aliases) > 0 {
+		err = releaseAliases(ctx, r.backend, k)
+	}
+	if err == nil {
+		_, err = r.backend.ScheduleKeyDeletion(ctx, m.ID.ValueString(), int(m.DeletionWindowInDays.ValueInt64()))
+	}
 	if err != nil && !errors.Is(err, backend.ErrNotFound) {
 		addBackendError(&resp.Diagnostics, "schedule the deletion of", fmt.Sprintf("key %q", m.ID.ValueString()), err)
 	}
+}
+
+// reclaimAlias frees alias when it still names a key of this account that is pending
+// deletion (scheduled outside Terraform, so Read dropped it from the state): such a key can
+// no longer be used, and the replacement key takes its alias, as UpdateAlias would in AWS.
+func (r *crossAccountKeyResource) reclaimAlias(ctx context.Context, alias string, diags *diag.Diagnostics) bool {
+	if alias == "" {
+		return true
+	}
+	k, err := r.backend.GetKey(ctx, alias)
+	if err != nil || k.State != backend.KeyStatePendingDeletion || k.AccountID != r.backend.Identity().AccountID {
+		return true // free, or in use: CreateKey reports the conflict
+	}
+	if err := releaseAliases(ctx, r.backend, k); err != nil {
+		addBackendError(diags, "take over the alias of", fmt.Sprintf("key %q, which is pending deletion,", k.KeyID), err)
+		return false
+	}
+	return true
+}
+
+// releaseAliases removes every alias of k and changes nothing else.
+func releaseAliases(ctx context.Context, b backend.Backend, k *backend.Key) error {
+	_, err := b.UpdateKey(ctx, k.KeyID, backend.KeySpec{Description: k.Description, Policy: k.Policy, RotationEnabled: k.RotationEnabled})
+	return err
 }
 
 // ImportState accepts the key id or the key ARN.
