@@ -228,20 +228,21 @@ func (r *artifactStoreResource) ModifyPlan(ctx context.Context, req resource.Mod
 }
 
 func (r *artifactStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreateBucket)
+	if requireBackend(r.backend, &resp.Diagnostics) {
+		r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreateBucket)
+	}
 }
 
 func (r *artifactStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdateBucket)
+	if requireBackend(r.backend, &resp.Diagnostics) {
+		r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdateBucket)
+	}
 }
 
 // save runs the preflight, then writes the planned bucket with write (create or update) and
 // records what the backend holds.
 func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics,
 	op string, write func(context.Context, backend.Bucket) (*backend.Bucket, error)) {
-	if !requireBackend(r.backend, diags) {
-		return
-	}
 	var m artifactStoreResourceModel
 	diags.Append(plan.Get(ctx, &m)...)
 	if diags.HasError() {

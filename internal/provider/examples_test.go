@@ -41,7 +41,11 @@ func TestAccExamples(t *testing.T) {
 			}
 			// No terraform init: with the dev_overrides of useProviderBinary, Terraform uses the
 			// built provider directly, and init would look the provider up in the registry.
+			// terraform get installs the local modules an example calls.
 			work := copyExample(t, dir)
+			if out, err := runTerraform(tf, work, "get", "-no-color"); err != nil {
+				t.Fatalf("terraform get in example %s:\n%s", name, out)
+			}
 			out, _ := runTerraform(tf, work, "validate", "-json", "-no-color")
 			if problems := validateProblems(t, out); len(problems) > 0 {
 				t.Errorf("example %s is not valid:\n%s", name, strings.Join(problems, "\n"))
@@ -122,24 +126,41 @@ func exampleDirs(t *testing.T) []string {
 	return dirs
 }
 
-// copyExample copies the .tf files of dir into a fresh directory, adding the
-// required_providers block when the example has none.
+// copyExample copies dir, with the files it reads (an app directory, scripts), into a fresh
+// tree laid out as examples/ is, together with examples/modules, so that relative module
+// sources resolve. It adds the required_providers block when the example has none, and, to a
+// module that takes provider aliases (configuration_aliases), provider blocks for them, so
+// that the module validates as a root.
 func copyExample(t *testing.T, dir string) string {
 	t.Helper()
-	work := t.TempDir()
+	root := t.TempDir()
+	rel, err := filepath.Rel(examplesDir, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(root, rel)
+	copyTree(t, dir, work)
+	if modules := filepath.Join(examplesDir, "modules"); !strings.HasPrefix(filepath.ToSlash(rel), "modules/") {
+		if _, err := os.Stat(modules); err == nil {
+			copyTree(t, modules, filepath.Join(root, "modules"))
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	declares := false
+	var aliases []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		declares = declares || bytes.Contains(data, []byte("required_providers"))
-		if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), data, 0o600); err != nil {
-			t.Fatal(err)
+		for _, m := range configurationAliases.FindAllSubmatch(data, -1) {
+			for _, a := range providerAlias.FindAllSubmatch(m[1], -1) {
+				aliases = append(aliases, string(a[1]))
+			}
 		}
 	}
 	if !declares {
@@ -147,7 +168,62 @@ func copyExample(t *testing.T, dir string) string {
 			t.Fatal(err)
 		}
 	}
+	if len(aliases) > 0 {
+		var blocks strings.Builder
+		for _, a := range aliases {
+			fmt.Fprintf(&blocks, "provider \"codepipeline\" {\n  alias = %q\n}\n", a)
+		}
+		if err := os.WriteFile(filepath.Join(work, "aliases_test.tf"), []byte(blocks.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return work
+}
+
+var (
+	configurationAliases = regexp.MustCompile(`configuration_aliases\s*=\s*\[([^\]]*)\]`)
+	providerAlias        = regexp.MustCompile(`codepipeline\.([A-Za-z0-9_-]+)`)
+)
+
+// copyTree copies the files under src to dst, keeping their modes, and leaves out what a run
+// by hand leaves behind (state, .terraform, the examples' .work directories).
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && (name == ".terraform" || name == ".work" || strings.HasPrefix(name, ".codepipeline")) {
+			return filepath.SkipDir
+		}
+		if strings.HasPrefix(name, "terraform.tfstate") || name == ".terraform.lock.hcl" {
+			return nil
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func runTerraform(tf, dir string, args ...string) (string, error) {

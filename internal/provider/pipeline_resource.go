@@ -81,19 +81,20 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreatePipeline)
+	if requireBackend(r.backend, &resp.Diagnostics) {
+		r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create", r.backend.CreatePipeline)
+	}
 }
 
 func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdatePipeline)
+	if requireBackend(r.backend, &resp.Diagnostics) {
+		r.save(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update", r.backend.UpdatePipeline)
+	}
 }
 
 // save runs the preflight, then stores the planned definition with write (create or update).
 func (r *pipelineResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics,
 	op string, write func(context.Context, *pipeline.Pipeline) (*backend.PipelineRecord, error)) {
-	if !requireBackend(r.backend, diags) {
-		return
-	}
 	var m pipelineResourceModel
 	diags.Append(plan.Get(ctx, &m)...)
 	if diags.HasError() {
