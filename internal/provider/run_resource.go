@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 var (
@@ -158,6 +159,9 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !r.preflight(ctx, m.Pipeline.ValueString(), &resp.Diagnostics) {
+		return
+	}
 	run, err := runner.StartRun(ctx, backend.RunRequest{Pipeline: m.Pipeline.ValueString(), Variables: vars, Trigger: "StartPipelineExecution", TriggerDetail: "terraform"})
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "start a run of", fmt.Sprintf("pipeline %q", m.Pipeline.ValueString()), err)
@@ -186,6 +190,33 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 }
 
+// preflight checks the pipeline against what the backend holds now, before a run starts: a
+// grant removed since the pipeline was applied fails here with its rule, not minutes into the
+// run with AccessDenied.
+func (r *runResource) preflight(ctx context.Context, name string, diags *diag.Diagnostics) bool {
+	rec, err := r.backend.GetPipeline(ctx, name)
+	if err != nil {
+		addBackendError(diags, "read", fmt.Sprintf("pipeline %q", name), err)
+		return false
+	}
+	facts, err := r.backend.Facts(ctx, rec.Definition)
+	if err != nil {
+		addBackendError(diags, "read the facts for", fmt.Sprintf("pipeline %q", name), err)
+		return false
+	}
+	var errs []pipeline.Finding
+	for _, f := range pipeline.Validate(pipeline.Input{Pipeline: rec.Definition, Facts: facts}) {
+		if f.Severity == pipeline.SeverityError {
+			errs = append(errs, f)
+		}
+	}
+	// The findings concern the pipeline, not this resource: report them without an attribute.
+	for _, f := range errs {
+		diags.AddError(f.Summary(), fmt.Sprintf("Pipeline %q cannot run as the backend stands: at %s: %s", name, f.Path, f.Detail()))
+	}
+	return len(errs) == 0
+}
+
 // addRunFailure fails the apply with the failing stage, action, error and the end of its log.
 func addRunFailure(ctx context.Context, diags *diag.Diagnostics, runner backend.Runner, run *backend.Run) {
 	stage, action := run.Failed()
@@ -198,7 +229,8 @@ func addRunFailure(ctx context.Context, diags *diag.Diagnostics, runner backend.
 	if log, err := runner.ActionLog(ctx, run.Pipeline, run.ID, stage.Name, action.Name); err == nil && len(log) > 0 {
 		detail += "\n\nLast lines of the action's log:\n" + lastLines(string(log), logTailLines)
 	}
-	detail += fmt.Sprintf("\n\nThe run is kept; `codepipeline runs logs %s` shows the whole log. The next apply starts a new run.", run.ID)
+	detail += fmt.Sprintf("\n\nThe run is kept; `codepipeline runs logs %s %s %q %q` shows the whole log. The next apply starts a new run.",
+		run.Pipeline, run.ID, stage.Name, action.Name)
 	diags.AddError("Pipeline Run Failed", detail)
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,7 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // s3PipelineConfig is a pipeline that copies a source zip from one bucket and deploys it,
@@ -184,5 +187,40 @@ func checkDeployedObject(dir, bucket, key, content string) resource.TestCheckFun
 			return fmt.Errorf("s3://%s/%s = %q, want %q", bucket, key, body, content)
 		}
 		return nil
+	}
+}
+
+// TestRunPreflight: a run does not start when the pipeline breaks a rule as the backend stands
+// now (here the artifact store's versioning was turned off outside Terraform).
+func TestRunPreflight(t *testing.T) {
+	dir := t.TempDir()
+	b := testBackend(t, dir, "111111111111")
+	ctx := context.Background()
+	if _, err := b.CreateBucket(ctx, backend.Bucket{Name: "pre-artifacts", Versioning: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := &pipeline.Pipeline{
+		Name: "pre", RoleARN: "arn:aws:iam::111111111111:role/p",
+		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: "pre-artifacts", Type: "S3"}},
+		Stages: []pipeline.Stage{
+			{Name: "Source", Actions: []pipeline.Action{{Name: "S", Category: "Source", Owner: "AWS", Provider: "S3", Version: "1",
+				Configuration: map[string]string{"S3Bucket": "x", "S3ObjectKey": "y"}, OutputArtifacts: []string{"src"}}}},
+			{Name: "Gate", Actions: []pipeline.Action{{Name: "G", Category: "Approval", Owner: "AWS", Provider: "Manual", Version: "1"}}},
+		},
+	}
+	if _, err := b.CreatePipeline(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	r := &runResource{backend: b}
+	var ok diag.Diagnostics
+	if !r.preflight(ctx, "pre", &ok) || ok.HasError() {
+		t.Fatalf("preflight of a sound pipeline failed: %v", ok)
+	}
+	if _, err := b.UpdateBucket(ctx, backend.Bucket{Name: "pre-artifacts", Versioning: false}); err != nil {
+		t.Fatal(err)
+	}
+	var diags diag.Diagnostics
+	if r.preflight(ctx, "pre", &diags) || len(diags) != 1 || diags[0].Summary() != "[store-versioning] Artifact Store Must Be Versioned" {
+		t.Fatalf("preflight with versioning off = %v, want one [store-versioning] error", diags)
 	}
 }
