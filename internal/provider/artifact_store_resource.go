@@ -258,16 +258,7 @@ func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state
 		addBackendError(diags, op, fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, b, state, diags)
-}
-
-// setState records the bucket as the backend holds it.
-func (r *artifactStoreResource) setState(ctx context.Context, m *artifactStoreResourceModel, b *backend.Bucket, state *tfsdk.State, diags *diag.Diagnostics) {
-	if err := m.fromDomain(b); err != nil {
-		diags.AddError("Unreadable Bucket Policy", err.Error())
-		return
-	}
-	diags.Append(state.Set(ctx, m)...)
+	setFromDomain(ctx, &m, b, state.Set, diags, "Bucket Policy")
 }
 
 func (r *artifactStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -288,7 +279,7 @@ func (r *artifactStoreResource) Read(ctx context.Context, req resource.ReadReque
 		addBackendError(&resp.Diagnostics, "read", fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, b, &resp.State, &resp.Diagnostics)
+	setFromDomain(ctx, &m, b, resp.State.Set, &resp.Diagnostics, "Bucket Policy")
 }
 
 func (r *artifactStoreResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -216,7 +216,7 @@ func (r *crossAccountKeyResource) Create(ctx context.Context, req resource.Creat
 		addBackendError(&resp.Diagnostics, "create", "key", err)
 		return
 	}
-	r.setState(ctx, &m, k, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, k, resp.State.Set, &resp.Diagnostics, "Key Policy")
 }
 
 func (r *crossAccountKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -237,7 +237,7 @@ func (r *crossAccountKeyResource) Read(ctx context.Context, req resource.ReadReq
 		addBackendError(&resp.Diagnostics, "read", fmt.Sprintf("key %q", m.ID.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, k, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, k, resp.State.Set, &resp.Diagnostics, "Key Policy")
 }
 
 func (r *crossAccountKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -254,7 +254,7 @@ func (r *crossAccountKeyResource) Update(ctx context.Context, req resource.Updat
 		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("key %q", m.ID.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, k, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, k, resp.State.Set, &resp.Diagnostics, "Key Policy")
 }
 
 func (r *crossAccountKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -319,16 +319,6 @@ func (r *crossAccountKeyResource) ImportState(ctx context.Context, req resource.
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), k.KeyID)...)
-}
-
-// setState writes the key as the backend holds it.
-func (r *crossAccountKeyResource) setState(ctx context.Context, m *crossAccountKeyResourceModel, k *backend.Key,
-	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
-	if err := m.fromDomain(k); err != nil {
-		diags.AddError("Unreadable Key Policy", err.Error())
-		return
-	}
-	diags.Append(set(ctx, m)...)
 }
 
 func contains(ss []string, s string) bool {

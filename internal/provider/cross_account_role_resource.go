@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -215,7 +214,7 @@ func (r *crossAccountRoleResource) Create(ctx context.Context, req resource.Crea
 		addBackendError(&resp.Diagnostics, "create", fmt.Sprintf("role %q", m.Name.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, role, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, role, resp.State.Set, &resp.Diagnostics, "Role Policy")
 }
 
 func (r *crossAccountRoleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -236,7 +235,7 @@ func (r *crossAccountRoleResource) Read(ctx context.Context, req resource.ReadRe
 		addBackendError(&resp.Diagnostics, "read", fmt.Sprintf("role %q", m.ID.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, role, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, role, resp.State.Set, &resp.Diagnostics, "Role Policy")
 }
 
 func (r *crossAccountRoleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -263,7 +262,7 @@ func (r *crossAccountRoleResource) Update(ctx context.Context, req resource.Upda
 		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("role %q", m.Name.ValueString()), err)
 		return
 	}
-	r.setState(ctx, &m, role, resp.State.Set, &resp.Diagnostics)
+	setFromDomain(ctx, &m, role, resp.State.Set, &resp.Diagnostics, "Role Policy")
 }
 
 func (r *crossAccountRoleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -287,13 +286,4 @@ func (r *crossAccountRoleResource) ImportState(ctx context.Context, req resource
 		name = name[i+len(":role/"):]
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-}
-
-func (r *crossAccountRoleResource) setState(ctx context.Context, m *crossAccountRoleResourceModel, role *backend.Role,
-	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
-	if err := m.fromDomain(role); err != nil {
-		diags.AddError("Unreadable Role Policy", err.Error())
-		return
-	}
-	diags.Append(set(ctx, m)...)
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -146,4 +147,19 @@ func keyFacts(k *backend.Key) *pipeline.Key {
 		ARN: k.ARN, AccountID: k.AccountID, CustomerManaged: k.CustomerManaged,
 		RotationEnabled: k.RotationEnabled, Policy: k.Policy,
 	}
+}
+
+// domainModel is a resource model that can be set from what the backend holds.
+type domainModel[T any] interface {
+	fromDomain(T) error
+}
+
+// setFromDomain records v in the state through the model m; what names v's policy document in
+// the error when the backend holds one that does not parse.
+func setFromDomain[T any](ctx context.Context, m domainModel[T], v T, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics, what string) {
+	if err := m.fromDomain(v); err != nil {
+		diags.AddError("Unreadable "+what, err.Error())
+		return
+	}
+	diags.Append(set(ctx, m)...)
 }
