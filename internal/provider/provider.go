@@ -214,6 +214,7 @@ func (p *codepipelineProvider) Resources(context.Context) []func() resource.Reso
 		NewCrossAccountRoleResource,
 		NewPipelineResource,
 		NewRunResource,
+		NewWebhookResource,
 	}
 }
 

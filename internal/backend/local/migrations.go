@@ -173,6 +173,58 @@ var migrations = []migration{{
 			PRIMARY KEY (execution_id, stage, action)
 		)`,
 	},
+}, {
+	version: 3,
+	name:    "triggers and webhooks",
+	stmts: []string{
+		// What the trigger daemon last acted on, per source action of a pipeline: the JSON of
+		// the source's identity and revision (object seq, branch and tag commits).
+		`CREATE TABLE trigger_cursors (
+			account_id TEXT NOT NULL,
+			region     TEXT NOT NULL,
+			pipeline   TEXT NOT NULL,
+			action     TEXT NOT NULL,
+			state      TEXT NOT NULL,
+			updated_at TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, pipeline, action)
+		)`,
+		// One row per revision a run was started for: the primary key makes "start a run for
+		// revision X of source S" happen once, whichever daemon gets there first.
+		`CREATE TABLE trigger_starts (
+			account_id   TEXT NOT NULL,
+			region       TEXT NOT NULL,
+			pipeline     TEXT NOT NULL,
+			source       TEXT NOT NULL,
+			revision     TEXT NOT NULL,
+			execution_id TEXT NOT NULL DEFAULT '',
+			created_at   TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, pipeline, source, revision)
+		)`,
+		// A lease names the one daemon that watches sources and starts runs; its holder renews
+		// it before it expires.
+		`CREATE TABLE leases (
+			name       TEXT PRIMARY KEY,
+			owner      TEXT NOT NULL,
+			expires_at TEXT NOT NULL
+		)`,
+		// The secret token is sealed with the master key, bound to the webhook's identity.
+		`CREATE TABLE webhooks (
+			account_id       TEXT NOT NULL,
+			region           TEXT NOT NULL,
+			name             TEXT NOT NULL,
+			arn              TEXT NOT NULL UNIQUE,
+			authentication   TEXT NOT NULL,
+			secret_sealed    BLOB,
+			allowed_ip_range TEXT NOT NULL DEFAULT '',
+			filters          TEXT NOT NULL,
+			target_pipeline  TEXT NOT NULL,
+			target_action    TEXT NOT NULL,
+			tags             TEXT NOT NULL DEFAULT '{}',
+			created_at       TEXT NOT NULL,
+			updated_at       TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, name)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

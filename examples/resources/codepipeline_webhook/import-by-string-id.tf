@@ -1,0 +1,4 @@
+import {
+  to = codepipeline_webhook.github_push
+  id = "app-github-push"
+}

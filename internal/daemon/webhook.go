@@ -1,0 +1,206 @@
+package daemon
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+)
+
+// Handler serves the webhooks (POST /webhooks/{account}/{region}/{name}) and a health check.
+func (d *Daemon) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhooks/{account}/{region}/{name}", d.serveWebhook)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"status\":\"ok\",\"lease\":%t}\n", d.holdsLease.Load())
+	})
+	return mux
+}
+
+// webhookResponse is the JSON body of every webhook answer.
+type webhookResponse struct {
+	Result      string `json:"result"` // started, no match, duplicate delivery, or the error
+	ExecutionID string `json:"pipelineExecutionId,omitempty"`
+}
+
+// serveWebhook authenticates a request, applies the webhook's filters and starts its target
+// pipeline. The order matters: the IP check needs no body, the signature check needs the body
+// but no parsing, and nothing of an unauthenticated body is parsed.
+func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	account, region, name := r.PathValue("account"), r.PathValue("region"), r.PathValue("name")
+	log := d.log.With("webhook", name, "account", account, "region", region, "remote", r.RemoteAddr)
+	reply := func(status int, result, executionID string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(webhookResponse{Result: result, ExecutionID: executionID})
+		level := log.Info
+		if status >= 400 {
+			level = log.Warn
+		}
+		level("webhook request", "status", status, "result", result, "execution", executionID)
+	}
+
+	hook, err := d.cfg.Cloud.LookupWebhook(ctx, account, region, name)
+	if errors.Is(err, backend.ErrNotFound) {
+		reply(http.StatusNotFound, "no such webhook", "")
+		return
+	}
+	if err != nil {
+		reply(http.StatusInternalServerError, "internal error", "")
+		log.Error("reading the webhook", "err", err)
+		return
+	}
+	if hook.Authentication == pipeline.WebhookAuthIP && !peerAllowed(r.RemoteAddr, hook.AllowedIPRange) {
+		reply(http.StatusForbidden, "source address not allowed", "")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			reply(http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", d.cfg.MaxBodyBytes), "")
+			return
+		}
+		reply(http.StatusBadRequest, "unreadable body", "")
+		return
+	}
+	if hook.Authentication == pipeline.WebhookAuthGitHubHMAC {
+		if status, msg := verifySignature(r.Header.Get("X-Hub-Signature-256"), hook.SecretToken, body); status != 0 {
+			reply(status, msg, "")
+			return
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil || dec.More() {
+		reply(http.StatusBadRequest, "body is not one JSON document", "")
+		return
+	}
+
+	acct := d.account(account, region)
+	rec, err := acct.GetPipeline(ctx, hook.TargetPipeline)
+	if err != nil {
+		reply(http.StatusNotFound, "target pipeline not found", "")
+		return
+	}
+	target := targetAction(rec.Definition, hook.TargetAction)
+	if target == nil {
+		reply(http.StatusNotFound, "target action not found in the target pipeline", "")
+		return
+	}
+	if ok, why := filtersMatch(hook.Filters, target.Configuration, doc); !ok {
+		log.Debug("webhook filters do not match", "why", why)
+		reply(http.StatusOK, "no match", "")
+		return
+	}
+
+	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: local.TriggerWebhook,
+		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
+	var run *backend.Run
+	// A Git host names each delivery; a redelivery of one starts nothing new.
+	if delivery := r.Header.Get("X-GitHub-Delivery"); delivery != "" {
+		req.TriggerDetail += ", delivery " + delivery
+		run, err = acct.StartTriggeredRun(ctx, req, "webhook:"+hook.Name, delivery)
+		if err == nil && run == nil {
+			reply(http.StatusOK, "duplicate delivery", "")
+			return
+		}
+	} else {
+		run, err = acct.StartRun(ctx, req)
+	}
+	if err != nil {
+		reply(http.StatusInternalServerError, "the run could not start", "")
+		log.Error("starting the run", "err", err)
+		return
+	}
+	d.drive(acct, run)
+	reply(http.StatusOK, "started", run.ID)
+}
+
+// verifySignature checks GitHub's X-Hub-Signature-256 ("sha256=" + hex HMAC-SHA256 of the
+// body under the secret) in constant time; status 0 means valid.
+func verifySignature(header, secret string, body []byte) (int, string) {
+	if header == "" {
+		return http.StatusUnauthorized, "missing X-Hub-Signature-256"
+	}
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	got, err := hex.DecodeString(hexSig)
+	if !ok || err != nil || len(got) != sha256.Size {
+		return http.StatusUnauthorized, "malformed X-Hub-Signature-256"
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return http.StatusUnauthorized, "signature does not match"
+	}
+	return 0, ""
+}
+
+// peerAllowed reports whether the TCP peer is in cidr. Forwarding headers are not trusted: the
+// daemon is reached directly, or through a proxy whose own address is then what counts.
+func peerAllowed(remoteAddr, cidr string) bool {
+	_, network, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return false
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && network.Contains(ip)
+}
+
+var placeholder = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+
+// filtersMatch applies every filter (all must match, as in CodePipeline). A `{Name}` in
+// match_equals is the target action's configuration value Name; `{Branch}` falls back to
+// BranchName, the key of the local git sources.
+func filtersMatch(filters []pipeline.WebhookFilter, config map[string]string, doc any) (bool, string) {
+	for _, f := range filters {
+		jp, err := compileJSONPath(f.JSONPath)
+		if err != nil {
+			return false, err.Error()
+		}
+		v, found := jp.eval(doc)
+		if !found {
+			return false, f.JSONPath + " is not in the payload"
+		}
+		unresolved := ""
+		want := placeholder.ReplaceAllStringFunc(f.MatchEquals, func(m string) string {
+			key := m[1 : len(m)-1]
+			if val, ok := config[key]; ok {
+				return val
+			}
+			if key == "Branch" {
+				if val, ok := config["BranchName"]; ok {
+					return val
+				}
+			}
+			unresolved = key
+			return m
+		})
+		if unresolved != "" {
+			return false, "match_equals names {" + unresolved + "}, which the target action's configuration does not set"
+		}
+		if got := scalarString(v); got != want {
+			return false, fmt.Sprintf("%s is %q, not %q", f.JSONPath, got, want)
+		}
+	}
+	return true, ""
+}
