@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,9 @@ import (
 )
 
 // defaultActionTimeout bounds an action that sets no timeout of its own: long enough for real
-// builds, short enough that a hung command does not hold a stage forever.
-const defaultActionTimeout = time.Hour
+// builds, short enough that a hung command does not hold a stage forever. A variable only so
+// that tests can shorten it (timeout_in_minutes cannot go below a minute).
+var defaultActionTimeout = time.Hour
 
 // defaultApprovalTimeout is how long a manual approval waits, as in CodePipeline (7 days).
 const defaultApprovalTimeout = 7 * 24 * time.Hour
@@ -91,7 +91,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	}
 	defer os.RemoveAll(dir)
 	logw := proc.NewLog(maxLogBytes)
-	defer func() { x.storeLog(ctx, si, j, logw.Bytes()) }()
+	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
 		workDir: dir, inputs: map[string]string{}, inputZips: map[string]string{}, log: logw}
@@ -201,16 +201,12 @@ func (x *executor) fetchInputs(ctx context.Context, job *actionJob) error {
 		if !ok {
 			return fmt.Errorf("input artifact %q was not produced by an earlier action of this run", name)
 		}
-		body, _, err := x.a.GetObject(ctx, job.principal, ref.Bucket, ref.Key, ref.VersionID)
-		if err != nil {
-			return fmt.Errorf("reading input artifact %q: %w", name, err)
-		}
 		zipPath := filepath.Join(job.workDir, ".artifacts", name+".zip")
 		if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
 			return err
 		}
-		if err := os.WriteFile(zipPath, body, 0o600); err != nil {
-			return err
+		if _, err := x.a.getObjectFile(ctx, job.principal, ref.Bucket, ref.Key, ref.VersionID, zipPath); err != nil {
+			return fmt.Errorf("reading input artifact %q: %w", name, err)
 		}
 		dir := filepath.Join(job.workDir, "inputs", name)
 		if err := unzipArtifact(zipPath, dir); err != nil {
@@ -257,12 +253,23 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 	return backend.ArtifactRef{Name: name, Bucket: store.Location, Key: key, VersionID: version}, nil
 }
 
-// storeLog keeps what the action printed for this execution.
-func (x *executor) storeLog(ctx context.Context, si, j int, log []byte) {
-	_ = x.a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO action_logs (execution_id, stage, action, log) VALUES (?, ?, ?, ?)
-			ON CONFLICT (execution_id, stage, action) DO UPDATE SET log = excluded.log`,
-			x.run.ID, x.def.Stages[si].Name, x.def.Stages[si].Actions[j].Name, log)
-		return err
-	})
+// storeLog keeps what the action printed for this execution: it is written with the run's
+// state by the save that records the action's end.
+func (x *executor) storeLog(si, j int, log []byte) {
+	x.mu.Lock()
+	x.pendingLogs = append(x.pendingLogs, actionLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log})
+	x.mu.Unlock()
+}
+
+// getObjectFile writes an object version's body to a new file at path, streaming it.
+func (a *Account) getObjectFile(ctx context.Context, principal, bucket, key, versionID, path string) (ObjectInfo, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, f, nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return info, err
 }

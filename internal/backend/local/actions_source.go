@@ -21,13 +21,10 @@ func init() {
 // object is the source zip, stored as the output artifact unchanged (as CodePipeline does).
 func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 	cfg := job.action.Configuration
-	body, info, err := job.x.a.GetObject(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], "")
+	zipPath := filepath.Join(job.workDir, "source.zip")
+	info, err := job.x.a.getObjectFile(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], "", zipPath)
 	if err != nil {
 		return nil, fmt.Errorf("reading the source object s3://%s/%s: %w", cfg["S3Bucket"], cfg["S3ObjectKey"], err)
-	}
-	zipPath := filepath.Join(job.workDir, "source.zip")
-	if err := os.WriteFile(zipPath, body, 0o600); err != nil {
-		return nil, err
 	}
 	fmt.Fprintf(job.log, "source: s3://%s/%s version %s (%d bytes)\n", info.Bucket, info.Key, info.VersionID, info.Size)
 	return &providerResult{

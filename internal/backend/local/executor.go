@@ -108,9 +108,17 @@ type executor struct {
 	e   *execution
 	def *pipeline.Pipeline
 
-	mu       sync.Mutex
-	run      *backend.Run
-	heldLock string // the stage this run holds the lock of, "" for none
+	mu          sync.Mutex
+	run         *backend.Run
+	pendingLogs []actionLog // written by the next save
+	heldLock    string      // the stage this run holds the lock of, "" for none
+
+	// Coalescing of saves (see save).
+	saveMu            sync.Mutex
+	saveCond          *sync.Cond
+	saving            bool
+	saveGen, savedGen int64
+	saveErr           error
 }
 
 func (x *executor) snapshot() *backend.Run {
@@ -138,16 +146,48 @@ func (x *executor) heartbeat(ctx context.Context) {
 	}
 }
 
-// save writes the run's state; it fails when this process no longer owns the run.
+// save writes the run's state; it fails when this process no longer owns the run. Saves
+// coalesce: while one is being written, the changes of every action of the group that asks
+// meanwhile go into the next write, one transaction for all of them (each commit is an fsync).
+// A save returns once a write that began after the call has committed. It writes even when ctx
+// has ended, so that a run interrupted by its context is recorded as stopped.
 func (x *executor) save(ctx context.Context) error {
+	x.saveMu.Lock()
+	defer x.saveMu.Unlock()
+	if x.saveCond == nil {
+		x.saveCond = sync.NewCond(&x.saveMu)
+	}
+	x.saveGen++
+	mine := x.saveGen
+	for x.savedGen < mine {
+		if x.saving {
+			x.saveCond.Wait()
+			continue
+		}
+		x.saving = true
+		gen := x.saveGen
+		x.saveMu.Unlock()
+		err := x.writeState(context.WithoutCancel(ctx))
+		x.saveMu.Lock()
+		x.saving = false
+		x.savedGen, x.saveErr = gen, err
+		x.saveCond.Broadcast()
+	}
+	return x.saveErr
+}
+
+// writeState writes the run's state and the logs of the actions that ended since the last write.
+func (x *executor) writeState(ctx context.Context) error {
 	x.mu.Lock()
 	state, err := json.Marshal(x.run)
 	status := x.run.Status
+	logs := x.pendingLogs
+	x.pendingLogs = nil
 	x.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return x.a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+	err = x.a.c.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE executions SET state = ?, status = ? WHERE id = ? AND owner = ?`, string(state), status, x.run.ID, x.a.c.owner)
 		if err != nil {
 			return err
@@ -155,8 +195,27 @@ func (x *executor) save(ctx context.Context) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("execution %s was taken over by another process: %w", x.run.ID, backend.ErrConflict)
 		}
+		for _, l := range logs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO action_logs (execution_id, stage, action, log) VALUES (?, ?, ?, ?)
+				ON CONFLICT (execution_id, stage, action) DO UPDATE SET log = excluded.log`, x.run.ID, l.stage, l.action, l.log); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if err != nil && len(logs) > 0 {
+		// Kept for the next write, ahead of any that came meanwhile (the newest still wins).
+		x.mu.Lock()
+		x.pendingLogs = append(logs, x.pendingLogs...)
+		x.mu.Unlock()
+	}
+	return err
+}
+
+// actionLog is an action's output waiting to be written with the run's state.
+type actionLog struct {
+	stage, action string
+	log           []byte
 }
 
 // control is what other processes asked of the run.
@@ -245,7 +304,9 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 		}
 	}
 	x.mu.Unlock()
-	x.releaseLocks(ctx)
+	if x.heldLock != "" {
+		x.releaseLocks(context.WithoutCancel(ctx))
+	}
 	return outcome, x.save(ctx)
 }
 
@@ -275,15 +336,33 @@ func (x *executor) runGroup(ctx context.Context, si int, group []int) string {
 	defer cancel()
 	go x.watchAbandon(actCtx, cancel)
 
-	var wg sync.WaitGroup
+	// The group's actions are marked started together, in one save.
+	var started []int
+	x.mu.Lock()
+	now := x.a.c.now().UTC()
 	for _, j := range group {
-		if x.run.Stages[si].Actions[j].Status == backend.StatusSucceeded {
+		act := &x.run.Stages[si].Actions[j]
+		if act.Status == backend.StatusSucceeded {
 			continue
 		}
+		act.Status, act.Attempt, act.Started, act.Ended = backend.StatusInProgress, act.Attempt+1, now, time.Time{}
+		act.Error, act.Summary, act.Outputs, act.OutputVariables = "", "", nil, nil
+		started = append(started, j)
+	}
+	x.mu.Unlock()
+	saveErr := x.save(ctx)
+
+	var wg sync.WaitGroup
+	for _, j := range started {
 		wg.Add(1)
 		go func(j int) {
 			defer wg.Done()
-			x.runAction(actCtx, si, j)
+			if saveErr != nil {
+				x.recordAction(actCtx, si, j, nil, saveErr)
+				return
+			}
+			res, err := x.perform(actCtx, si, j)
+			x.recordAction(actCtx, si, j, res, err)
 		}(j)
 	}
 	wg.Wait()
@@ -321,21 +400,6 @@ func (x *executor) watchAbandon(ctx context.Context, cancel context.CancelFunc) 
 			}
 		}
 	}
-}
-
-// runAction runs action j of stage si and records its result.
-func (x *executor) runAction(ctx context.Context, si, j int) {
-	x.mu.Lock()
-	act := &x.run.Stages[si].Actions[j]
-	act.Status, act.Attempt, act.Started, act.Ended = backend.StatusInProgress, act.Attempt+1, x.a.c.now().UTC(), time.Time{}
-	act.Error, act.Summary, act.Outputs, act.OutputVariables = "", "", nil, nil
-	x.mu.Unlock()
-	if err := x.save(ctx); err != nil {
-		x.recordAction(ctx, si, j, nil, err)
-		return
-	}
-	res, err := x.perform(ctx, si, j)
-	x.recordAction(ctx, si, j, res, err)
 }
 
 // recordAction writes an action's outcome. An action interrupted by a stop-and-abandon is
@@ -413,12 +477,22 @@ func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, 
 }
 
 // tryLock takes the stage lock when the mode allows this run to, and records that the run
-// waits for the stage otherwise. In SUPERSEDED mode, waiting supersedes older waiting runs.
+// waits for the stage otherwise. In SUPERSEDED mode, waiting supersedes older waiting runs, and
+// a run that a newer one is already waiting ahead of is superseded itself. In QUEUED mode a
+// run also waits while an older run, still driven, has not entered the stage yet.
 func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error) {
 	acquired := false
 	err := x.a.c.write(ctx, func(tx *sql.Tx) error {
 		acquired = false
 		id := x.a.id
+		// A run superseded while it waited must not take a lock that has just been freed.
+		var supersededBy string
+		if err := tx.QueryRowContext(ctx, `SELECT superseded_by FROM executions WHERE id = ?`, x.run.ID).Scan(&supersededBy); err != nil {
+			return err
+		}
+		if supersededBy != "" {
+			return nil
+		}
 		var holder string
 		err := tx.QueryRowContext(ctx, `SELECT execution_id FROM stage_locks WHERE account_id = ? AND region = ? AND pipeline = ? AND stage = ?`,
 			id.AccountID, id.Region, x.run.Pipeline, stage).Scan(&holder)
@@ -430,15 +504,25 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 			acquired = true
 			return nil
 		}
-		if holder == "" && mode == pipeline.ExecutionModeQueued {
-			// An older run waiting for this stage goes first.
-			var older int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM executions WHERE account_id = ? AND region = ? AND pipeline = ?
-				AND waiting_stage = ? AND seq < ? AND status = ?`, id.AccountID, id.Region, x.run.Pipeline, stage, x.e.seq, backend.StatusInProgress).Scan(&older); err != nil {
+		if mode == pipeline.ExecutionModeSuperseded {
+			// A newer run already waiting for this stage goes next: this one is replaced.
+			newer, err := x.newerRunWaiting(ctx, tx, stage)
+			if err != nil || newer != "" {
+				if newer != "" {
+					_, err = tx.ExecContext(ctx, `UPDATE executions SET superseded_by = ? WHERE id = ?`, newer, x.run.ID)
+				}
 				return err
 			}
-			if older > 0 {
-				holder = "(older waiting run)"
+		}
+		if holder == "" && mode == pipeline.ExecutionModeQueued {
+			// Runs enter each stage in the order they were started: an older run that has
+			// not entered this stage yet (waiting for it, or still before it) goes first.
+			older, err := x.olderRunBefore(ctx, tx, stage)
+			if err != nil {
+				return err
+			}
+			if older != "" {
+				holder = older
 			}
 		}
 		if holder != "" {
@@ -467,6 +551,74 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 		x.heldLock = stage
 	}
 	return acquired, err
+}
+
+// otherRun is another live execution of the pipeline, as the stage-entry rules see it.
+type otherRun struct {
+	id, owner, heartbeat, waitingStage, state string
+}
+
+// otherRuns returns the pipeline's executions in progress, older (seq below this run's) or
+// newer, whose driver is alive or which were started recently and are not driven yet: a run
+// nobody drives any more must not hold the others back.
+func (x *executor) otherRuns(ctx context.Context, q querier, older bool) ([]otherRun, error) {
+	cmp := ">"
+	if older {
+		cmp = "<"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, owner, heartbeat_at, waiting_stage, state FROM executions
+		WHERE account_id = ? AND region = ? AND pipeline = ? AND seq `+cmp+` ? AND status IN (?, ?) AND superseded_by = '' ORDER BY seq`,
+		x.a.id.AccountID, x.a.id.Region, x.run.Pipeline, x.e.seq, backend.StatusInProgress, backend.StatusStopping)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []otherRun
+	for rows.Next() {
+		var r otherRun
+		if err := rows.Scan(&r.id, &r.owner, &r.heartbeat, &r.waitingStage, &r.state); err != nil {
+			return nil, err
+		}
+		hb := parseTime(r.heartbeat)
+		if r.owner == "" && x.a.c.now().Sub(hb) > x.a.c.staleAfter || r.owner != "" && x.a.c.ownerGone(r.owner, hb) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// olderRunBefore returns an older live run that has not entered stage yet, "" for none.
+func (x *executor) olderRunBefore(ctx context.Context, q querier, stage string) (string, error) {
+	runs, err := x.otherRuns(ctx, q, true)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range runs {
+		var run backend.Run
+		if err := json.Unmarshal([]byte(r.state), &run); err != nil {
+			return "", fmt.Errorf("execution %s: stored state: %w", r.id, err)
+		}
+		if i := run.StageIndex(stage); i >= 0 && run.Stages[i].Status == "" {
+			return r.id, nil
+		}
+	}
+	return "", nil
+}
+
+// newerRunWaiting returns the newest live run waiting for stage, "" for none.
+func (x *executor) newerRunWaiting(ctx context.Context, q querier, stage string) (string, error) {
+	runs, err := x.otherRuns(ctx, q, false)
+	if err != nil {
+		return "", err
+	}
+	newest := ""
+	for _, r := range runs {
+		if r.waitingStage == stage {
+			newest = r.id
+		}
+	}
+	return newest, nil
 }
 
 // releaseLocks gives up any stage lock the run holds.

@@ -201,10 +201,49 @@ func (a *Account) StopRun(ctx context.Context, pipelineName, id string, abandon 
 		if reason == "" {
 			reason = "stopped by request"
 		}
+		var heartbeat string
+		if err := tx.QueryRowContext(ctx, `SELECT heartbeat_at FROM executions WHERE id = ?`, e.run.ID).Scan(&heartbeat); err != nil {
+			return err
+		}
+		if e.owner == "" || a.c.ownerGone(e.owner, parseTime(heartbeat)) {
+			// Nobody drives the run (not picked up yet, or its driver died): no one would
+			// act on the request, so the run stops here.
+			stopNow(&e.run, reason, a.c.now().UTC())
+			state, err := json.Marshal(e.run)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '', stop_requested = 1, stop_abandon = ?, stop_reason = ? WHERE id = ?`,
+				e.run.Status, string(state), boolInt(abandon), reason, e.run.ID); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, e.run.ID)
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE executions SET stop_requested = 1, stop_abandon = ?, stop_reason = ? WHERE id = ?`,
 			boolInt(abandon), reason, e.run.ID)
 		return err
 	})
+}
+
+// stopNow ends a run nobody drives as Stopped: its running actions abandoned, the stages it
+// was in stopped, the others cancelled.
+func stopNow(run *backend.Run, reason string, now time.Time) {
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		for j := range st.Actions {
+			if st.Actions[j].Status == backend.StatusInProgress {
+				st.Actions[j].Status, st.Actions[j].Error, st.Actions[j].Ended = backend.StatusAbandoned, "abandoned: "+reason, now
+			}
+		}
+		switch st.Status {
+		case backend.StatusInProgress, backend.StatusStopping:
+			st.Status = backend.StatusStopped
+		case "":
+			st.Status = backend.StatusCancelled
+		}
+	}
+	run.Status, run.StatusReason, run.Ended = backend.StatusStopped, reason, now
 }
 
 // PutApprovalResult records the decision on a waiting manual approval.
