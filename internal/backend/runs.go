@@ -60,6 +60,9 @@ type RunRequest struct {
 	// CloudWatchEvent, PollForSourceChanges, ...
 	Trigger       string
 	TriggerDetail string
+	// SourceRevisions pins source actions (by name) to the revision that triggered the run:
+	// a git commit, or an S3 object version id. An unpinned source takes its latest revision.
+	SourceRevisions map[string]string
 }
 
 // Run is one execution of a pipeline.
@@ -73,6 +76,7 @@ type Run struct {
 	Trigger         string
 	TriggerDetail   string
 	Variables       map[string]string
+	SourceRevisions map[string]string
 	Started         time.Time
 	Ended           time.Time
 	Stages          []StageRun

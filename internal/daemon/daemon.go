@@ -430,6 +430,9 @@ func (d *Daemon) startFor(ctx context.Context, s *source, ch change, why string)
 	run, err := acct.StartTriggeredRun(ctx, backend.RunRequest{
 		Pipeline: s.key.Pipeline, Trigger: s.triggerType(),
 		TriggerDetail: ch.detail + " (source action " + s.key.Action + ")",
+		// The run builds the revision that triggered it, not whatever is newest when its
+		// source action runs (a QUEUED run may start long after a later push).
+		SourceRevisions: map[string]string{s.key.Action: pinnedRevision(ch.revision)},
 	}, s.key.Action, ch.revision)
 	if err != nil {
 		return fmt.Errorf("starting a run for %s: %w", ch.revision, err)
@@ -533,4 +536,10 @@ func targetAction(p *pipeline.Pipeline, name string) *pipeline.Action {
 		}
 	}
 	return nil
+}
+
+// pinnedRevision is what a source action reads for a change: the object version id of
+// "s3://bucket/key@version", the object id of "refs/...@id".
+func pinnedRevision(revision string) string {
+	return revision[strings.LastIndex(revision, "@")+1:]
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
@@ -17,12 +18,14 @@ func init() {
 	registerProvider(pipeline.CategorySource, pipeline.OwnerAWS, "CodeStarSourceConnection", runGitSource("FullRepositoryId"))
 }
 
-// runS3Source takes the latest version of S3Bucket/S3ObjectKey, read as the action's role. The
-// object is the source zip, stored as the output artifact unchanged (as CodePipeline does).
+// runS3Source takes the version of S3Bucket/S3ObjectKey that triggered the run (the latest for
+// a manual run), read as the action's role. The object is the source zip, stored as the output
+// artifact unchanged (as CodePipeline does).
 func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 	cfg := job.action.Configuration
 	zipPath := filepath.Join(job.workDir, "source.zip")
-	info, err := job.x.a.getObjectFile(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], "", zipPath)
+	version := job.x.run.SourceRevisions[job.action.Name]
+	info, err := job.x.a.getObjectFile(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], version, zipPath)
 	if err != nil {
 		return nil, fmt.Errorf("reading the source object s3://%s/%s: %w", cfg["S3Bucket"], cfg["S3ObjectKey"], err)
 	}
@@ -45,9 +48,14 @@ func runGitSource(repoKey string) actionProvider {
 			return nil, err
 		}
 		branch := cfg["BranchName"]
-		commit, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}")
+		// A triggered run builds the revision that triggered it; a manual one, the branch head.
+		rev, what := "refs/heads/"+branch, "branch "+strconv.Quote(branch)
+		if pinned := job.x.run.SourceRevisions[job.action.Name]; pinned != "" {
+			rev, what = pinned, "revision "+pinned
+		}
+		commit, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 		if err != nil {
-			return nil, fmt.Errorf("branch %q of repository %s: %w", branch, repo, err)
+			return nil, fmt.Errorf("%s of repository %s: %w", what, repo, err)
 		}
 		meta, err := git(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
 		if err != nil {

@@ -40,49 +40,55 @@ type execution struct {
 // action not yet reached. Variables must be declared by the pipeline; the defaults fill in the
 // rest.
 func (a *Account) StartRun(ctx context.Context, req backend.RunRequest) (*backend.Run, error) {
+	var out *backend.Run
+	err := a.c.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = a.startRun(ctx, tx, req)
+		return err
+	})
+	return out, err
+}
+
+// startRun records a new execution in tx.
+func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunRequest) (*backend.Run, error) {
 	if req.Trigger == "" {
 		req.Trigger = TriggerManual
 	}
-	var out *backend.Run
-	err := a.c.write(ctx, func(tx *sql.Tx) error {
-		rec, err := a.pipelineRecord(ctx, tx, req.Pipeline)
-		if err != nil {
-			return err
+	rec, err := a.pipelineRecord(ctx, tx, req.Pipeline)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := runVariables(rec.Definition, req.Variables)
+	if err != nil {
+		return nil, err
+	}
+	run := backend.Run{
+		ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(),
+		Status: backend.StatusInProgress, Trigger: req.Trigger, TriggerDetail: req.TriggerDetail,
+		Variables: vars, SourceRevisions: req.SourceRevisions, Started: a.c.now().UTC(),
+	}
+	for _, s := range rec.Definition.Stages {
+		sr := backend.StageRun{Name: s.Name}
+		for _, act := range s.Actions {
+			sr.Actions = append(sr.Actions, backend.ActionRun{Name: act.Name})
 		}
-		vars, err := runVariables(rec.Definition, req.Variables)
-		if err != nil {
-			return err
-		}
-		run := backend.Run{
-			ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(),
-			Status: backend.StatusInProgress, Trigger: req.Trigger, TriggerDetail: req.TriggerDetail,
-			Variables: vars, Started: a.c.now().UTC(),
-		}
-		for _, s := range rec.Definition.Stages {
-			sr := backend.StageRun{Name: s.Name}
-			for _, act := range s.Actions {
-				sr.Actions = append(sr.Actions, backend.ActionRun{Name: act.Name})
-			}
-			run.Stages = append(run.Stages, sr)
-		}
-		def, err := json.Marshal(rec.Definition)
-		if err != nil {
-			return err
-		}
-		state, err := json.Marshal(run)
-		if err != nil {
-			return err
-		}
-		now := a.c.timestamp()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO executions (id, account_id, region, pipeline, pipeline_version, definition, status, state, heartbeat_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, string(def), run.Status, string(state), now, now); err != nil {
-			return err
-		}
-		out = &run
-		return nil
-	})
-	return out, err
+		run.Stages = append(run.Stages, sr)
+	}
+	def, err := json.Marshal(rec.Definition)
+	if err != nil {
+		return nil, err
+	}
+	state, err := json.Marshal(run)
+	if err != nil {
+		return nil, err
+	}
+	now := a.c.timestamp()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO executions (id, account_id, region, pipeline, pipeline_version, definition, status, state, heartbeat_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, string(def), run.Status, string(state), now, now); err != nil {
+		return nil, err
+	}
+	return &run, nil
 }
 
 // runVariables merges overrides into the pipeline's variable defaults.

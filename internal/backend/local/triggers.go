@@ -167,35 +167,30 @@ func (c *Cloud) ReleaseLease(ctx context.Context, name, owner string) error {
 // first under a unique key, so two daemons reacting to one change start one run; a reservation
 // whose run could not be started is released so the change is tried again.
 func (a *Account) StartTriggeredRun(ctx context.Context, req backend.RunRequest, source, revision string) (*backend.Run, error) {
-	reserved := false
+	var run *backend.Run
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
-		reserved = false
+		run = nil
+		// The reservation and the run are one transaction: a crash between them loses
+		// nothing, and a second daemon's reservation of the same revision fails.
 		_, err := tx.ExecContext(ctx, `INSERT INTO trigger_starts (account_id, region, pipeline, source, revision, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			a.id.AccountID, a.id.Region, req.Pipeline, source, revision, a.c.timestamp())
 		if isUniqueViolation(err) {
 			return nil
 		}
-		reserved = err == nil
-		return err
-	})
-	if err != nil || !reserved {
-		return nil, err
-	}
-	run, err := a.StartRun(ctx, req)
-	if err != nil {
-		_ = a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM trigger_starts WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
-				a.id.AccountID, a.id.Region, req.Pipeline, source, revision)
+		if err != nil {
 			return err
-		})
-		return nil, err
-	}
-	err = a.c.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE trigger_starts SET execution_id = ? WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
+		}
+		if run, err = a.startRun(ctx, tx, req); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE trigger_starts SET execution_id = ? WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
 			run.ID, a.id.AccountID, a.id.Region, req.Pipeline, source, revision)
 		return err
 	})
-	return run, err
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // ---- webhooks ----
