@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,26 @@ type actionJob struct {
 	inputs    map[string]string
 	inputZips map[string]string
 	log       io.Writer
+}
+
+// trackProcess records the process group the action runs in now (a build runs one shell per
+// phase), for recovery to kill should this process die; the record goes when the action ends.
+func (job *actionJob) trackProcess(pgid int) {
+	x := job.x
+	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid) VALUES (?, ?, ?, ?)
+			ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid`, x.run.ID, job.stage, job.action.Name, pgid)
+		return err
+	})
+}
+
+// untrackProcesses forgets the action's process group: it ended with the action.
+func (job *actionJob) untrackProcesses() {
+	x := job.x
+	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM action_processes WHERE execution_id = ? AND stage = ? AND action = ?`, x.run.ID, job.stage, job.action.Name)
+		return err
+	})
 }
 
 // actionOutput is one output artifact: a directory to zip, or a zip file ready to store.
@@ -108,6 +129,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	res, err := provider(runCtx, job)
+	job.untrackProcesses()
 	if err != nil {
 		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			return nil, fmt.Errorf("timed out after %s: %w", timeout, err)

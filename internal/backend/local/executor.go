@@ -675,7 +675,9 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
-				_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id)
+				if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err == nil {
+					err = killLeftProcesses(ctx, tx, cd.id, cd.owner)
+				}
 			}
 			return err
 		})
@@ -723,4 +725,33 @@ func safeName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// killLeftProcesses kills the process groups a dead driver's actions left running, when that
+// driver ran on this machine (a group id means nothing elsewhere), and forgets them.
+func killLeftProcesses(ctx context.Context, tx *sql.Tx, executionID, owner string) error {
+	host, _ := os.Hostname()
+	if parts := strings.Split(owner, ":"); len(parts) == 3 && parts[0] == host {
+		rows, err := tx.QueryContext(ctx, `SELECT pgid FROM action_processes WHERE execution_id = ?`, executionID)
+		if err != nil {
+			return err
+		}
+		var groups []int
+		for rows.Next() {
+			var pgid int
+			if err := rows.Scan(&pgid); err != nil {
+				rows.Close()
+				return err
+			}
+			groups = append(groups, pgid)
+		}
+		rows.Close()
+		for _, pgid := range groups {
+			if pgid > 1 {
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			}
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM action_processes WHERE execution_id = ?`, executionID)
+	return err
 }

@@ -225,6 +225,20 @@ var migrations = []migration{{
 			PRIMARY KEY (account_id, region, name)
 		)`,
 	},
+}, {
+	version: 4,
+	name:    "action processes",
+	stmts: []string{
+		// The process group an action is running in, so that when its driver dies the process
+		// that recovers the run can kill what the action left running.
+		`CREATE TABLE action_processes (
+			execution_id TEXT NOT NULL,
+			stage        TEXT NOT NULL,
+			action       TEXT NOT NULL,
+			pgid         INTEGER NOT NULL,
+			PRIMARY KEY (execution_id, stage, action)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

@@ -33,6 +33,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// Grace is the time between SIGTERM and SIGKILL when ctx ends; zero means proc.DefaultGrace.
 	Grace time.Duration
+	// OnProcess, when set, is told the process group id of each shell the build starts.
+	OnProcess func(pgid int)
 }
 
 // PhaseStatus is how a phase ended, in CodeBuild's terms.
@@ -286,7 +288,7 @@ func (r *runner) block(cmds []string) (int, int, error) {
 		}
 		res, err := proc.Run(r.ctx, proc.Command{
 			Path: r.shell, Args: []string{script}, Dir: r.dir, Env: r.environ(),
-			Stdout: r.out.Stdout, Stderr: r.out.Stderr, Grace: r.out.Grace,
+			Stdout: r.out.Stdout, Stderr: r.out.Stderr, Grace: r.out.Grace, OnStart: r.out.OnProcess,
 		})
 		if err != nil {
 			return 0, 0, err

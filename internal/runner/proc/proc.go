@@ -37,6 +37,9 @@ type Command struct {
 	Stdout, Stderr io.Writer
 	// Grace is the time between SIGTERM and SIGKILL once ctx is done; zero means DefaultGrace.
 	Grace time.Duration
+	// OnStart, when set, is told the process group id as soon as the command started, so that
+	// a caller can record it and kill the group should this process die without doing so.
+	OnStart func(pgid int)
 }
 
 // Result is how a command ended.
@@ -77,6 +80,9 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		return Result{ExitCode: -1}, fmt.Errorf("start %s: %w", c.Path, err)
 	}
 	pgid := cmd.Process.Pid
+	if c.OnStart != nil {
+		c.OnStart(pgid)
+	}
 
 	// exited is closed once the leader has exited but before it is reaped (where the platform
 	// allows it): while the leader is a zombie its pid, and so the group id, cannot be reused,
