@@ -106,5 +106,9 @@ func TestMain(m *testing.M) {
 	if ExecuteRunMain(os.Args[1:]) {
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if providerBinaryDir != "" {
+		_ = os.RemoveAll(providerBinaryDir)
+	}
+	os.Exit(code)
 }
