@@ -311,7 +311,7 @@ func zipDir(t *testing.T, dir string) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(data)
+		_, _ = w.Write(data)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

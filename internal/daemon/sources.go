@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,7 +174,8 @@ func git(ctx context.Context, repo string, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
 	out, err := cmd.Output()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
 			return "", fmt.Errorf("git %s in %s: %s", args[0], repo, strings.TrimSpace(string(ee.Stderr)))
 		}
 		return "", fmt.Errorf("git %s in %s: %w", args[0], repo, err)

@@ -266,7 +266,7 @@ func checkAliasFree(dir, alias string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		k, err := testBackendErr(dir, "111111111111").GetKey(context.Background(), alias)
 		if !errors.Is(err, backend.ErrNotFound) {
-			return fmt.Errorf("alias %s still names a key after destroy (key=%v, err=%v)", alias, k, err)
+			return fmt.Errorf("alias %s still names a key after destroy (key=%v, err=%w)", alias, k, err)
 		}
 		return nil
 	}

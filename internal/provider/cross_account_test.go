@@ -206,7 +206,7 @@ func TestAccCrossAccount_scenario(t *testing.T) {
 						}
 						_, err := testBackendErr(dir, "111111111111").GetRole(context.Background(), "deployer")
 						if !errors.Is(err, backend.ErrNotFound) {
-							return fmt.Errorf("role deployer in account 111111111111: err=%v, want not found", err)
+							return fmt.Errorf("role deployer in account 111111111111: err=%w, want not found", err)
 						}
 						return nil
 					},

@@ -112,7 +112,7 @@ func (m *webhookResourceModel) fromDomain(ctx context.Context, w *local.Webhook,
 	m.ID = types.StringValue(w.Name)
 	m.Name = types.StringValue(w.Name)
 	m.Authentication = types.StringValue(w.Authentication)
-	var secret types.String = types.StringNull()
+	secret := types.StringNull()
 	if len(m.AuthConfig) > 0 {
 		secret = m.AuthConfig[0].SecretToken
 	}

@@ -64,7 +64,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 		CheckDestroy: func(*terraform.State) error {
 			_, err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).GetWebhook(context.Background(), "github-push")
 			if !errors.Is(err, backend.ErrNotFound) {
-				return fmt.Errorf("webhook still stored after destroy: %v", err)
+				return fmt.Errorf("webhook still stored after destroy: %w", err)
 			}
 			return nil
 		},

@@ -639,7 +639,7 @@ func openStream(w io.Writer, r io.Reader, storedSize int64, key, aad []byte) ([]
 	h := sha256.New()
 	header := make([]byte, streamHeader)
 	hn, err := io.ReadFull(r, header)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	if hn < streamHeader || string(header[:len(streamMagic)]) != streamMagic {
