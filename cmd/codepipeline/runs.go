@@ -138,7 +138,8 @@ func runRuns(args []string, stdout, stderr io.Writer) int {
 	case "approve", "reject":
 		err = a.PutApprovalResult(ctx, arg(0), arg(1), arg(2), arg(3), sub == "approve", *summary)
 		if err == nil {
-			fmt.Fprintf(stdout, "%sd %s/%s of run %s\n", strings.TrimSuffix(sub, "e"), arg(2), arg(3), arg(1))
+			verb := map[string]string{"approve": "approved", "reject": "rejected"}[sub]
+			fmt.Fprintf(stdout, "%s %s/%s of run %s\n", verb, arg(2), arg(3), arg(1))
 		}
 	case "stop":
 		err = stopRun(ctx, a, arg(0), arg(1), *abandon, *reason, stdout)
