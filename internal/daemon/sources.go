@@ -3,10 +3,8 @@ package daemon
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -134,7 +132,7 @@ func gitDirOf(repo string) string {
 
 // gitRefs reads the branches and tags of a repository.
 func gitRefs(ctx context.Context, repo string) (map[string]string, error) {
-	out, err := git(ctx, repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
+	out, err := local.Git(ctx, repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +151,9 @@ func changedFiles(ctx context.Context, repo, old, new string) ([]string, error) 
 	var out string
 	var err error
 	if old == "" {
-		out, err = git(ctx, repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", new)
+		out, err = local.Git(ctx, repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", new)
 	} else {
-		out, err = git(ctx, repo, "diff", "--name-only", "-z", old, new)
+		out, err = local.Git(ctx, repo, "diff", "--name-only", "-z", old, new)
 	}
 	if err != nil {
 		return nil, err
@@ -169,19 +167,6 @@ func changedFiles(ctx context.Context, repo, old, new string) ([]string, error) 
 	return files, nil
 }
 
-func git(ctx context.Context, repo string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", fmt.Errorf("git %s in %s: %s", args[0], repo, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("git %s in %s: %w", args[0], repo, err)
-	}
-	return strings.TrimRight(string(out), "\n"), nil
-}
 
 // change is one revision of a source that starts a run.
 type change struct {

@@ -54,17 +54,17 @@ func runGitSource(repoKey string) actionProvider {
 		if pinned := job.x.run.SourceRevisions[job.action.Name]; pinned != "" {
 			rev, what = pinned, "revision "+pinned
 		}
-		commit, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+		commit, err := Git(ctx, repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 		if err != nil {
 			return nil, fmt.Errorf("%s of repository %s: %w", what, repo, err)
 		}
-		meta, err := git(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
+		meta, err := Git(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
 		if err != nil {
 			return nil, err
 		}
 		authorDate, message, _ := strings.Cut(meta, "\n")
 		zipPath := filepath.Join(job.workDir, "source.zip")
-		if _, err := git(ctx, repo, "archive", "--format=zip", "-o", zipPath, commit); err != nil {
+		if _, err := Git(ctx, repo, "archive", "--format=zip", "-o", zipPath, commit); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(job.log, "source: %s branch %s at %s\n", repo, branch, commit)
@@ -99,19 +99,21 @@ func (a *Account) repositoryPath(name string) (string, error) {
 	return p, nil
 }
 
-// git runs a git command in repo and returns its trimmed output.
-func git(ctx context.Context, repo string, args ...string) (string, error) {
+// Git runs a git command in repo and returns its output without the final newlines; an
+// error carries git's own message. Local sources and the trigger daemon read repositories
+// through it.
+func Git(ctx context.Context, repo string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo}, args...)...)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", fmt.Errorf("git %s: %s", args[0], strings.TrimSpace(string(ee.Stderr)))
+			return "", fmt.Errorf("git %s in %s: %s", args[0], repo, strings.TrimSpace(string(ee.Stderr)))
 		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
+		return "", fmt.Errorf("git %s in %s: %w", args[0], repo, err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	return strings.TrimRight(string(out), "\n"), nil
 }
 
 func firstLine(s string) string {
