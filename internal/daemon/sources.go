@@ -167,7 +167,6 @@ func changedFiles(ctx context.Context, repo, old, new string) ([]string, error) 
 	return files, nil
 }
 
-
 // change is one revision of a source that starts a run.
 type change struct {
 	revision string // the unique key of the start: bucket/key@version, ref@commit
