@@ -156,6 +156,20 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 // (a silently ignored pragma would mean no WAL or no busy timeout, that is, lost writes or
 // spurious failures under concurrency).
 func openDB(path string, busyTimeout time.Duration, immediate bool) (*sql.DB, error) {
+	// Switching a new database to WAL takes an exclusive lock that SQLite does not wait for
+	// through the busy handler: two processes opening a fresh state directory at once (two
+	// provider aliases) can see SQLITE_BUSY here. Retry, bounded by the busy timeout.
+	deadline := time.Now().Add(busyTimeout)
+	for attempt := 1; ; attempt++ {
+		db, err := openDBOnce(path, busyTimeout, immediate)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return db, err
+		}
+		time.Sleep(time.Duration(attempt*20+rand.IntN(30)) * time.Millisecond)
+	}
+}
+
+func openDBOnce(path string, busyTimeout time.Duration, immediate bool) (*sql.DB, error) {
 	q := url.Values{}
 	// busy_timeout first: switching to WAL itself needs a lock another process may hold.
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
