@@ -24,6 +24,9 @@ var defaultActionTimeout = time.Hour
 // defaultApprovalTimeout is how long a manual approval waits, as in CodePipeline (7 days).
 const defaultApprovalTimeout = 7 * 24 * time.Hour
 
+// timeoutMinute is the unit of timeout_in_minutes; tests shorten it to see a timeout happen.
+var timeoutMinute = time.Minute
+
 // actionJob is what an action provider gets: the action with its configuration resolved, a
 // fresh workspace with the input artifacts unpacked, and where to write its log.
 type actionJob struct {
@@ -124,7 +127,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 		timeout = defaultApprovalTimeout
 	}
 	if act.TimeoutInMinutes > 0 {
-		timeout = time.Duration(act.TimeoutInMinutes) * time.Minute
+		timeout = time.Duration(act.TimeoutInMinutes) * timeoutMinute
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
