@@ -126,3 +126,16 @@ func toSet(ids []string) map[string]bool {
 	}
 	return m
 }
+
+// eachActionOf calls fn for every action of the pipeline under validation, in pipeline order,
+// and does nothing when the subject is not a pipeline.
+func eachActionOf(p *Pass, fn func(ref ActionRef, a *Action)) {
+	if p.Pipeline == nil {
+		return
+	}
+	for i := range p.Pipeline.Stages {
+		for j := range p.Pipeline.Stages[i].Actions {
+			fn(ActionRef{Stage: i, Action: j}, &p.Pipeline.Stages[i].Actions[j])
+		}
+	}
+}

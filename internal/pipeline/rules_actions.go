@@ -19,19 +19,6 @@ const (
 	templateArtifactSplit = "::"  // CloudFormation "ArtifactName::path/in/artifact"
 )
 
-// eachActionOf calls fn for every action of the pipeline under validation, in pipeline order,
-// and does nothing when the subject is not a pipeline.
-func eachActionOf(p *Pass, fn func(ref ActionRef, a *Action)) {
-	if p.Pipeline == nil {
-		return
-	}
-	for i := range p.Pipeline.Stages {
-		for j := range p.Pipeline.Stages[i].Actions {
-			fn(ActionRef{Stage: i, Action: j}, &p.Pipeline.Stages[i].Actions[j])
-		}
-	}
-}
-
 // knownActionType returns the table entry of a's type, or false when the type is not fully
 // known yet or not in the table (action-type reports the latter).
 func knownActionType(a *Action) (*ActionType, bool) {

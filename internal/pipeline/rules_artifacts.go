@@ -235,20 +235,14 @@ var _ = register(&Rule{
 	Title: "Artifact Counts Must Fit The Action Type",
 	Doc:   "An action's input and output artifact counts fit what its action type accepts.",
 	Check: func(p *Pass) {
-		if p.Pipeline == nil {
-			return
-		}
-		for i := range p.Pipeline.Stages {
-			for j := range p.Pipeline.Stages[i].Actions {
-				a := &p.Pipeline.Stages[i].Actions[j]
-				t, ok := LookupActionType(a.Type())
-				if !ok {
-					continue // action-type reports unknown types
-				}
-				checkArtifactCount(p, ActionPath(i, j), a, t, "input_artifacts", "input", a.InputArtifacts, t.Inputs)
-				checkArtifactCount(p, ActionPath(i, j), a, t, "output_artifacts", "output", a.OutputArtifacts, t.Outputs)
+		eachActionOf(p, func(ref ActionRef, a *Action) {
+			t, ok := LookupActionType(a.Type())
+			if !ok {
+				return // action-type reports unknown types
 			}
-		}
+			checkArtifactCount(p, ref.Path(), a, t, "input_artifacts", "input", a.InputArtifacts, t.Inputs)
+			checkArtifactCount(p, ref.Path(), a, t, "output_artifacts", "output", a.OutputArtifacts, t.Outputs)
+		})
 	},
 })
 

@@ -429,28 +429,25 @@ var _ = register(&Rule{
 		if pl == nil || ix.PipelineAccount == "" || !IsKnown(ix.PipelineAccount) {
 			return
 		}
-		for i := range pl.Stages {
-			for j := range pl.Stages[i].Actions {
-				a := &pl.Stages[i].Actions[j]
-				to := ix.ActionAccount(a)
-				if to == "" || to == ix.PipelineAccount || a.IsUnknown("input_artifacts") {
+		eachActionOf(p, func(ref ActionRef, a *Action) {
+			to := ix.ActionAccount(a)
+			if to == "" || to == ix.PipelineAccount || a.IsUnknown("input_artifacts") {
+				return
+			}
+			for k, name := range a.InputArtifacts {
+				prods := ix.Producers[name]
+				if !IsKnown(name) || len(prods) == 0 {
 					continue
 				}
-				for k, name := range a.InputArtifacts {
-					prods := ix.Producers[name]
-					if !IsKnown(name) || len(prods) == 0 {
-						continue
-					}
-					from := ix.ActionAccount(actionAt(pl, prods[0]))
-					if from == "" || from == to || from == ix.PipelineAccount {
-						continue
-					}
-					p.Reportf(ActionPath(i, j).Attr("input_artifacts").Index(k),
-						"Run one of the two actions in the pipeline's account, or in the same account as the other, so the artifact passes through an account that owns or shares it.",
-						"Artifact %q goes from %s in account %s to action %q in account %s; neither is the pipeline's account %s, and artifacts can only pass between the pipeline's account and one other.",
-						name, describeAction(pl, prods[0]), from, a.Name, to, ix.PipelineAccount)
+				from := ix.ActionAccount(actionAt(pl, prods[0]))
+				if from == "" || from == to || from == ix.PipelineAccount {
+					continue
 				}
+				p.Reportf(ref.Path().Attr("input_artifacts").Index(k),
+					"Run one of the two actions in the pipeline's account, or in the same account as the other, so the artifact passes through an account that owns or shares it.",
+					"Artifact %q goes from %s in account %s to action %q in account %s; neither is the pipeline's account %s, and artifacts can only pass between the pipeline's account and one other.",
+					name, describeAction(pl, prods[0]), from, a.Name, to, ix.PipelineAccount)
 			}
-		}
+		})
 	},
 })

@@ -190,17 +190,14 @@ func checkActionRegionsHaveStores(p *Pass, pl *Pipeline, stores []ArtifactStoreR
 				"No artifact_store is in the pipeline's region %q; a cross-region pipeline needs one there as well as one per action region.", home)
 		}
 	}
-	for i := range pl.Stages {
-		for j := range pl.Stages[i].Actions {
-			a := &pl.Stages[i].Actions[j]
-			if a.Region == "" || !IsKnown(a.Region) || have[a.Region] {
-				continue
-			}
-			p.Reportf(ActionPath(i, j).Attr("region"),
-				fmt.Sprintf("Add an artifact_store block with region = %q (and regions on every store), or run the action in a region that has one.", a.Region),
-				"Action %q runs in region %q, which has no artifact_store; %s.", a.Name, a.Region, regionsText(stores, home))
+	eachActionOf(p, func(ref ActionRef, a *Action) {
+		if a.Region == "" || !IsKnown(a.Region) || have[a.Region] {
+			return
 		}
-	}
+		p.Reportf(ref.Path().Attr("region"),
+			fmt.Sprintf("Add an artifact_store block with region = %q (and regions on every store), or run the action in a region that has one.", a.Region),
+			"Action %q runs in region %q, which has no artifact_store; %s.", a.Name, a.Region, regionsText(stores, home))
+	})
 }
 
 func regionsText(stores []ArtifactStoreRef, home string) string {

@@ -322,24 +322,18 @@ var _ = register(&Rule{
 	Title: "Source Polling Is Deprecated",
 	Doc:   "A source action does not set PollForSourceChanges to true: polling is deprecated, costs more and reacts later than events.",
 	Check: func(p *Pass) {
-		if p.Pipeline == nil {
-			return
-		}
-		for i := range p.Pipeline.Stages {
-			for j := range p.Pipeline.Stages[i].Actions {
-				a := &p.Pipeline.Stages[i].Actions[j]
-				if a.Category != CategorySource || a.IsUnknown("configuration") {
-					continue
-				}
-				v, ok := a.Configuration["PollForSourceChanges"]
-				if !ok || !IsKnown(v) || !strings.EqualFold(v, "true") {
-					continue
-				}
-				p.Reportf(ActionPath(i, j).Attr("configuration").Key("PollForSourceChanges"),
-					`Set PollForSourceChanges = "false" and let change events start the pipeline (the default), or use a webhook or a V2 trigger.`,
-					"Source action %q polls its source for changes; polling is deprecated, costs more and starts the pipeline later than change events do.",
-					a.Name)
+		eachActionOf(p, func(ref ActionRef, a *Action) {
+			if a.Category != CategorySource || a.IsUnknown("configuration") {
+				return
 			}
-		}
+			v, ok := a.Configuration["PollForSourceChanges"]
+			if !ok || !IsKnown(v) || !strings.EqualFold(v, "true") {
+				return
+			}
+			p.Reportf(ref.Path().Attr("configuration").Key("PollForSourceChanges"),
+				`Set PollForSourceChanges = "false" and let change events start the pipeline (the default), or use a webhook or a V2 trigger.`,
+				"Source action %q polls its source for changes; polling is deprecated, costs more and starts the pipeline later than change events do.",
+				a.Name)
+		})
 	},
 })
