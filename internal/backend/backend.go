@@ -33,6 +33,11 @@ type Backend interface {
 	// GetRole finds a role by name (in this account) or by ARN (in any account the backend can see).
 	GetRole(ctx context.Context, nameOrARN string) (*Role, error)
 	UpdateRole(ctx context.Context, r Role) (*Role, error)
+	// UpdateAssumeRolePolicy replaces a role's trust policy, and PutRolePolicy adds or replaces
+	// one of its inline policies; both leave the role's other policies as they are (IAM's
+	// operations of the same names).
+	UpdateAssumeRolePolicy(ctx context.Context, roleName, trustPolicy string) error
+	PutRolePolicy(ctx context.Context, roleName, policyName, doc string) error
 	DeleteRole(ctx context.Context, name string) error
 
 	CreatePipeline(ctx context.Context, p *pipeline.Pipeline) (*PipelineRecord, error)

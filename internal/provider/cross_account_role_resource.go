@@ -247,19 +247,20 @@ func (r *crossAccountRoleResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Only the artifacts policy is this resource's: inline policies attached to the role by
-	// other means stay, as aws_iam_role_policy leaves the role's other policies alone.
+	// Only the trust policy and the artifacts policy are this resource's: inline policies
+	// attached to the role by other means stay, as aws_iam_role_policy leaves them alone.
 	want := m.toRole()
-	if current, err := r.backend.GetRole(ctx, m.ID.ValueString()); err == nil {
-		for name, doc := range current.Policies {
-			if name != artifactPolicyName {
-				want.Policies[name] = doc
-			}
-		}
+	name := m.Name.ValueString()
+	err := r.backend.UpdateAssumeRolePolicy(ctx, name, want.TrustPolicy)
+	if err == nil {
+		err = r.backend.PutRolePolicy(ctx, name, artifactPolicyName, want.Policies[artifactPolicyName])
 	}
-	role, err := r.backend.UpdateRole(ctx, want)
+	var role *backend.Role
+	if err == nil {
+		role, err = r.backend.GetRole(ctx, name)
+	}
 	if err != nil {
-		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("role %q", m.Name.ValueString()), err)
+		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("role %q", name), err)
 		return
 	}
 	setFromDomain(ctx, &m, role, resp.State.Set, &resp.Diagnostics, "Role Policy")

@@ -145,15 +145,43 @@ func (a *Account) UpdateRole(ctx context.Context, r backend.Role) (*backend.Role
 	return out, err
 }
 
-// PutRolePolicy adds or replaces one inline policy of a role of the acting account.
+// PutRolePolicy adds or replaces one inline policy of a role of the acting account, in one
+// transaction: the role's other inline policies stay as they are.
 func (a *Account) PutRolePolicy(ctx context.Context, roleName, policyName, doc string) error {
-	r, err := a.GetRole(ctx, roleName)
-	if err != nil {
+	if err := checkRole(backend.Role{Name: roleName, Policies: map[string]string{policyName: doc}}); err != nil {
 		return err
 	}
-	r.Policies[policyName] = doc
-	_, err = a.UpdateRole(ctx, *r)
-	return err
+	arn := policy.RoleARN(a.id.AccountID, roleName)
+	return a.c.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE roles SET updated_at = ? WHERE arn = ?`, a.c.timestamp(), arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return backend.NotFoundError("role", arn)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO role_policies (role_arn, policy_name, document) VALUES (?, ?, ?)
+			ON CONFLICT (role_arn, policy_name) DO UPDATE SET document = excluded.document`, arn, policyName, doc)
+		return err
+	})
+}
+
+// UpdateAssumeRolePolicy replaces the trust policy of a role of the acting account.
+func (a *Account) UpdateAssumeRolePolicy(ctx context.Context, roleName, trustPolicy string) error {
+	if err := checkRole(backend.Role{Name: roleName, TrustPolicy: trustPolicy}); err != nil {
+		return err
+	}
+	arn := policy.RoleARN(a.id.AccountID, roleName)
+	return a.c.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE roles SET trust_policy = ?, updated_at = ? WHERE arn = ?`, trustPolicy, a.c.timestamp(), arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return backend.NotFoundError("role", arn)
+		}
+		return nil
+	})
 }
 
 // DeleteRole deletes a role of the acting account and its inline policies.
