@@ -56,8 +56,9 @@ func addCloudFlags(fs *flag.FlagSet) cloudFlags {
 	}
 }
 
-// open opens the state directory as the flags' account.
-func (f cloudFlags) open() (*local.Account, func(), error) {
+// open opens the state directory as the flags' account, with a context that ends on SIGINT or
+// SIGTERM; done undoes both.
+func (f cloudFlags) open() (context.Context, *local.Account, func(), error) {
 	cfg, err := backend.Resolve(backend.Settings{
 		StateDir:        backend.Setting{Value: *f.stateDir, Set: true},
 		AccountID:       backend.Setting{Value: *f.account, Set: true},
@@ -66,14 +67,15 @@ func (f cloudFlags) open() (*local.Account, func(), error) {
 		FunctionsDir:    backend.Setting{Value: *f.functions, Set: *f.functions != ""},
 	}, os.Getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c, err := local.Open(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	a := c.For(cfg)
-	return a, func() { a.Close(); c.Close() }, nil
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ctx, a, func() { stop(); a.Close(); c.Close() }, nil
 }
 
 func runRuns(args []string, stdout, stderr io.Writer) int {
@@ -111,14 +113,12 @@ func runRuns(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	a, done, err := cf.open()
+	ctx, a, done, err := cf.open()
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitUsage
 	}
 	defer done()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	arg := func(i int) string {
 		if i < len(pos) {
 			return pos[i]
@@ -184,14 +184,12 @@ func runStart(args []string, stdout, stderr io.Writer) int {
 		}
 		overrides[name] = value
 	}
-	a, done, err := cf.open()
+	ctx, a, done, err := cf.open()
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitUsage
 	}
 	defer done()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	run, err := a.StartRun(ctx, backend.RunRequest{Pipeline: pos[0], Variables: overrides, Trigger: local.TriggerManual, TriggerDetail: "codepipeline start"})
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
