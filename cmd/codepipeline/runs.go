@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
@@ -214,7 +216,9 @@ func driveAndWatch(ctx context.Context, a *local.Account, run *backend.Run, stdo
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitFindings
 	}
-	printRun(stdout, ended)
+	if !isTerminal(stdout) {
+		printRun(stdout, ended) // on a terminal the watch's last table is this one
+	}
 	if ended.Status != backend.StatusSucceeded {
 		return exitFindings
 	}
@@ -258,61 +262,105 @@ func stopRun(ctx context.Context, a *local.Account, pipelineName, id string, aba
 }
 
 // watchRun follows a run until it ends or ctx ends: a table redrawn in place on a terminal,
-// one line per change otherwise.
+// one line per change otherwise. When ctx ends it shows the run once more, so a caller that
+// stops the watch once the run ended still leaves its final state on screen.
 func watchRun(ctx context.Context, a *local.Account, pipelineName, id string, w io.Writer) error {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		tty = isatty.IsTerminal(f.Fd())
-	}
+	tty := isTerminal(w)
 	seen := map[string]string{}
 	drawn := 0
-	for {
+	for last := false; ; {
 		run, err := a.GetRun(context.WithoutCancel(ctx), pipelineName, id)
 		if err != nil {
 			return err
 		}
 		id = run.ID
 		if tty {
-			if drawn > 0 {
-				fmt.Fprintf(w, "\x1b[%dA\x1b[J", drawn) // back to the table's first line, clear below
-			}
-			drawn = printRun(w, run)
+			drawn = redraw(w.(*os.File), run, drawn)
 		} else {
 			printChanges(w, run, seen)
 		}
-		if backend.RunEnded(run.Status) {
+		if last || backend.RunEnded(run.Status) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			last = true
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
 
-// printRun writes the run as a table and returns how many lines it wrote.
-func printRun(w io.Writer, run *backend.Run) int {
-	lines := 0
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// redraw replaces the table drawn last, which took drawn rows of the terminal, with the run's,
+// and returns how many rows that one takes. The cursor can only go back up the rows really
+// used, so each line is cut to the terminal's width (a wrapped line would take two rows) and
+// the rows are counted from what is written, not from what printRun meant to write.
+func redraw(f *os.File, run *backend.Run, drawn int) int {
+	var table, frame bytes.Buffer
+	printRun(&table, run)
+	if drawn > 0 {
+		fmt.Fprintf(&frame, "\x1b[%dA\x1b[J", drawn) // back to the table's first row, clear below
+	}
+	width := 0
+	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+		width = int(ws.Col)
+	}
+	rows := 0
+	for line := range strings.Lines(table.String()) {
+		line = strings.TrimSuffix(line, "\n")
+		// One column short of the width: some terminals wrap as soon as the last one is written.
+		if r := []rune(line); width > 1 && len(r) > width-1 {
+			line = string(r[:width-1])
+		}
+		frame.WriteString(line + "\n")
+		rows++
+	}
+	_, _ = f.Write(frame.Bytes()) // one write: no half-drawn table between two polls
+	return rows
+}
+
+// printRun writes the run as a table: the run, then each stage and its actions, with status
+// and elapsed time (up to now while running), one line each.
+func printRun(w io.Writer, run *backend.Run) {
 	p := func(format string, args ...any) {
 		fmt.Fprintf(w, format+"\n", args...)
-		lines++
 	}
 	p("%s  %s  %s  %s", run.Pipeline, run.ID, statusBadge(run.Status), duration(run.Started, run.Ended))
 	if run.StatusReason != "" {
-		p("  %s", run.StatusReason)
+		p("  %s", firstLine(run.StatusReason))
 	}
 	for _, st := range run.Stages {
-		p("  %-24s %s", st.Name, statusBadge(st.Status))
+		p("  %-24s %-12s %s", st.Name, statusBadge(st.Status), stageDuration(st))
 		for _, act := range st.Actions {
 			detail := act.Summary
 			if act.Error != "" {
-				detail = firstLine(act.Error)
+				detail = act.Error
 			}
-			p("    %-22s %-12s %-8s %s", act.Name, statusBadge(act.Status), duration(act.Started, act.Ended), detail)
+			p("    %-22s %-12s %-8s %s", act.Name, statusBadge(act.Status), duration(act.Started, act.Ended), firstLine(detail))
 		}
 	}
-	return lines
+}
+
+// stageDuration is the time from the stage's first action's start to its last action's end,
+// or to now while the stage runs.
+func stageDuration(st backend.StageRun) string {
+	var start, end time.Time
+	for _, act := range st.Actions {
+		if !act.Started.IsZero() && (start.IsZero() || act.Started.Before(start)) {
+			start = act.Started
+		}
+		if act.Ended.After(end) {
+			end = act.Ended
+		}
+	}
+	if st.Status == backend.StatusInProgress || st.Status == backend.StatusStopping {
+		end = time.Time{}
+	}
+	return duration(start, end)
 }
 
 // printChanges writes one line per stage or action whose status changed since the last call.
@@ -330,12 +378,12 @@ func printChanges(w io.Writer, run *backend.Run, seen map[string]string) {
 		for _, act := range st.Actions {
 			detail := act.Summary
 			if act.Error != "" {
-				detail = firstLine(act.Error)
+				detail = act.Error
 			}
-			note(st.Name+"/"+act.Name, act.Status, detail)
+			note(st.Name+"/"+act.Name, act.Status, firstLine(detail))
 		}
 	}
-	note("run", run.Status, run.StatusReason)
+	note("run", run.Status, firstLine(run.StatusReason))
 	for _, c := range changes {
 		fmt.Fprintln(w, c)
 	}
