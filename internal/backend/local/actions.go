@@ -13,6 +13,7 @@ import (
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/artifact"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/proc"
 )
 
@@ -36,9 +37,9 @@ type actionJob struct {
 	principal string          // the role the action acts as
 	workDir   string
 	// inputs maps each input artifact name to the directory it was unpacked into, and
-	// inputZips to the artifact's zip file as stored (Deploy/S3 with Extract=false stores it as is).
+	// inputRefs to the artifact version itself (Deploy/S3 with Extract=false copies it as is).
 	inputs    map[string]string
-	inputZips map[string]string
+	inputRefs map[string]backend.ArtifactRef
 	log       io.Writer
 }
 
@@ -62,10 +63,12 @@ func (job *actionJob) untrackProcesses() {
 	})
 }
 
-// actionOutput is one output artifact: a directory to zip, or a zip file ready to store.
+// actionOutput is one output artifact: files of a directory to zip (entries nil: the whole
+// tree), or a zip file ready to store.
 type actionOutput struct {
-	dir string
-	zip string
+	dir     string
+	entries []artifact.Entry
+	zip     string
 }
 
 // actionResult is what an action produced.
@@ -118,7 +121,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
-		workDir: dir, inputs: map[string]string{}, inputZips: map[string]string{}, log: logw}
+		workDir: dir, inputs: map[string]string{}, inputRefs: map[string]backend.ArtifactRef{}, log: logw}
 	if err := x.fetchInputs(ctx, job); err != nil {
 		return nil, err
 	}
@@ -226,18 +229,11 @@ func (x *executor) fetchInputs(ctx context.Context, job *actionJob) error {
 		if !ok {
 			return fmt.Errorf("input artifact %q was not produced by an earlier action of this run", name)
 		}
-		zipPath := filepath.Join(job.workDir, ".artifacts", name+".zip")
-		if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
+		dir := filepath.Join(job.workDir, "inputs", name)
+		if err := x.a.unpackArtifact(ctx, job.principal, ref, dir); err != nil {
 			return err
 		}
-		if _, err := x.a.getObjectFile(ctx, job.principal, ref.Bucket, ref.Key, ref.VersionID, zipPath); err != nil {
-			return fmt.Errorf("reading input artifact %q: %w", name, err)
-		}
-		dir := filepath.Join(job.workDir, "inputs", name)
-		if err := unzipArtifact(zipPath, dir); err != nil {
-			return fmt.Errorf("unpacking input artifact %q: %w", name, err)
-		}
-		job.inputs[name], job.inputZips[name] = dir, zipPath
+		job.inputs[name], job.inputRefs[name] = dir, ref
 	}
 	return nil
 }
@@ -249,29 +245,28 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 	if err != nil {
 		return backend.ArtifactRef{}, err
 	}
-	zipPath := o.zip
-	if zipPath == "" {
-		zipPath = filepath.Join(job.workDir, ".artifacts", "out-"+name+".zip")
-		if err := os.MkdirAll(filepath.Dir(zipPath), 0o700); err != nil {
-			return backend.ArtifactRef{}, err
-		}
-		if err := zipArtifact(o.dir, zipPath); err != nil {
-			return backend.ArtifactRef{}, fmt.Errorf("packing output artifact %q: %w", name, err)
-		}
-	}
-	f, err := os.Open(zipPath)
-	if err != nil {
-		return backend.ArtifactRef{}, err
-	}
-	defer f.Close()
 	key := x.artifactKey(name)
 	// Without an encryption_key, CodePipeline encrypts artifacts with the pipeline account's
 	// AWS-managed aws/s3 key, whatever the bucket's default: no other account can read them.
-	keyID := managedS3Alias
+	opts := putOptions{kmsKeyID: managedS3Alias}
 	if store.EncryptionKey != nil {
-		keyID = store.EncryptionKey.ID
+		opts.kmsKeyID = store.EncryptionKey.ID
 	}
-	version, err := x.a.putObject(ctx, job.principal, store.Location, key, keyID, f)
+	var version string
+	put := func(r io.Reader) (err error) {
+		version, err = x.a.putObject(ctx, job.principal, store.Location, key, r, opts)
+		return err
+	}
+	if o.zip != "" {
+		f, ferr := os.Open(o.zip)
+		if ferr != nil {
+			return backend.ArtifactRef{}, ferr
+		}
+		defer f.Close()
+		err = put(f)
+	} else {
+		err = x.a.c.packArtifact(o, put)
+	}
 	if err != nil {
 		return backend.ArtifactRef{}, fmt.Errorf("storing output artifact %q: %w", name, err)
 	}
@@ -292,7 +287,7 @@ func (a *Account) getObjectFile(ctx context.Context, principal, bucket, key, ver
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, f, nil)
+	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -168,11 +168,7 @@ func runBuild(ctx context.Context, job *actionJob, spec *buildspec.Spec, primary
 		if sel == nil {
 			return nil, fmt.Errorf("the buildspec declares no artifact for output artifact %q (add artifacts, or secondary-artifacts with identifier %s)", name, name)
 		}
-		zipPath := filepath.Join(job.workDir, ".artifacts", "out-"+name+".zip")
-		if err := zipSelection(sel, zipPath); err != nil {
-			return nil, fmt.Errorf("packing output artifact %q: %w", name, err)
-		}
-		out.outputs[name] = actionOutput{zip: zipPath}
+		out.outputs[name] = actionOutput{dir: sel.Dir, entries: sel.Entries}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -24,12 +25,14 @@ func runS3Deploy(ctx context.Context, job *actionJob) (*providerResult, error) {
 	input := job.action.InputArtifacts[0]
 	kmsKey := cfg["KMSEncryptionKeyARN"]
 	if !strings.EqualFold(cfg["Extract"], "true") {
-		f, err := os.Open(job.inputZips[input])
+		// The artifact's zip, read and written as the action's role: a copy between buckets.
+		ref := job.inputRefs[input]
+		zipped, _, err := job.x.a.openObject(ctx, job.principal, ref.Bucket, ref.Key, ref.VersionID)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("input artifact %q: %w", input, err)
 		}
-		defer f.Close()
-		version, err := job.x.a.putObject(ctx, job.principal, bucket, prefix, kmsKey, f)
+		defer zipped.Close()
+		version, err := job.x.a.putObject(ctx, job.principal, bucket, prefix, io.NewSectionReader(zipped, 0, zipped.Size()), putOptions{kmsKeyID: kmsKey, checksum: true})
 		if err != nil {
 			return nil, fmt.Errorf("deploying to s3://%s/%s: %w", bucket, prefix, err)
 		}
@@ -55,7 +58,7 @@ func runS3Deploy(ctx context.Context, job *actionJob) (*providerResult, error) {
 			return err
 		}
 		defer f.Close()
-		version, err := job.x.a.putObject(ctx, job.principal, bucket, key, kmsKey, f)
+		version, err := job.x.a.putObject(ctx, job.principal, bucket, key, f, putOptions{kmsKeyID: kmsKey, checksum: true})
 		if err != nil {
 			return fmt.Errorf("deploying to s3://%s/%s: %w", bucket, key, err)
 		}

@@ -27,6 +27,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/artifact"
 )
 
 // Files and directories of a state directory.
@@ -52,12 +53,19 @@ type options struct {
 	busyTimeout time.Duration // tests shorten it to see the bounded retries give up
 	heartbeat   time.Duration
 	staleAfter  time.Duration
+	compression *artifact.Compression
 }
 
 // WithHeartbeat sets how often a run's driver proves it is alive, and after how long without
 // a heartbeat a run whose driver cannot be checked directly counts as abandoned.
 func WithHeartbeat(every, staleAfter time.Duration) Option {
 	return func(o *options) { o.heartbeat, o.staleAfter = every, staleAfter }
+}
+
+// WithArtifactCompression sets how the executor compresses the output artifacts it zips,
+// overriding CODEPIPELINE_ARTIFACT_COMPRESSION.
+func WithArtifactCompression(c artifact.Compression) Option {
+	return func(o *options) { o.compression = &c }
 }
 
 // WithNow replaces the clock (time.Now by default), so tests can move past a key's
@@ -69,9 +77,13 @@ func WithNow(now func() time.Time) Option {
 // Cloud is one open state directory. It is safe for concurrent use; several Clouds (in one
 // or several processes) may share a state directory.
 type Cloud struct {
-	dir    string
-	now    func() time.Time
-	master []byte // the master key sealing KMS key material
+	dir string
+	now func() time.Time
+	// compression is how output artifacts are zipped (see ArtifactCompressionEnv).
+	compression artifact.Compression
+	// inlineMax is the largest stored body kept in its row (inlineMax; tests set 0 to see files).
+	inlineMax int
+	master    []byte // the master key sealing KMS key material
 
 	// owner names this process as the driver of runs; heartbeatEvery and staleAfter time
 	// the proof that a driver is alive.
@@ -113,12 +125,16 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err := os.MkdirAll(filepath.Join(dir, objectsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
 	}
+	compression, err := artifactCompression(o.compression)
+	if err != nil {
+		return nil, err
+	}
 	master, err := loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile))
 	if err != nil {
 		return nil, err
 	}
 	c := &Cloud{
-		dir: dir, now: o.now, master: master, refs: 1,
+		dir: dir, now: o.now, master: master, refs: 1, compression: compression, inlineMax: inlineMax,
 		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),

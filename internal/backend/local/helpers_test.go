@@ -59,7 +59,7 @@ func accounts(t *testing.T, opts ...Option) (*Cloud, *Account, *Account) {
 	return c, a, b
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {

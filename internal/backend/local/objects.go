@@ -1,19 +1,14 @@
 package local
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -92,12 +87,20 @@ func (c *Cloud) bucketKey(ctx context.Context, b *bucketRow) (*keyRow, error) {
 // (identity and key policy). With versioning on the new version gets a fresh id; with
 // versioning off it replaces the "null" version. Returns the version id.
 func (a *Account) PutObject(ctx context.Context, principal, bucket, key string, body io.Reader) (string, error) {
-	return a.putObject(ctx, principal, bucket, key, "", body)
+	return a.putObject(ctx, principal, bucket, key, body, putOptions{checksum: true})
 }
 
-// putObject is PutObject with the KMS key of the request (SSE-KMS with a key id, key ARN or
-// alias, as CodePipeline writes artifacts with the pipeline's key); "" is the bucket's key.
-func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyID string, body io.Reader) (string, error) {
+// putOptions are the parts of a PutObject request the executor sets.
+type putOptions struct {
+	// kmsKeyID is the request's SSE-KMS key (a key id, key ARN or alias, as CodePipeline writes
+	// artifacts with the pipeline's key); "" is the bucket's key.
+	kmsKeyID string
+	// checksum asks for the body's SHA-256 (S3's ChecksumSHA256, the S3 source's ETag).
+	checksum bool
+}
+
+// putObject is PutObject with the request's options.
+func (a *Account) putObject(ctx context.Context, principal, bucket, key string, r io.Reader, opts putOptions) (string, error) {
 	principal = a.normalizePrincipal(principal)
 	if err := checkObjectKey(key); err != nil {
 		return "", err
@@ -116,10 +119,10 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyI
 	}
 	k, err := a.c.bucketKey(ctx, b)
 	switch {
-	case kmsKeyID == managedS3Alias:
+	case opts.kmsKeyID == managedS3Alias:
 		k, err = a.c.ensureManagedKey(ctx, b.account, b.region)
-	case kmsKeyID != "":
-		k, err = a.c.resolveKey(ctx, a.c.reader, b.account, b.region, kmsKeyID)
+	case opts.kmsKeyID != "":
+		k, err = a.c.resolveKey(ctx, a.c.reader, b.account, b.region, opts.kmsKeyID)
 	}
 	if err != nil {
 		return "", err
@@ -135,13 +138,7 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyI
 	if err != nil {
 		return "", err
 	}
-	var size int64
-	var plainSum []byte
-	digest, err := a.c.writeBlobFrom(func(w io.Writer) error {
-		var err error
-		size, plainSum, err = sealStream(w, body, dataKey, bodyAAD(bucket, key, versionID))
-		return err
-	})
+	body, err := a.c.storeBody(r, dataKey, bodyAAD(bucket, key, versionID), opts.checksum)
 	clear(dataKey)
 	if err != nil {
 		return "", err
@@ -177,9 +174,9 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyI
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO object_versions (bucket, account_id, region, object_key, version_id, is_latest, delete_marker, size,
-				checksum_sha256, blob_sha256, kms_key_arn, material_version, sealed_data_key, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			bucket, b.account, b.region, key, versionID, size, hex.EncodeToString(plainSum), digest,
+				checksum_sha256, blob_sha256, body, kms_key_arn, material_version, sealed_data_key, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			bucket, b.account, b.region, key, versionID, body.size, hex.EncodeToString(body.checksum), body.blob, body.inline,
 			k.arn, materialVersion, sealedKey, principal, a.c.timestamp())
 		if isUniqueViolation(err) {
 			return fmt.Errorf("object %s version %s: %w", objectARN, versionID, backend.ErrConflict)
@@ -187,7 +184,7 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyI
 		return err
 	})
 	if err != nil {
-		a.c.removeUnreferencedBlobs(ctx, []string{digest})
+		a.c.removeUnreferencedBlobs(ctx, []string{body.blob})
 		return "", err
 	}
 	a.c.removeUnreferencedBlobs(ctx, replaced)
@@ -196,11 +193,11 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key, kmsKeyI
 
 // GetObject returns the body and description of one version of key ("" = the latest),
 // acting as principal. It needs s3:GetObject (s3:GetObjectVersion when a version is named) and
-// kms:Decrypt on the key the version was encrypted with. The stored file's SHA-256 is checked
-// before anything is decrypted.
+// kms:Decrypt on the key the version was encrypted with. Every chunk of the stored body is
+// authenticated as it is decrypted: altered bytes are ErrCorrupt, never a wrong body.
 func (a *Account) GetObject(ctx context.Context, principal, bucket, key, versionID string) ([]byte, ObjectInfo, error) {
 	var buf bytes.Buffer
-	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, &buf, func(size int64) { buf.Grow(int(size)) })
+	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, &buf)
 	if err != nil {
 		return nil, info, err
 	}
@@ -208,14 +205,34 @@ func (a *Account) GetObject(ctx context.Context, principal, bucket, key, version
 }
 
 // getObjectTo is GetObject writing the body to w as it is decrypted, for bodies too large to
-// hold in memory. On error w may have received part of the body (or a body whose plaintext
-// checksum then did not match): the caller discards what it wrote. sized, when not nil, is
-// told the body's size first.
-func (a *Account) getObjectTo(ctx context.Context, principal, bucket, key, versionID string, w io.Writer, sized func(int64)) (ObjectInfo, error) {
+// hold in memory. On error w may have received part of the body: the caller discards it.
+func (a *Account) getObjectTo(ctx context.Context, principal, bucket, key, versionID string, w io.Writer) (ObjectInfo, error) {
+	body, info, err := a.openObject(ctx, principal, bucket, key, versionID)
+	if err != nil {
+		return info, err
+	}
+	defer body.Close()
+	if buf, ok := w.(*bytes.Buffer); ok {
+		buf.Grow(int(body.Size()))
+	}
+	if _, err := body.WriteTo(w); err != nil {
+		var we *writeError
+		if errors.As(err, &we) {
+			return info, fmt.Errorf("object %s version %s: %w", policy.ObjectARN(bucket, key), info.VersionID, we.err)
+		}
+		return info, fmt.Errorf("object %s version %s is corrupted: %w", policy.ObjectARN(bucket, key), info.VersionID, err)
+	}
+	return info, nil
+}
+
+// openObject authorizes a read of one version as principal (see GetObject) and returns its
+// body for reading in place, at any offset: an artifact's zip is unpacked straight from the
+// store. The caller closes the body.
+func (a *Account) openObject(ctx context.Context, principal, bucket, key, versionID string) (*sealedBody, ObjectInfo, error) {
 	principal = a.normalizePrincipal(principal)
 	b, err := a.c.bucketRow(ctx, a.c.reader, bucket)
 	if err != nil {
-		return ObjectInfo{}, err
+		return nil, ObjectInfo{}, err
 	}
 	action := "s3:GetObject"
 	if versionID != "" {
@@ -226,50 +243,54 @@ func (a *Account) getObjectTo(ctx context.Context, principal, bucket, key, versi
 		principal: principal, action: action, resource: objectARN,
 		resourceKind: "bucket policy", resourcePolicy: b.policy, resourceAccount: b.account,
 	}); err != nil {
-		return ObjectInfo{}, err
+		return nil, ObjectInfo{}, err
 	}
 	o, err := a.c.objectVersion(ctx, a.c.reader, bucket, key, versionID)
 	if err != nil {
-		return ObjectInfo{}, err
+		return nil, ObjectInfo{}, err
 	}
 	if o.DeleteMarker {
-		return o.ObjectInfo, fmt.Errorf("object %s version %s is a delete marker: %w", objectARN, o.VersionID, backend.ErrNotFound)
+		return nil, o.ObjectInfo, fmt.Errorf("object %s version %s is a delete marker: %w", objectARN, o.VersionID, backend.ErrNotFound)
 	}
 	k, err := scanKey(a.c.reader.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM kms_keys WHERE arn = ?`, o.KMSKeyARN))
 	if errors.Is(err, sql.ErrNoRows) {
-		return o.ObjectInfo, fmt.Errorf("object %s version %s: its KMS key %s no longer exists: %w", objectARN, o.VersionID, o.KMSKeyARN, ErrKeyState)
+		return nil, o.ObjectInfo, fmt.Errorf("object %s version %s: its KMS key %s no longer exists: %w", objectARN, o.VersionID, o.KMSKeyARN, ErrKeyState)
 	}
 	if err != nil {
-		return o.ObjectInfo, err
+		return nil, o.ObjectInfo, err
 	}
 	if err := a.c.checkKeyUse(ctx, a.c.reader, principal, "kms:Decrypt", k, b.region); err != nil {
-		return o.ObjectInfo, err
+		return nil, o.ObjectInfo, err
 	}
-	f, storedSize, err := a.c.openBlob(o.blob)
-	if err != nil {
-		return o.ObjectInfo, fmt.Errorf("object %s version %s: %w", objectARN, o.VersionID, err)
-	}
-	defer f.Close()
 	dataKey, err := a.c.decryptDataKey(ctx, a.c.reader, k, o.materialVersion, o.sealedDataKey, objectARN)
 	if err != nil {
-		return o.ObjectInfo, err
+		return nil, o.ObjectInfo, err
 	}
-	if sized != nil {
-		sized(o.Size)
-	}
-	sum, err := openStream(w, f, storedSize, dataKey, bodyAAD(bucket, key, o.VersionID))
-	clear(dataKey)
-	if err != nil {
-		var we *writeError
-		if errors.As(err, &we) {
-			return o.ObjectInfo, fmt.Errorf("object %s version %s: %w", objectARN, o.VersionID, we.err)
+	defer clear(dataKey)
+	var src io.ReaderAt
+	var closer io.Closer
+	var storedSize int64
+	if o.blob == "" {
+		var inline []byte
+		if err := a.c.reader.QueryRowContext(ctx, `SELECT body FROM object_versions WHERE seq = ?`, o.seq).Scan(&inline); err != nil {
+			return nil, o.ObjectInfo, fmt.Errorf("object %s version %s: %w", objectARN, o.VersionID, err)
 		}
-		return o.ObjectInfo, fmt.Errorf("object %s version %s does not decrypt: %w: %w", objectARN, o.VersionID, err, ErrCorrupt)
+		src, storedSize = bytes.NewReader(inline), int64(len(inline))
+	} else {
+		f, size, err := a.c.openBlob(o.blob)
+		if err != nil {
+			return nil, o.ObjectInfo, fmt.Errorf("object %s version %s: %w", objectARN, o.VersionID, err)
+		}
+		src, closer, storedSize = f, f, size
 	}
-	if hex.EncodeToString(sum) != o.ChecksumSHA256 {
-		return o.ObjectInfo, fmt.Errorf("object %s version %s: plaintext checksum mismatch: %w", objectARN, o.VersionID, ErrCorrupt)
+	body, err := openBody(src, closer, storedSize, o.Size, dataKey, bodyAAD(bucket, key, o.VersionID))
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, o.ObjectInfo, fmt.Errorf("object %s version %s is corrupted: %w", objectARN, o.VersionID, err)
 	}
-	return o.ObjectInfo, nil
+	return body, o.ObjectInfo, nil
 }
 
 func (c *Cloud) objectVersion(ctx context.Context, q querier, bucket, key, versionID string) (*objectRow, error) {
@@ -422,111 +443,12 @@ func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, vers
 	return out, nil
 }
 
-// ---- the content-addressed file store ----
-
-// blobPath is objects/ab/abcdef… for the SHA-256 digest abcdef….
-func (c *Cloud) blobPath(digest string) string {
-	return filepath.Join(c.dir, objectsDir, digest[:2], digest)
-}
-
-// writeBlob stores data under its SHA-256 and returns the digest; see writeBlobFrom.
-func (c *Cloud) writeBlob(data []byte) (string, error) {
-	return c.writeBlobFrom(func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeBlobFrom stores what fill writes under its SHA-256 and returns the digest. The file is
-// written to a temporary name while it is hashed, synced, and linked into place: a reader
-// never sees a partial file, and an existing file is never replaced (a link onto an existing
-// name fails; same name means same content).
-func (c *Cloud) writeBlobFrom(fill func(w io.Writer) error) (string, error) {
-	dir := filepath.Join(c.dir, objectsDir)
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("object store: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(tmp, h), blobBuffer)
-	if err := fill(bw); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("object store: writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("object store: syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("object store: %w", err)
-	}
-	digest := hex.EncodeToString(h.Sum(nil))
-	path := c.blobPath(digest)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("object store: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("object store: storing %s: %w", path, err)
-	}
-	syncDir(filepath.Dir(path))
-	return digest, nil
-}
-
-// readBlob reads the file of digest and checks its SHA-256.
-func (c *Cloud) readBlob(digest string) ([]byte, error) {
-	f, _, err := c.openBlob(digest)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("object store: %w", err)
-	}
-	return data, nil
-}
-
-// openBlob opens the file of digest after checking its SHA-256 (one pass over the file), and
-// returns it positioned at its start with its size.
-func (c *Cloud) openBlob(digest string) (*os.File, int64, error) {
-	if len(digest) != sha256.Size*2 {
-		return nil, 0, fmt.Errorf("object store: bad digest %q: %w", digest, ErrCorrupt)
-	}
-	path := c.blobPath(digest)
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, fmt.Errorf("object store: %s is missing: %w", path, ErrCorrupt)
-		}
-		return nil, 0, fmt.Errorf("object store: %w", err)
-	}
-	h := sha256.New()
-	size, err := io.CopyBuffer(h, f, make([]byte, blobBuffer))
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("object store: reading %s: %w", path, err)
-	}
-	if sum := h.Sum(nil); hex.EncodeToString(sum) != digest {
-		f.Close()
-		return nil, 0, fmt.Errorf("object store: %s is corrupted: its SHA-256 is %x, not %s: %w", path, sum, digest, ErrCorrupt)
-	}
-	return f, size, nil
-}
-
 // removeUnreferencedBlobs deletes the files of digests no version refers to any more. It runs
 // after the deleting transaction committed, so a failure leaves at worst an orphan file, never
 // a version without its file.
 func (c *Cloud) removeUnreferencedBlobs(ctx context.Context, digests []string) {
 	for _, d := range digests {
-		if len(d) != sha256.Size*2 {
+		if !validBlobName(d) {
 			continue
 		}
 		var n int
@@ -535,162 +457,4 @@ func (c *Cloud) removeUnreferencedBlobs(ctx context.Context, digests []string) {
 		}
 		_ = os.Remove(c.blobPath(d))
 	}
-}
-
-// ---- the stored format of object bodies ----
-
-// An object body is stored encrypted under its own fresh data key with AES-256-GCM, in chunks,
-// so that bodies of any size stream through small buffers:
-//
-//	header:  "pkobj" 0x00 0x02 0x00 (8 bytes) | chunk size (uint32, big-endian)
-//	chunks:  GCM ciphertext+tag of each chunk-size piece of the body in order; the last one is
-//	         shorter (possibly empty: an empty body is one tag-only chunk)
-//
-// The nonce of chunk i is i (uint64, big-endian) followed by a uint32 that is 1 for the last
-// chunk and 0 otherwise: with a key used for one body only, counter nonces never repeat, and a
-// file whose chunks were reordered, dropped or appended to fails to open. Every chunk's
-// additional data is bodyAAD (bucket, key, version id), binding the body to its version. The
-// chunk count follows from the file's size. The SHA-256 of the stored file (its name in the
-// store) is checked before decrypting and the SHA-256 of the plaintext after.
-//
-// Bodies stored before this format are one seal(): nonce || ciphertext+tag; they are still read.
-const (
-	streamMagic  = "pkobj\x00\x02\x00"
-	streamHeader = len(streamMagic) + 4
-	streamChunk  = 1 << 20
-	maxChunk     = 64 << 20 // what a reader accepts as the chunk size of a stored file
-	blobBuffer   = 1 << 20
-)
-
-// writeError is a failure to write the decrypted body to its destination (not a corruption).
-type writeError struct{ err error }
-
-func (e *writeError) Error() string { return e.err.Error() }
-
-func streamNonce(nonce []byte, i uint64, last bool) {
-	binary.BigEndian.PutUint64(nonce[:8], i)
-	binary.BigEndian.PutUint32(nonce[8:], uint32(boolInt(last)))
-}
-
-// readChunk fills buf as far as r allows; a short count means r is exhausted.
-func readChunk(r io.Reader, buf []byte) (int, error) {
-	n, err := io.ReadFull(r, buf)
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return n, nil
-	}
-	if err != nil {
-		return n, fmt.Errorf("reading object body: %w", err)
-	}
-	return n, nil
-}
-
-// sealStream encrypts r to w in the chunked format and returns the plaintext's size and SHA-256.
-func sealStream(w io.Writer, r io.Reader, key, aad []byte) (int64, []byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return 0, nil, err
-	}
-	header := make([]byte, streamHeader)
-	copy(header, streamMagic)
-	binary.BigEndian.PutUint32(header[len(streamMagic):], streamChunk)
-	if _, err := w.Write(header); err != nil {
-		return 0, nil, fmt.Errorf("object store: %w", err)
-	}
-	h := sha256.New()
-	cur, next := make([]byte, streamChunk), make([]byte, streamChunk)
-	out := make([]byte, 0, streamChunk+gcm.Overhead())
-	nonce := make([]byte, gcm.NonceSize())
-	n, err := readChunk(r, cur)
-	if err != nil {
-		return 0, nil, err
-	}
-	var size int64
-	for i := uint64(0); ; i++ {
-		last, m := n < streamChunk, 0
-		if !last {
-			// A full chunk is the last one only when nothing follows it.
-			if m, err = readChunk(r, next); err != nil {
-				return 0, nil, err
-			}
-			last = m == 0
-		}
-		h.Write(cur[:n])
-		size += int64(n)
-		streamNonce(nonce, i, last)
-		out = gcm.Seal(out[:0], nonce, cur[:n], aad)
-		if _, err := w.Write(out); err != nil {
-			return 0, nil, fmt.Errorf("object store: %w", err)
-		}
-		if last {
-			return size, h.Sum(nil), nil
-		}
-		cur, next, n = next, cur, m
-	}
-}
-
-// openStream decrypts a stored body of storedSize bytes from r to w and returns the
-// plaintext's SHA-256. A failure to write to w is a *writeError; any other error means the
-// stored bytes do not open.
-func openStream(w io.Writer, r io.Reader, storedSize int64, key, aad []byte) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	header := make([]byte, streamHeader)
-	hn, err := io.ReadFull(r, header)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if hn < streamHeader || string(header[:len(streamMagic)]) != streamMagic {
-		// The format before chunking: one sealed value.
-		rest, err := io.ReadAll(r)
-		if err != nil {
-			return nil, err
-		}
-		body, err := unseal(key, append(header[:hn], rest...), aad)
-		if err != nil {
-			return nil, err
-		}
-		h.Write(body)
-		if _, err := w.Write(body); err != nil {
-			return nil, &writeError{err}
-		}
-		return h.Sum(nil), nil
-	}
-	chunk := int64(binary.BigEndian.Uint32(header[len(streamMagic):]))
-	if chunk <= 0 || chunk > maxChunk {
-		return nil, fmt.Errorf("chunk size %d out of range", chunk)
-	}
-	per, total := chunk+int64(gcm.Overhead()), storedSize-int64(streamHeader)
-	chunks, lastLen := total/per, total%per
-	switch {
-	case lastLen == 0 && chunks > 0:
-		lastLen = per
-	case lastLen >= int64(gcm.Overhead()):
-		chunks++
-	default:
-		return nil, fmt.Errorf("stored size %d is not a whole number of chunks", storedSize)
-	}
-	buf := make([]byte, per)
-	plain := make([]byte, 0, chunk)
-	nonce := make([]byte, gcm.NonceSize())
-	for i := int64(0); i < chunks; i++ {
-		n, last := per, i == chunks-1
-		if last {
-			n = lastLen
-		}
-		if _, err := io.ReadFull(r, buf[:n]); err != nil {
-			return nil, err
-		}
-		streamNonce(nonce, uint64(i), last)
-		if plain, err = gcm.Open(plain[:0], nonce, buf[:n], aad); err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		h.Write(plain)
-		if _, err := w.Write(plain); err != nil {
-			return nil, &writeError{err}
-		}
-	}
-	return h.Sum(nil), nil
 }

@@ -83,7 +83,9 @@ func Unzip(r io.ReaderAt, size int64, dest string, limits Limits) (Stats, error)
 	}
 	defer root.Close()
 
-	x := &extractor{root: root, limits: limits, dirs: map[string]bool{".": true}, buf: make([]byte, 256<<10)}
+	bufp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bufp)
+	x := &extractor{root: root, limits: limits, dirs: map[string]bool{".": true}, buf: *bufp}
 	for _, f := range zr.File {
 		if err := x.extract(f, &st); err != nil {
 			return st, fmt.Errorf("unzip: %s: %w", f.Name, err)
@@ -250,7 +252,8 @@ func (x *extractor) file(f *zip.File, name string, perm fs.FileMode, st *Stats) 
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(out, io.LimitReader(rc, remaining+1), x.buf)
+	// onlyWriter hides *os.File's ReaderFrom, whose generic path would copy through 32 KiB.
+	n, err := io.CopyBuffer(onlyWriter{out}, io.LimitReader(rc, remaining+1), x.buf)
 	x.written += n
 	if err == nil && n > remaining {
 		err = fmt.Errorf("expanded size over %d bytes: %w", x.limits.MaxBytes, ErrLimit)
@@ -345,3 +348,5 @@ func resolveInside(root *os.Root, name string) error {
 	}
 	return nil
 }
+
+type onlyWriter struct{ io.Writer }

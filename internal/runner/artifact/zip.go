@@ -99,11 +99,13 @@ func Zip(w io.Writer, dir string, selection []Entry, opts Options) (Stats, error
 	case CompressNone:
 		method = zip.Store
 	case CompressBest:
-		zw.RegisterCompressor(zip.Deflate, pooledDeflate(flate.BestCompression))
+		zw.RegisterCompressor(zip.Deflate, bestDeflate)
 	default:
-		zw.RegisterCompressor(zip.Deflate, pooledDeflate(flate.BestSpeed))
+		zw.RegisterCompressor(zip.Deflate, fastDeflate)
 	}
-	buf := make([]byte, 256<<10)
+	bufp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bufp)
+	buf := *bufp
 	for _, e := range entries {
 		if err := addEntry(zw, root, e, method, buf, &st); err != nil {
 			return st, fmt.Errorf("zip %s: %s: %w", dir, e.Path, err)
@@ -238,8 +240,17 @@ func lexicallyInside(p, target string) bool {
 
 type onlyReader struct{ io.Reader }
 
-// pooledDeflate reuses flate writers across entries: each holds about a megabyte of state,
-// which would otherwise be allocated per file.
+// copyBuffers holds the buffers Zip and Unzip copy file contents through: many small
+// artifacts pass through one process, and a fresh 256 KiB buffer each was measurable.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// fastDeflate and bestDeflate reuse flate writers across entries and archives: each holds
+// about a megabyte of state, which would otherwise be allocated per file.
+var (
+	fastDeflate = pooledDeflate(flate.BestSpeed)
+	bestDeflate = pooledDeflate(flate.BestCompression)
+)
+
 func pooledDeflate(level int) zip.Compressor {
 	pool := &sync.Pool{}
 	return func(w io.Writer) (io.WriteCloser, error) {
