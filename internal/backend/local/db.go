@@ -1,8 +1,9 @@
 // Package local is the embedded local cloud: a small, faithful AWS for pipelines kept in one
 // state directory. Buckets, object versions, KMS keys, roles and pipelines of several accounts
 // and regions live in an SQLite database (state.db, WAL mode) that several processes share;
-// object bodies are encrypted with envelope encryption and stored on disk, content-addressed
-// by the SHA-256 of the stored bytes; KMS key material is sealed with a master key kept in
+// object bodies are encrypted with envelope encryption in authenticated chunks, kept in their
+// row when small and in files under objects/ otherwise (see bodies.go); KMS key material is
+// sealed with a master key kept in
 // master.key. Access to objects and keys is decided by evaluating the real policy documents
 // with internal/policy.
 //
