@@ -62,18 +62,22 @@ func openBenchAccount(b *testing.B) *Account {
 // BenchmarkEngineOverheadPerAction runs a pipeline of 50 stages × 10 no-op actions, each
 // producing a tiny output artifact, and reports the time per action: with the in-process
 // no-op provider (the engine alone) and with Build/Commands running `true` (plus a bash, the
-// source artifact unpacked and the output zipped).
+// source artifact unpacked and the output zipped). The in-process case also runs 5 stages,
+// so that a per-action cost growing with the run's size would show.
 func BenchmarkEngineOverheadPerAction(b *testing.B) {
-	for _, kind := range []string{"in-process", "commands-true"} {
-		b.Run(kind, func(b *testing.B) {
+	for _, tc := range []struct {
+		kind   string
+		stages int
+	}{{"in-process", benchStages}, {"in-process", 5}, {"commands-true", benchStages}} {
+		b.Run(fmt.Sprintf("%s/stages=%d", tc.kind, tc.stages), func(b *testing.B) {
 			a := openBenchAccount(b)
 			var stages []pipeline.Stage
-			for s := range benchStages {
+			for s := range tc.stages {
 				st := pipeline.Stage{Name: fmt.Sprintf("S%02d", s)}
 				for j := range benchActionsPerStage {
 					name := fmt.Sprintf("A%02d", j)
 					act := shell(name, 1, "true")
-					if kind == "in-process" {
+					if tc.kind == "in-process" {
 						act = pipeline.Action{Name: name, Category: pipeline.CategoryBuild, Owner: "Custom", Provider: benchNoopProvider, Version: "1"}
 					}
 					act.OutputArtifacts = []string{fmt.Sprintf("o%02d_%02d", s, j)}
@@ -94,7 +98,7 @@ func BenchmarkEngineOverheadPerAction(b *testing.B) {
 					b.Fatalf("run: %v %+v", err, run)
 				}
 			}
-			perAction := time.Since(start) / time.Duration(b.N*benchStages*benchActionsPerStage)
+			perAction := time.Since(start) / time.Duration(b.N*tc.stages*benchActionsPerStage)
 			b.ReportMetric(float64(perAction.Microseconds())/1000, "ms/action")
 		})
 	}

@@ -35,7 +35,7 @@ func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*bac
 	if err != nil {
 		return nil, err
 	}
-	x := &executor{a: a, e: e, run: &e.run, def: e.definition}
+	x := &executor{a: a, e: e, run: &e.run, def: e.definition, allDirty: true}
 	hbCtx, stopHeartbeat := context.WithCancel(context.Background())
 	defer stopHeartbeat()
 	go x.heartbeat(hbCtx)
@@ -112,6 +112,11 @@ type executor struct {
 	run         *backend.Run
 	pendingLogs []actionLog // written by the next save
 	heldLock    string      // the stage this run holds the lock of, "" for none
+	// dirty lists the stages changed since the last write (see touch); allDirty asks for
+	// every stage, as the first write does (a run stored before stage rows has none yet) and
+	// the last (so that the final state is whole even if a change was not marked).
+	dirty    map[int]bool
+	allDirty bool
 
 	// Coalescing of saves (see save).
 	saveMu            sync.Mutex
@@ -176,40 +181,74 @@ func (x *executor) save(ctx context.Context) error {
 	return x.saveErr
 }
 
-// writeState writes the run's state and the logs of the actions that ended since the last write.
+// touch marks stage si changed, for the next write; x.mu is held.
+func (x *executor) touch(si int) {
+	if x.dirty == nil {
+		x.dirty = map[int]bool{}
+	}
+	x.dirty[si] = true
+}
+
+// writeState writes the run's state (the run and the stages that changed) and the logs of the
+// actions that ended since the last write.
 func (x *executor) writeState(ctx context.Context) error {
 	x.mu.Lock()
-	state, err := json.Marshal(x.run)
+	header, err := encodeRunHeader(x.run)
 	status := x.run.Status
+	var which []int
+	if !x.allDirty {
+		which = make([]int, 0, len(x.dirty))
+		for si := range x.dirty {
+			which = append(which, si)
+		}
+	}
+	var stages []stageState
+	if err == nil {
+		stages, err = encodeStages(x.run, which)
+	}
+	dirty, allDirty := x.dirty, x.allDirty
+	x.dirty, x.allDirty = nil, false
 	logs := x.pendingLogs
 	x.pendingLogs = nil
 	x.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	err = x.a.c.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE executions SET state = ?, status = ? WHERE id = ? AND owner = ?`, string(state), status, x.run.ID, x.a.c.owner)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("execution %s was taken over by another process: %w", x.run.ID, backend.ErrConflict)
-		}
-		for _, l := range logs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO action_logs (execution_id, stage, action, log) VALUES (?, ?, ?, ?)
-				ON CONFLICT (execution_id, stage, action) DO UPDATE SET log = excluded.log`, x.run.ID, l.stage, l.action, l.log); err != nil {
+	if err == nil {
+		err = x.a.c.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE executions SET state = ?, status = ? WHERE id = ? AND owner = ?`, header, status, x.run.ID, x.a.c.owner)
+			if err != nil {
 				return err
 			}
-		}
-		return nil
-	})
-	if err != nil && len(logs) > 0 {
-		// Kept for the next write, ahead of any that came meanwhile (the newest still wins).
+			if n, _ := res.RowsAffected(); n != 1 {
+				return fmt.Errorf("execution %s was taken over by another process: %w", x.run.ID, backend.ErrConflict)
+			}
+			if err := writeStages(ctx, tx, x.run.ID, stages); err != nil {
+				return err
+			}
+			return writeLogs(ctx, tx, x.run.ID, logs)
+		})
+	}
+	if err != nil {
+		// Kept for the next write: the stages to write again, and the logs ahead of any that
+		// came meanwhile (the newest still wins).
 		x.mu.Lock()
+		for si := range dirty {
+			x.touch(si)
+		}
+		x.allDirty = x.allDirty || allDirty
 		x.pendingLogs = append(logs, x.pendingLogs...)
 		x.mu.Unlock()
 	}
 	return err
+}
+
+// writeLogs stores the logs of actions that ended.
+func writeLogs(ctx context.Context, tx *sql.Tx, runID string, logs []actionLog) error {
+	for _, l := range logs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO action_logs (execution_id, stage, action, log) VALUES (?, ?, ?, ?)
+			ON CONFLICT (execution_id, stage, action) DO UPDATE SET log = excluded.log`, runID, l.stage, l.action, l.log); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // actionLog is an action's output waiting to be written with the run's state.
@@ -263,6 +302,7 @@ func (x *executor) finish(ctx context.Context, status string, lastStage int) err
 		}
 	}
 	x.run.Ended = x.a.c.now().UTC()
+	x.allDirty = true
 	x.mu.Unlock()
 	return x.save(ctx)
 }
@@ -275,6 +315,7 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = backend.StatusInProgress
+	x.touch(si)
 	x.mu.Unlock()
 	if err := x.save(ctx); err != nil {
 		return "", err
@@ -297,6 +338,7 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = outcome
+	x.touch(si)
 	if outcome == backend.StatusFailed {
 		_, act := x.run.Failed()
 		if act != nil {
@@ -349,6 +391,7 @@ func (x *executor) runGroup(ctx context.Context, si int, group []int) string {
 		act.Error, act.Summary, act.Outputs, act.OutputVariables = "", "", nil, nil
 		started = append(started, j)
 	}
+	x.touch(si)
 	x.mu.Unlock()
 	saveErr := x.save(ctx)
 
@@ -419,6 +462,7 @@ func (x *executor) recordAction(ctx context.Context, si, j int, res *actionResul
 	if res != nil {
 		act.Outputs, act.OutputVariables, act.Summary = res.outputs, res.variables, res.summary
 	}
+	x.touch(si)
 	x.mu.Unlock()
 	_ = x.save(context.WithoutCancel(ctx))
 }
@@ -596,8 +640,8 @@ func (x *executor) olderRunBefore(ctx context.Context, q querier, stage string) 
 	}
 	for _, r := range runs {
 		var run backend.Run
-		if err := json.Unmarshal([]byte(r.state), &run); err != nil {
-			return "", fmt.Errorf("execution %s: stored state: %w", r.id, err)
+		if err := decodeRun(ctx, q, r.state, &run); err != nil {
+			return "", fmt.Errorf("execution %s: %w", r.id, err)
 		}
 		if i := run.StageIndex(stage); i >= 0 && run.Stages[i].Status == "" {
 			return r.id, nil
@@ -655,31 +699,35 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, cd := range cands {
-		var run backend.Run
-		if err := json.Unmarshal([]byte(cd.state), &run); err != nil {
-			continue
-		}
 		if cd.owner == "" && c.now().Sub(parseTime(cd.heartbeat)) <= c.staleAfter {
 			continue // started but not picked up yet
 		}
-		abandonRun(&run, c.now().UTC())
-		state, err := json.Marshal(run)
-		if err != nil {
-			return err
-		}
 		err = c.write(ctx, func(tx *sql.Tx) error {
-			// Only if nobody claimed it meanwhile.
-			res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
-				run.Status, string(state), cd.id, cd.owner, cd.heartbeat)
+			// Read and rewritten in one transaction, and only if nobody claimed it meanwhile.
+			var run backend.Run
+			if err := decodeRun(ctx, tx, cd.state, &run); err != nil {
+				return nil // unreadable: left for a person to look at, not blocking Open
+			}
+			abandonRun(&run, c.now().UTC())
+			header, err := encodeRunHeader(&run)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err == nil {
-					err = killLeftProcesses(ctx, tx, cd.id, cd.owner)
-				}
+			res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
+				run.Status, header, cd.id, cd.owner, cd.heartbeat)
+			if err != nil {
+				return err
 			}
-			return err
+			if n, _ := res.RowsAffected(); n != 1 {
+				return nil
+			}
+			if err := putStages(ctx, tx, &run, nil); err != nil {
+				return err
+			}
+			if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err != nil {
+				return err
+			}
+			return killLeftProcesses(ctx, tx, cd.id, cd.owner)
 		})
 		if err != nil {
 			return err

@@ -247,6 +247,19 @@ var migrations = []migration{{
 		// makes them durable, without a file and two fsyncs.
 		`ALTER TABLE object_versions ADD COLUMN body BLOB`,
 	},
+}, {
+	version: 6,
+	name:    "execution stages",
+	stmts: []string{
+		// Each stage of a run in its own row (see runstate.go): a save rewrites the stages
+		// that changed, not the whole run.
+		`CREATE TABLE execution_stages (
+			execution_id TEXT NOT NULL,
+			stage_index  INTEGER NOT NULL,
+			state        TEXT NOT NULL,
+			PRIMARY KEY (execution_id, stage_index)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

@@ -78,14 +78,10 @@ func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunReque
 	if err != nil {
 		return nil, err
 	}
-	state, err := json.Marshal(run)
-	if err != nil {
-		return nil, err
-	}
 	now := a.c.timestamp()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO executions (id, account_id, region, pipeline, pipeline_version, definition, status, state, heartbeat_at, created_at)
+	if _, err := putRun(ctx, tx, &run, `INSERT INTO executions (state, id, account_id, region, pipeline, pipeline_version, definition, status, heartbeat_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, string(def), run.Status, string(state), now, now); err != nil {
+		run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, string(def), run.Status, now, now); err != nil {
 		return nil, err
 	}
 	return &run, nil
@@ -148,8 +144,8 @@ func (a *Account) loadExecution(ctx context.Context, q querier, pipelineName, id
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(state), &e.run); err != nil {
-		return nil, fmt.Errorf("execution %s: stored state: %w", id, err)
+	if err := decodeRun(ctx, q, state, &e.run); err != nil {
+		return nil, fmt.Errorf("execution %s: %w", id, err)
 	}
 	e.definition = &pipeline.Pipeline{}
 	if err := json.Unmarshal([]byte(def), e.definition); err != nil {
@@ -178,20 +174,28 @@ func (a *Account) ListRuns(ctx context.Context, pipelineName string, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*backend.Run
+	var headers []string
 	for rows.Next() {
 		var state string
 		if err := rows.Scan(&state); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		headers = append(headers, state)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*backend.Run, 0, len(headers))
+	for _, h := range headers {
 		var r backend.Run
-		if err := json.Unmarshal([]byte(state), &r); err != nil {
+		if err := decodeRun(ctx, a.c.reader, h, &r); err != nil {
 			return nil, err
 		}
 		out = append(out, &r)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // StopRun asks the execution's owner to stop it. A run nobody drives yet is stopped at once.
@@ -215,12 +219,8 @@ func (a *Account) StopRun(ctx context.Context, pipelineName, id string, abandon 
 			// Nobody drives the run (not picked up yet, or its driver died): no one would
 			// act on the request, so the run stops here.
 			stopNow(&e.run, reason, a.c.now().UTC())
-			state, err := json.Marshal(e.run)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '', stop_requested = 1, stop_abandon = ?, stop_reason = ? WHERE id = ?`,
-				e.run.Status, string(state), boolInt(abandon), reason, e.run.ID); err != nil {
+			if _, err := putRun(ctx, tx, &e.run, `UPDATE executions SET state = ?, status = ?, owner = '', stop_requested = 1, stop_abandon = ?, stop_reason = ? WHERE id = ?`,
+				e.run.Status, boolInt(abandon), reason, e.run.ID); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, e.run.ID)
@@ -321,12 +321,8 @@ func (a *Account) RetryStage(ctx context.Context, pipelineName, id, stage string
 			run.Stages[k].Status = ""
 		}
 		run.Status, run.StatusReason, run.Ended = backend.StatusInProgress, "", time.Time{}
-		state, err := json.Marshal(run)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '', heartbeat_at = ?, stop_requested = 0, stop_abandon = 0, stop_reason = '' WHERE id = ?`,
-			run.Status, string(state), a.c.timestamp(), run.ID); err != nil {
+		if _, err := putRun(ctx, tx, &run, `UPDATE executions SET state = ?, status = ?, owner = '', heartbeat_at = ?, stop_requested = 0, stop_abandon = 0, stop_reason = '' WHERE id = ?`,
+			run.Status, a.c.timestamp(), run.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM approvals WHERE execution_id = ? AND stage = ?`, run.ID, stage); err != nil {
