@@ -112,11 +112,11 @@ func TestBodiesRoundTrip(t *testing.T) {
 				continue
 			}
 			p := make([]byte, min(10, size-off))
-			if n, err := r.ReadAt(p, int64(off)); n != len(p) || (err != nil && err != io.EOF) || !bytes.Equal(p, body[off:off+n]) {
+			if n, err := r.ReadAt(p, int64(off)); n != len(p) || (err != nil && !errors.Is(err, io.EOF)) || !bytes.Equal(p, body[off:off+n]) {
 				t.Errorf("body of %d bytes: ReadAt(%d) = %d, %v", size, off, n, err)
 			}
 		}
-		if n, err := r.ReadAt(make([]byte, 1), int64(size)); n != 0 || err != io.EOF {
+		if n, err := r.ReadAt(make([]byte, 1), int64(size)); n != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("body of %d bytes: ReadAt past the end = %d, %v; want 0, EOF", size, n, err)
 		}
 		r.Close()
@@ -259,7 +259,7 @@ func TestSealedBodyConcurrentReadAt(t *testing.T) {
 			p := make([]byte, 300_001)
 			for off := int64(g * 7919); off < int64(len(body)); off += int64(len(p)) / 2 {
 				n, err := r.ReadAt(p, off)
-				if (err != nil && err != io.EOF) || !bytes.Equal(p[:n], body[off:off+int64(n)]) {
+				if (err != nil && !errors.Is(err, io.EOF)) || !bytes.Equal(p[:n], body[off:off+int64(n)]) {
 					t.Errorf("ReadAt(%d) = %d, %v (or wrong bytes)", off, n, err)
 					return
 				}

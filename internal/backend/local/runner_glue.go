@@ -60,12 +60,6 @@ func (a *Account) unpackArtifact(ctx context.Context, principal string, ref back
 	return nil
 }
 
-// unzipArtifact unpacks an artifact zip file into dir; see unpackArtifact.
-func unzipArtifact(zipPath, dir string) error {
-	_, err := artifact.UnzipFile(zipPath, dir, artifact.DefaultLimits)
-	return err
-}
-
 // packArtifact streams the zip of an output into put as it is written (no zip file on disk):
 // the zipping and the encryption run side by side. A zip error wins over put's.
 func (c *Cloud) packArtifact(o actionOutput, put func(io.Reader) error) error {
