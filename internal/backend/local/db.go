@@ -166,6 +166,8 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		c.reader.Close()
 		return nil, fmt.Errorf("local backend: recovering abandoned runs: %w", err)
 	}
+	// Orphaned object files cost only disk space: a failed sweep does not stop Open.
+	_, _ = c.sweepObjects(context.Background())
 	return c, nil
 }
 
