@@ -518,8 +518,8 @@ func (b *sealedBody) decrypt(i int64) (*[]byte, int, error) {
 	nonce := make([]byte, b.gcm.NonceSize())
 	streamNonce(nonce, uint64(i), last)
 	plain := getChunk()
-	if int64(cap(*plain)) < b.chunk {
-		*plain = make([]byte, b.chunk)
+	if int64(cap(*plain)) < n-gcmOverhead {
+		*plain = make([]byte, n-gcmOverhead)
 	}
 	out, err := b.gcm.Open((*plain)[:0], nonce, (*stored)[:n], b.aad)
 	if err != nil {
