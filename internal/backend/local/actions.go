@@ -64,11 +64,12 @@ func (job *actionJob) untrackProcesses() {
 }
 
 // actionOutput is one output artifact: files of a directory to zip (entries nil: the whole
-// tree), or a zip file ready to store.
+// tree), a zip file ready to store, or an object version to store as it is (a source zip).
 type actionOutput struct {
 	dir     string
 	entries []artifact.Entry
 	zip     string
+	object  *sealedBody
 }
 
 // actionResult is what an action produced.
@@ -84,6 +85,15 @@ type providerResult struct {
 	outputs   map[string]actionOutput
 	variables map[string]string
 	summary   string
+}
+
+// close releases what the outputs hold open (object versions to copy).
+func (r *providerResult) close() {
+	for _, o := range r.outputs {
+		if o.object != nil {
+			o.object.Close()
+		}
+	}
 }
 
 // actionProvider executes one action type locally.
@@ -136,6 +146,9 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	defer cancel()
 	res, err := provider(runCtx, job)
 	job.untrackProcesses()
+	if res != nil {
+		defer res.close()
+	}
 	if err != nil {
 		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			return nil, fmt.Errorf("timed out after %s: %w", timeout, err)
@@ -257,14 +270,17 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 		version, err = x.a.putObject(ctx, job.principal, store.Location, key, r, opts)
 		return err
 	}
-	if o.zip != "" {
+	switch {
+	case o.object != nil:
+		err = put(io.NewSectionReader(o.object, 0, o.object.Size()))
+	case o.zip != "":
 		f, ferr := os.Open(o.zip)
 		if ferr != nil {
 			return backend.ArtifactRef{}, ferr
 		}
 		defer f.Close()
 		err = put(f)
-	} else {
+	default:
 		err = x.a.c.packArtifact(o, put)
 	}
 	if err != nil {
@@ -279,17 +295,4 @@ func (x *executor) storeLog(si, j int, log []byte) {
 	x.mu.Lock()
 	x.pendingLogs = append(x.pendingLogs, actionLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log})
 	x.mu.Unlock()
-}
-
-// getObjectFile writes an object version's body to a new file at path, streaming it.
-func (a *Account) getObjectFile(ctx context.Context, principal, bucket, key, versionID, path string) (ObjectInfo, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return ObjectInfo{}, err
-	}
-	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return info, err
 }

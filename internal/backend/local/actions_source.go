@@ -20,19 +20,18 @@ func init() {
 }
 
 // runS3Source takes the version of S3Bucket/S3ObjectKey that triggered the run (the latest for
-// a manual run), read as the action's role. The object is the source zip, stored as the output
-// artifact unchanged (as CodePipeline does).
+// a manual run), read as the action's role. The object is the source zip, copied into the
+// artifact store unchanged (as CodePipeline does), object to object.
 func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 	cfg := job.action.Configuration
-	zipPath := filepath.Join(job.workDir, "source.zip")
 	version := job.x.run.SourceRevisions[job.action.Name]
-	info, err := job.x.a.getObjectFile(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], version, zipPath)
+	body, info, err := job.x.a.openObject(ctx, job.principal, cfg["S3Bucket"], cfg["S3ObjectKey"], version)
 	if err != nil {
 		return nil, fmt.Errorf("reading the source object s3://%s/%s: %w", cfg["S3Bucket"], cfg["S3ObjectKey"], err)
 	}
 	fmt.Fprintf(job.log, "source: s3://%s/%s version %s (%d bytes)\n", info.Bucket, info.Key, info.VersionID, info.Size)
 	return &providerResult{
-		outputs:   map[string]actionOutput{job.action.OutputArtifacts[0]: {zip: zipPath}},
+		outputs:   map[string]actionOutput{job.action.OutputArtifacts[0]: {object: body}},
 		variables: map[string]string{"VersionId": info.VersionID, "ETag": info.ChecksumSHA256, "BucketName": info.Bucket, "ObjectKey": info.Key},
 		summary:   fmt.Sprintf("s3://%s/%s version %s", info.Bucket, info.Key, info.VersionID),
 	}, nil

@@ -431,9 +431,11 @@ func (b *sealedBody) Close() error {
 		delete(b.slots, i)
 		b.evict(s)
 	}
+	closer := b.closer
+	b.closer = nil // a second Close does nothing
 	b.mu.Unlock()
-	if b.closer != nil {
-		return b.closer.Close()
+	if closer != nil {
+		return closer.Close()
 	}
 	return nil
 }
