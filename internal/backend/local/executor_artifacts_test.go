@@ -4,11 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/artifact"
@@ -127,5 +131,33 @@ func TestAnOutputThatCannotBeZippedStoresNothing(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".tmp-") {
 			t.Errorf("temporary file left: %s", e.Name())
 		}
+	}
+}
+
+// TestS3SourceCopiesTheObjectAsIs: the source artifact is the source object's bytes, copied
+// into the artifact store under the pipeline's key, and the action's variables describe the
+// version it took (the ETag being the body's SHA-256).
+func TestS3SourceCopiesTheObjectAsIs(t *testing.T) {
+	ctx := context.Background()
+	_, a, _ := accounts(t)
+	setupShellPipeline(t, a, shellPipeline("copy", "", stage("Build", shell("Noop", 1, "true"))), nil)
+	source, info := must2(t)(a.GetObject(ctx, "", "copy-source", "app.zip", ""))
+
+	run := startAndRun(t, a, "copy", nil)
+	if run.Status != backend.StatusSucceeded {
+		t.Fatalf("run = %s (%s)", run.Status, run.StatusReason)
+	}
+	fetch := run.Action("Source", "Fetch")
+	sum := sha256.Sum256(source)
+	want := map[string]string{"VersionId": info.VersionID, "ETag": hex.EncodeToString(sum[:]), "BucketName": "copy-source", "ObjectKey": "app.zip"}
+	if diff := cmp.Diff(want, fetch.OutputVariables); diff != "" {
+		t.Errorf("source variables (-want +got):\n%s", diff)
+	}
+	ref := fetch.Outputs[0]
+	if ref.Bucket != "copy-artifacts" {
+		t.Errorf("the source artifact went to %s, not the artifact store", ref.Bucket)
+	}
+	if artifactBody, _ := must2(t)(a.GetObject(ctx, "", ref.Bucket, ref.Key, ref.VersionID)); !bytes.Equal(artifactBody, source) {
+		t.Errorf("the source artifact (%d bytes) is not the source object (%d bytes)", len(artifactBody), len(source))
 	}
 }
