@@ -111,7 +111,7 @@ func (c *Cloud) storeBody(r io.Reader, dataKey, aad []byte, checksum bool) (stor
 		out.checksum = h.Sum(nil)
 	}
 	if sink.file == nil {
-		out.inline = bytes.Clone(sink.buf.Bytes())
+		out.inline = sink.buf.Bytes()
 		return out, nil
 	}
 	if out.blob, err = c.linkBlob(sink); err != nil {
