@@ -272,7 +272,7 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 	}
 	switch {
 	case o.object != nil:
-		err = put(io.NewSectionReader(o.object, 0, o.object.Size()))
+		err = put(o.object.Reader())
 	case o.zip != "":
 		f, ferr := os.Open(o.zip)
 		if ferr != nil {

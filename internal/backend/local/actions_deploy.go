@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -32,7 +31,7 @@ func runS3Deploy(ctx context.Context, job *actionJob) (*providerResult, error) {
 			return nil, fmt.Errorf("input artifact %q: %w", input, err)
 		}
 		defer zipped.Close()
-		version, err := job.x.a.putObject(ctx, job.principal, bucket, prefix, io.NewSectionReader(zipped, 0, zipped.Size()), putOptions{kmsKeyID: kmsKey, checksum: true})
+		version, err := job.x.a.putObject(ctx, job.principal, bucket, prefix, zipped.Reader(), putOptions{kmsKeyID: kmsKey, checksum: true})
 		if err != nil {
 			return nil, fmt.Errorf("deploying to s3://%s/%s: %w", bucket, prefix, err)
 		}

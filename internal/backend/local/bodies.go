@@ -60,11 +60,6 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, streamChunk+gcmOve
 func getChunk() *[]byte  { return chunkPool.Get().(*[]byte) }
 func putChunk(b *[]byte) { chunkPool.Put(b) }
 
-// writeError is a failure to write the decrypted body to its destination (not a corruption).
-type writeError struct{ err error }
-
-func (e *writeError) Error() string { return e.err.Error() }
-
 func streamNonce(nonce []byte, i uint64, last bool) {
 	binary.BigEndian.PutUint64(nonce[:8], i)
 	binary.BigEndian.PutUint32(nonce[8:], uint32(boolInt(last)))
@@ -424,6 +419,9 @@ func openBody(src io.ReaderAt, closer io.Closer, storedSize, size int64, key, aa
 // Size is the plaintext size.
 func (b *sealedBody) Size() int64 { return b.size }
 
+// Reader reads the whole plaintext from the start: an object version copied as it is.
+func (b *sealedBody) Reader() io.Reader { return io.NewSectionReader(b, 0, b.size) }
+
 // Close releases the decrypted chunks and closes the stored file.
 func (b *sealedBody) Close() error {
 	b.mu.Lock()
@@ -564,13 +562,12 @@ func (b *sealedBody) ReadAt(p []byte, off int64) (int, error) {
 	return read, nil
 }
 
-// WriteTo writes the whole plaintext to w. A failure to write to w is a *writeError; any other
-// error means the stored bytes do not open.
+// WriteTo writes the whole plaintext to w.
 func (b *sealedBody) WriteTo(w io.Writer) (int64, error) {
 	if b.legacy != nil {
 		n, err := w.Write(b.legacy)
 		if err != nil {
-			return int64(n), &writeError{err}
+			return int64(n), err
 		}
 		return int64(n), nil
 	}
@@ -584,7 +581,7 @@ func (b *sealedBody) WriteTo(w io.Writer) (int64, error) {
 		b.unref(s)
 		written += int64(n)
 		if err != nil {
-			return written, &writeError{err}
+			return written, err
 		}
 	}
 	return written, nil

@@ -196,33 +196,17 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 // kms:Decrypt on the key the version was encrypted with. Every chunk of the stored body is
 // authenticated as it is decrypted: altered bytes are ErrCorrupt, never a wrong body.
 func (a *Account) GetObject(ctx context.Context, principal, bucket, key, versionID string) ([]byte, ObjectInfo, error) {
-	var buf bytes.Buffer
-	info, err := a.getObjectTo(ctx, principal, bucket, key, versionID, &buf)
+	body, info, err := a.openObject(ctx, principal, bucket, key, versionID)
 	if err != nil {
 		return nil, info, err
 	}
-	return buf.Bytes(), info, nil
-}
-
-// getObjectTo is GetObject writing the body to w as it is decrypted, for bodies too large to
-// hold in memory. On error w may have received part of the body: the caller discards it.
-func (a *Account) getObjectTo(ctx context.Context, principal, bucket, key, versionID string, w io.Writer) (ObjectInfo, error) {
-	body, info, err := a.openObject(ctx, principal, bucket, key, versionID)
-	if err != nil {
-		return info, err
-	}
 	defer body.Close()
-	if buf, ok := w.(*bytes.Buffer); ok {
-		buf.Grow(int(body.Size()))
+	var buf bytes.Buffer
+	buf.Grow(int(body.Size()))
+	if _, err := body.WriteTo(&buf); err != nil {
+		return nil, info, fmt.Errorf("object %s version %s is corrupted: %w", policy.ObjectARN(bucket, key), info.VersionID, err)
 	}
-	if _, err := body.WriteTo(w); err != nil {
-		var we *writeError
-		if errors.As(err, &we) {
-			return info, fmt.Errorf("object %s version %s: %w", policy.ObjectARN(bucket, key), info.VersionID, we.err)
-		}
-		return info, fmt.Errorf("object %s version %s is corrupted: %w", policy.ObjectARN(bucket, key), info.VersionID, err)
-	}
-	return info, nil
+	return buf.Bytes(), info, nil
 }
 
 // openObject authorizes a read of one version as principal (see GetObject) and returns its
