@@ -154,11 +154,11 @@ func JSONOperation(svc *Service, r *http.Request) (string, *Error) {
 	if t == "" {
 		return "", NewError(400, "UnknownOperationException", "the request has no X-Amz-Target header naming a %s operation", svc.Name)
 	}
-	op, ok := strings.CutPrefix(t, svc.TargetPrefix+".")
-	if !ok || op == "" || !identifier(op) {
+	i := strings.LastIndexByte(t, '.')
+	if i < 0 || !svc.acceptsTarget(t[:i]) || t[i+1:] == "" || !identifier(t[i+1:]) {
 		return "", NewError(400, "UnknownOperationException", "X-Amz-Target %q names no %s operation (expected %s.<Operation>)", truncate(t, 200), svc.Name, svc.TargetPrefix)
 	}
-	return op, nil
+	return t[i+1:], nil
 }
 
 func identifier(s string) bool {

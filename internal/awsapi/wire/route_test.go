@@ -132,6 +132,8 @@ func TestRouterService(t *testing.T) {
 			header: map[string]string{"X-Amz-Target": "TrentService.Encrypt"}, want: "kms"},
 		{name: "connections target", method: "POST", host: "localhost:4566", uri: "/", scope: "codestar-connections",
 			header: map[string]string{"X-Amz-Target": "com.amazonaws.codestar.connections.CodeStar_connections_20191201.ListConnections"}, want: "codestar-connections"},
+		{name: "connections short target, as the Go SDK sends it", method: "POST", host: "localhost:4566", uri: "/", scope: "codestar-connections",
+			header: map[string]string{"X-Amz-Target": "CodeStar_connections_20191201.ListConnections"}, want: "codestar-connections"},
 		{name: "target wins over scope (the scope check refuses it later)", method: "POST", host: "localhost", uri: "/", scope: "s3",
 			header: map[string]string{"X-Amz-Target": "TrentService.Encrypt"}, want: "kms"},
 		{name: "unknown target prefix", method: "POST", host: "localhost", uri: "/", scope: "kms",

@@ -96,11 +96,23 @@ func (s *Service) Operations() []string { return slices.Clone(modelOperations[s.
 // serviceByTarget finds the JSON service of an X-Amz-Target prefix.
 func serviceByTarget(prefix string) *Service {
 	for _, s := range Services {
-		if s.Protocol == JSON && s.TargetPrefix == prefix {
+		if s.Protocol == JSON && s.acceptsTarget(prefix) {
 			return s
 		}
 	}
 	return nil
+}
+
+// acceptsTarget reports whether prefix names s in X-Amz-Target: the model's target prefix, or
+// its last dotted part, which the Smithy-generated SDKs send (aws-sdk-go-v2 sends
+// CodeStar_connections_20191201.ListConnections where botocore sends
+// com.amazonaws.codestar.connections.CodeStar_connections_20191201.ListConnections).
+func (s *Service) acceptsTarget(prefix string) bool {
+	if prefix == s.TargetPrefix {
+		return true
+	}
+	i := strings.LastIndexByte(s.TargetPrefix, '.')
+	return i >= 0 && prefix == s.TargetPrefix[i+1:]
 }
 
 // queryServiceOf finds the query service whose model has action (for unsigned requests, which
