@@ -461,6 +461,10 @@ type testCloud struct {
 
 func newTestCloud(t testing.TB, opts ...func(*awsapi.Config)) *testCloud {
 	t.Helper()
+	return buildTestCloud(t.Logf, opts...)
+}
+
+func buildTestCloud(logf func(string, ...any), opts ...func(*awsapi.Config)) *testCloud {
 	c := &testCloud{s3: newFakeS3(), now: time.Now()}
 	clock := func() time.Time {
 		c.mu.Lock()
@@ -470,7 +474,7 @@ func newTestCloud(t testing.TB, opts ...func(*awsapi.Config)) *testCloud {
 	cfg := awsapi.Config{
 		Credentials: fakeCredentials(clock),
 		Now:         clock,
-		Logf:        t.Logf,
+		Logf:        logf,
 		Observe: func(e awsapi.Exchange) {
 			c.mu.Lock()
 			c.exchanges = append(c.exchanges, e)
