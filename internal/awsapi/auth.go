@@ -89,9 +89,9 @@ func authError(svc *wire.Service, e *sigv4.Error, presigned bool) *wire.Error {
 	case sigv4.KindSignatureMismatch:
 		err := pick(403, "SignatureDoesNotMatch", 403, "SignatureDoesNotMatch", 400, "InvalidSignatureException", mismatch)
 		if s3 && e.StringToSign != "" {
-			err.With("StringToSign", e.StringToSign)
+			err = err.With("StringToSign", e.StringToSign)
 			if e.CanonicalRequest != "" {
-				err.With("CanonicalRequest", e.CanonicalRequest)
+				err = err.With("CanonicalRequest", e.CanonicalRequest)
 			}
 		}
 		if e.CanonicalRequest == "" && e.StringToSign != "" { // a chunk or trailer signature
@@ -206,7 +206,7 @@ func wrongRegion(svc *wire.Service, got, want string) *wire.Error {
 		}
 		e := wire.NewError(400, "AuthorizationHeaderMalformed", "%s", msg)
 		if want != "" {
-			e.With("Region", want)
+			e = e.With("Region", want)
 		}
 		return e
 	}

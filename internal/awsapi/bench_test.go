@@ -54,7 +54,7 @@ func serveForBenchmark() {
 	if err != nil {
 		panic(err)
 	}
-	go http.Serve(ln, cloud.srv) //nolint:errcheck // ends with the process
+	go http.Serve(ln, cloud.srv)                                                        //nolint:errcheck // ends with the process
 	go http.Serve(base, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { //nolint:errcheck // ends with the process
 		io.Copy(io.Discard, r.Body) //nolint:errcheck // the baseline reads the body as the endpoint does
 		w.Header().Set("Content-Type", "text/xml")

@@ -184,7 +184,7 @@ type bucketEntry struct {
 }
 
 type listAllMyBucketsResult struct {
-	XMLName xml.Name      `xml:"ListAllMyBucketsResult"`
+	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
 	Owner   struct{ ID string }
 	Buckets []bucketEntry `xml:"Buckets>Bucket"`
 }

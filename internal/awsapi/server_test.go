@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
@@ -292,7 +292,10 @@ func TestAuthFailures(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	calls := map[string]func(*clients) error{
-		"sts": func(c *clients) error { _, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); return err },
+		"sts": func(c *clients) error {
+			_, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			return err
+		},
 		"iam": func(c *clients) error {
 			_, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("deployer")})
 			return err

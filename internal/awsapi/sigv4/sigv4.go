@@ -522,7 +522,7 @@ func escape(s string, keepSlash bool) string {
 	const hexdig = "0123456789ABCDEF"
 	n := 0
 	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) && !(keepSlash && s[i] == '/') {
+		if !unreserved(s[i]) && (!keepSlash || s[i] != '/') {
 			n++
 		}
 	}

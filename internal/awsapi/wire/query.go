@@ -135,7 +135,7 @@ func decodeQueryValue(v reflect.Value, prefix string, params map[string]string) 
 			}
 			b, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
-				return fmt.Errorf("%s: not base64: %v", prefix, err)
+				return fmt.Errorf("%s: not base64: %w", prefix, err)
 			}
 			v.SetBytes(b)
 			return nil

@@ -163,7 +163,7 @@ func JSONOperation(svc *Service, r *http.Request) (string, *Error) {
 
 func identifier(s string) bool {
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
 			return false
 		}
 	}
@@ -326,7 +326,7 @@ func CheckBucketName(name string) *Error {
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+		if !alnum(c) && c != '.' && c != '-' {
 			return bad("a bucket name has only lower-case letters, digits, '.' and '-'")
 		}
 	}
