@@ -41,6 +41,9 @@ type actionJob struct {
 	inputs    map[string]string
 	inputRefs map[string]backend.ArtifactRef
 	log       io.Writer
+	// atEnd runs once the action ended and its outputs are stored: the removal of what the
+	// provider put outside the workspace.
+	atEnd []func()
 }
 
 // trackProcess records the process group the action runs in now (a build runs one shell per
@@ -132,6 +135,11 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
 		workDir: dir, inputs: map[string]string{}, inputRefs: map[string]backend.ArtifactRef{}, log: logw}
+	defer func() {
+		for _, f := range job.atEnd {
+			f()
+		}
+	}()
 	if err := x.fetchInputs(ctx, job); err != nil {
 		return nil, err
 	}
@@ -150,10 +158,16 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 		defer res.close()
 	}
 	if err != nil {
-		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return nil, fmt.Errorf("timed out after %s: %w", timeout, err)
+		// A failed provider may still say something about the run (a build's warnings and
+		// reports): its summary is kept with the error.
+		var partial *actionResult
+		if res != nil && res.summary != "" {
+			partial = &actionResult{summary: res.summary}
 		}
-		return nil, err
+		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return partial, fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
+		return partial, err
 	}
 	out := &actionResult{variables: res.variables, summary: res.summary}
 	for _, name := range act.OutputArtifacts {
