@@ -48,20 +48,32 @@ type actionJob struct {
 
 // trackProcess records the process group the action runs in now (a build runs one shell per
 // phase), for recovery to kill should this process die; the record goes when the action ends.
-func (job *actionJob) trackProcess(pgid int) {
-	x := job.x
-	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid) VALUES (?, ?, ?, ?)
-			ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid`, x.run.ID, job.stage, job.action.Name, pgid)
-		return err
-	})
+func (job *actionJob) trackProcess(pgid int) { job.trackProcessOf("")(pgid) }
+
+// trackProcessOf is trackProcess for one of several processes an action runs side by side
+// (the builds of a batch), each recorded under the action's name and its part's.
+func (job *actionJob) trackProcessOf(part string) func(pgid int) {
+	name := job.action.Name
+	if part != "" {
+		name += "/" + part // "/" is in no action name
+	}
+	return func(pgid int) {
+		x := job.x
+		_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid) VALUES (?, ?, ?, ?)
+				ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid`, x.run.ID, job.stage, name, pgid)
+			return err
+		})
+	}
 }
 
-// untrackProcesses forgets the action's process group: it ended with the action.
+// untrackProcesses forgets the action's process groups: they ended with the action.
 func (job *actionJob) untrackProcesses() {
 	x := job.x
+	name := job.action.Name
 	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DELETE FROM action_processes WHERE execution_id = ? AND stage = ? AND action = ?`, x.run.ID, job.stage, job.action.Name)
+		_, err := tx.Exec(`DELETE FROM action_processes WHERE execution_id = ? AND stage = ? AND (action = ? OR substr(action, 1, ?) = ?)`,
+			x.run.ID, job.stage, name, len(name)+1, name+"/")
 		return err
 	})
 }

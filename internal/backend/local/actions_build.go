@@ -159,7 +159,7 @@ func (cb *codeBuild) build(ctx context.Context, spec *buildspec.Spec, o buildSpe
 	res, err := buildspec.Run(ctx, spec, buildspec.Env{
 		PrimarySourceDir: b.dirs.Primary, SecondarySourceDirs: b.dirs.Secondary, Vars: vars,
 		SecretVars: cb.secretVars, Secrets: job.x.a.secretResolver(), Builtin: builtin,
-		Stdout: log, Stderr: log, OnProcess: job.trackProcess,
+		Stdout: log, Stderr: log, OnProcess: job.trackProcessOf(o.batchID),
 	})
 	b.res = res
 	if err != nil {

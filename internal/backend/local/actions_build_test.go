@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -586,5 +587,41 @@ phases:
 				}
 			}
 		})
+	}
+}
+
+// Each build of a batch runs in its own process group; all are recorded for recovery to kill
+// should the driver die, and forgotten when the action ends.
+func TestCodeBuildBatchBuildsAreEachTrackedForRecovery(t *testing.T) {
+	_, a, _ := accounts(t)
+	gate := filepath.Join(t.TempDir(), "gate")
+	spec := `version: 0.2
+batch:
+  build-list:
+    - identifier: linux
+    - identifier: windows
+phases:
+  build:
+    commands:
+      - '` + gateCommand(gate) + `'
+`
+	p := shellPipeline("tracked", "", stage("Build", codeBuildAction("Build", spec, []string{"src"}, nil, map[string]string{"BatchEnabled": "true"})))
+	setupShellPipeline(t, a, p, nil)
+	run := must[*backend.Run](t)(a.StartRun(context.Background(), backend.RunRequest{Pipeline: "tracked"}))
+	done := drive(a, "tracked", run.ID)
+	count := func() int {
+		var n int
+		if err := a.c.reader.QueryRow(`SELECT count(*) FROM action_processes WHERE execution_id = ?`, run.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	eventually(t, "both builds tracked", func() bool { return count() == 2 })
+	release(t, gate)
+	if r := ended(t, done); r.Status != backend.StatusSucceeded {
+		t.Fatalf("run %s: %+v", r.Status, r.Action("Build", "Build"))
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d process records left after the action ended", n)
 	}
 }
