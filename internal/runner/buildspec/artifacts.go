@@ -371,18 +371,6 @@ func cleanRelative(s string) (string, error) {
 // pattern is a compiled file pattern: its elements, where "**" matches any number of elements.
 type pattern []string
 
-func compilePatterns(list []string) ([]pattern, error) {
-	out := make([]pattern, 0, len(list))
-	for _, s := range list {
-		p, err := cleanPattern(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 func cleanPattern(s string) (pattern, error) {
 	c, err := cleanRelative(s)
 	if err != nil {

@@ -143,11 +143,11 @@ func (r *runner) shellExpand(values []string, id *identity) ([]string, error) {
 		// A failed expansion (${X:?}) fails cat, not the shell: stop there.
 		fmt.Fprintf(&b, "cat <<%s || exit\n%s\n%s\nprintf '\\0'\n", delim, v, delim)
 	}
-	if err := r.writeScript(prefix+".sh", b.String(), id); err != nil {
+	if err := r.writeScript(prefix+".sh", b.String(), id, prefix+".out"); err != nil {
 		return nil, err
 	}
 	var stderr bytes.Buffer
-	errOut := io.MultiWriter(r.stdoutOrDiscard(), &stderr)
+	errOut := io.MultiWriter(r.stderr(), &stderr)
 	res, err := r.start(prefix+".sh", id, nil, errOut)
 	r.flush()
 	if err != nil {
@@ -171,7 +171,7 @@ func (r *runner) shellExpand(values []string, id *identity) ([]string, error) {
 	return out, nil
 }
 
-func (r *runner) stdoutOrDiscard() io.Writer {
+func (r *runner) stderr() io.Writer {
 	if r.out.Stderr != nil {
 		return r.out.Stderr
 	}

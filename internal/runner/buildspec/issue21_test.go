@@ -485,3 +485,57 @@ func TestBatchOnlyBuildspecDoesNotRunAsOneBuild(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A run-as user cannot put anything into the runner's state directory (where the next
+// block's script, written by root, will go), nor have root change files outside the build
+// through a symlink it left among the sources.
+func TestRunAsUserCannotReachBeyondItsBuild(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test switches users: run it as root (make test does, in CI)")
+	}
+	var out bytes.Buffer
+	env := testEnv(t, &out)
+	for d := filepath.Dir(env.PrimarySourceDir); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(outside, []byte("root's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec := mustParse(t, `
+version: 0.2
+phases:
+  install:
+    run-as: nobody
+    commands:
+      - 'for n in 1 2 3 4 5 6 7 8 9; do ln -s "$OUTSIDE" "$(dirname "$0")/$n.sh" 2>/dev/null && echo planted; done; echo tried'
+      - ln -s "$OUTSIDE" link-out
+  pre_build:
+    run-as: daemon
+    commands:
+      - echo second user
+  build:
+    commands:
+      - echo root again
+`)
+	env.Vars = map[string]string{"OUTSIDE": outside}
+	res, err := Run(context.Background(), spec, env)
+	if err != nil || !res.Succeeded {
+		t.Fatalf("res %+v err %v\n%s", res, err, out.String())
+	}
+	if got := userOutput(out.String()); got != "tried|second user|root again" {
+		t.Errorf("output %q", got)
+	}
+	fi, err := os.Stat(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 {
+		t.Errorf("the file outside the build now belongs to uid %d: a grant followed the build's symlink", st.Uid)
+	}
+	if data, _ := os.ReadFile(outside); string(data) != "root's" {
+		t.Errorf("the file outside the build was written: %q", data)
+	}
+}

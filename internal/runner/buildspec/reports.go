@@ -81,11 +81,18 @@ func CollectReports(spec *Spec, dirs Dirs) []*Report {
 		}
 		r.Files = sel
 		r.Warnings = append(r.Warnings, sel.Warnings...)
+		// Read through a root: a report file that is a symlink leading out is not read.
+		root, err := os.OpenRoot(sel.Dir)
+		if err != nil {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("reports.%s: %v", group, err))
+			continue
+		}
 		for _, e := range sel.Entries {
-			if err := r.read(filepath.Join(sel.Dir, filepath.FromSlash(e.Path))); err != nil {
+			if err := r.read(root, e.Path); err != nil {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("reports.%s: %s: %v", group, e.Path, err))
 			}
 		}
+		root.Close()
 	}
 	return out
 }
@@ -96,11 +103,11 @@ var (
 )
 
 // read adds one report file to the summary.
-func (r *Report) read(file string) error {
+func (r *Report) read(root *os.Root, file string) error {
 	if !slices.Contains(testFormats, r.Format) && !slices.Contains(coverageFormats, r.Format) {
 		return nil
 	}
-	f, err := os.Open(file)
+	f, err := root.Open(filepath.FromSlash(file))
 	if err != nil {
 		return err
 	}

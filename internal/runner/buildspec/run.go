@@ -400,33 +400,57 @@ func (r *runner) stdout() io.Writer {
 	return io.Discard
 }
 
-// grant gives a switched-to user the build's directories and the state directory, once.
+// grant gives a switched-to user the build's directories, once (again after another user's
+// grant took them), and lets it through the state directory, which stays root's: the user
+// may write the files made for it there (see writeScript), not put anything else in.
 func (r *runner) grant(id *identity) error {
 	if id.cred == nil || r.granted[id.name] {
 		return nil
 	}
-	dirs := []string{r.state, r.out.PrimarySourceDir}
+	if err := os.Chmod(r.state, 0o711); err != nil {
+		return fmt.Errorf("buildspec: %w", err)
+	}
+	dirs := []string{r.out.PrimarySourceDir}
 	for _, k := range sortedKeys(r.out.SecondarySourceDirs) {
 		dirs = append(dirs, r.out.SecondarySourceDirs[k])
 	}
 	if err := grant(id, dirs...); err != nil {
 		return err
 	}
-	// Another user's grant took the directories: this one must grant them again.
 	r.granted = map[string]bool{id.name: true}
 	return nil
 }
 
-// writeScript writes a script of the state directory, readable by the user about to run it.
-func (r *runner) writeScript(name, content string, id *identity) error {
-	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
-		return fmt.Errorf("buildspec: %w", err)
+// writeScript writes a script of the state directory, and creates the files its shell writes
+// (outputs), owned by the user it runs as. Every file is new (O_EXCL): nothing the build
+// placed there beforehand is written through.
+func (r *runner) writeScript(name, content string, id *identity, outputs ...string) error {
+	create := func(path string, data []byte, perm os.FileMode, owner *identity) error {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		if err != nil {
+			return fmt.Errorf("buildspec: %w", err)
+		}
+		if _, err = f.Write(data); err == nil && owner != nil && owner.cred != nil {
+			err = f.Chown(owner.uid, owner.gid)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("buildspec: %w", err)
+		}
+		return nil
 	}
+	perm := os.FileMode(0o600)
 	if id != nil && id.cred != nil {
-		for _, p := range []string{r.state, name} {
-			if err := os.Lchown(p, id.uid, id.gid); err != nil {
-				return fmt.Errorf("buildspec: %w", err)
-			}
+		perm = 0o644 // root's, readable by the user who runs it
+	}
+	if err := create(name, []byte(content), perm, nil); err != nil {
+		return err
+	}
+	for _, out := range outputs {
+		if err := create(out, nil, 0o600, id); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -439,7 +463,7 @@ func (r *runner) block(cmds []string, id *identity) (int, int, error) {
 		r.seq++
 		prefix := filepath.Join(r.state, strconv.Itoa(r.seq))
 		script := prefix + ".sh"
-		if err := r.writeScript(script, blockScript(cmds, start, prefix), id); err != nil {
+		if err := r.writeScript(script, blockScript(cmds, start, prefix), id, prefix+".status", prefix+".pwd", prefix+".env"); err != nil {
 			return 0, 0, err
 		}
 		res, err := r.start(script, id, r.out.Stdout, r.out.Stderr)

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"syscall"
 )
@@ -72,17 +71,23 @@ func resolveUsers(spec *Spec) (map[string]*identity, error) {
 	return out, nil
 }
 
-// grant gives a run-as user the build's directories and the runner's state directory, as
-// CodeBuild gives the user it runs commands as read and run access to the build. Owning them
-// lets the user's commands write their outputs next to the sources, as a build does.
+// grant gives a run-as user the build's directories, as CodeBuild gives the user it runs
+// commands as read and run access to the build. Owning them lets the user's commands write
+// their outputs next to the sources, as a build does. The walk stays inside each directory:
+// a symlink the build left there is changed itself, never what it points to.
 func grant(id *identity, dirs ...string) error {
 	for _, dir := range dirs {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return fmt.Errorf("buildspec: giving %s to run-as user %s: %w", dir, id.name, err)
+		}
+		err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			return os.Lchown(p, id.uid, id.gid)
+			return root.Lchown(p, id.uid, id.gid)
 		})
+		root.Close()
 		if err != nil {
 			return fmt.Errorf("buildspec: giving %s to run-as user %s: %w", dir, id.name, err)
 		}
