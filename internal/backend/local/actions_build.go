@@ -59,7 +59,7 @@ func runCodeBuild(ctx context.Context, job *actionJob) (*providerResult, error) 
 	if spec.Batch != nil {
 		extra = append(extra, "batch: ignored: the action's BatchEnabled is not \"true\", so the buildspec runs as one build")
 	}
-	b, err := cb.build(ctx, spec, buildSpecOpts{warnings: extra})
+	b, err := cb.build(ctx, spec, buildOpts{warnings: extra})
 	if err != nil || !b.res.Succeeded {
 		return cb.failed(b, err)
 	}
@@ -86,7 +86,7 @@ func runCommands(ctx context.Context, job *actionJob) (*providerResult, error) {
 		spec.Artifacts = &buildspec.ArtifactSpec{Files: files}
 	}
 	cb := &codeBuild{job: job}
-	b, err := cb.build(ctx, spec, buildSpecOpts{})
+	b, err := cb.build(ctx, spec, buildOpts{})
 	if err != nil || !b.res.Succeeded {
 		return cb.failed(b, err)
 	}
@@ -116,8 +116,8 @@ type builtBuild struct {
 	warnings  []string
 }
 
-// buildSpecOpts are a build's own settings.
-type buildSpecOpts struct {
+// buildOpts are a build's own settings.
+type buildOpts struct {
 	batchID  string            // CODEBUILD_BATCH_BUILD_IDENTIFIER, "" outside a batch
 	vars     map[string]string // a batch build's env.variables, over the action's
 	log      io.Writer         // nil: the action's log
@@ -127,7 +127,7 @@ type buildSpecOpts struct {
 
 // build runs one build of spec: warnings first, then the phases, then (once the build reached
 // UPLOAD_ARTIFACTS) its artifacts and reports. A build that fails returns its outcome too.
-func (cb *codeBuild) build(ctx context.Context, spec *buildspec.Spec, o buildSpecOpts) (*builtBuild, error) {
+func (cb *codeBuild) build(ctx context.Context, spec *buildspec.Spec, o buildOpts) (*builtBuild, error) {
 	job := cb.job
 	log := o.log
 	if log == nil {
@@ -232,7 +232,16 @@ func (cb *codeBuild) failed(b *builtBuild, err error) (*providerResult, error) {
 	if err == nil {
 		err = fmt.Errorf("build failed: %s", b.res.Failure())
 	}
-	return &providerResult{summary: cb.summary("build failed", b)}, err
+	return &providerResult{summary: cb.failedSummary("build failed", b)}, err
+}
+
+// failedSummary is a failed action's summary: empty unless it says more than the error does
+// (reports, warnings).
+func (cb *codeBuild) failedSummary(outcome string, builds ...*builtBuild) string {
+	if s := cb.summary(outcome, builds...); s != outcome {
+		return s
+	}
+	return ""
 }
 
 // summary is the action's one-line summary: the outcome, the reports, and the settings that
@@ -261,7 +270,7 @@ func (cb *codeBuild) summary(outcome string, builds ...*builtBuild) string {
 		}
 	}
 	if len(fields) > 0 {
-		parts = append(parts, fmt.Sprintf("%d warnings, see the log (%s)", len(fields), strings.Join(fields, ", ")))
+		parts = append(parts, "warnings about "+strings.Join(fields, ", ")+" (see the log)")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -123,11 +123,11 @@ func (cb *codeBuild) runBatch(ctx context.Context, spec *buildspec.Spec, combine
 	head := fmt.Sprintf("batch of %d builds succeeded", len(batch.Builds))
 	if len(problems) > 0 {
 		err := fmt.Errorf("batch build failed: %s", strings.Join(problems, "; "))
-		return &providerResult{summary: cb.summary(fmt.Sprintf("batch of %d builds failed", len(batch.Builds)), builds...)}, err
+		return &providerResult{summary: cb.failedSummary(fmt.Sprintf("batch of %d builds failed", len(batch.Builds)), builds...)}, err
 	}
 	out, err := cb.batchOutputs(batch, states2builds(builds), combine)
 	if err != nil {
-		return &providerResult{summary: cb.summary("batch build failed", builds...)}, err
+		return &providerResult{summary: cb.failedSummary("batch build failed", builds...)}, err
 	}
 	return &providerResult{outputs: out, summary: cb.summary(head, builds...)}, nil
 }
@@ -173,7 +173,7 @@ func (cb *codeBuild) batchBuild(ctx context.Context, top *buildspec.Spec, bb bui
 	if err != nil {
 		return &builtBuild{id: bb.Identifier}, err
 	}
-	return cb.build(ctx, spec, buildSpecOpts{batchID: bb.Identifier, vars: bb.Variables, log: log, dirs: &dirs, warnings: warnings})
+	return cb.build(ctx, spec, buildOpts{batchID: bb.Identifier, vars: bb.Variables, log: log, dirs: &dirs, warnings: warnings})
 }
 
 // batchOutputs maps the builds' artifacts to the action's output artifacts.

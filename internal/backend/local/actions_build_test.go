@@ -237,7 +237,7 @@ artifacts:
 	mustSucceed(t, a, run, "Build", "Build")
 	summary := run.Action("Build", "Build").Summary
 	for _, want := range []string{"build succeeded", "unit-tests (JUNITXML): 2 tests, 1 passed, 1 failed, 0 skipped",
-		"3 warnings, see the log (env.git-credential-helper, phases.install.runtime-versions, cache)"} {
+		"warnings about env.git-credential-helper, phases.install.runtime-versions, cache (see the log)"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q does not say %q", summary, want)
 		}

@@ -244,7 +244,7 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 		v, ok := r.vars[name]
 		switch {
 		case !ok:
-		case secrets[name] != "" || containsName(secretList, name):
+		case containsName(secretList, name):
 			res.Warnings = append(res.Warnings, fmt.Sprintf("env.exported-variables: %s holds a secret and is not exported", name))
 		case strings.HasPrefix(name, "AWS_"):
 			res.Warnings = append(res.Warnings, fmt.Sprintf("env.exported-variables: %s is not exported: CodeBuild exports no variable starting with AWS_", name))
