@@ -25,3 +25,22 @@ func TestDomainPackagesImportNeitherTerraformNorAWS(t *testing.T) {
 		}
 	}
 }
+
+// The AWS endpoint is an adapter over the backend's capabilities: no Terraform, and no concrete
+// backend (only the wiring imports one).
+func TestAWSEndpointImportsNoTerraformNorConcreteBackend(t *testing.T) {
+	forbidden := []string{"github.com/hashicorp/terraform-plugin",
+		"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local",
+		"github.com/pipelinekit/terraform-provider-codepipeline/internal/provider"}
+	out, err := exec.Command("go", "list", "-deps", "./awsapi/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./awsapi/...: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if strings.HasPrefix(dep, f) {
+				t.Errorf("internal/awsapi depends on %s", dep)
+			}
+		}
+	}
+}
