@@ -618,3 +618,53 @@ func TestOperationsList(t *testing.T) {
 	}
 	_ = wire.S3
 }
+
+// TestPresignedURLs: URLs presigned by the SDK work for a plain HTTP client, and stop working
+// once expired or altered.
+func TestPresignedURLs(t *testing.T) {
+	cloud := newTestCloud(t)
+	srv := httptest.NewServer(cloud.srv)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := newClients(t, srv.URL, clientOpts{})
+	if _, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("presigned")}); err != nil {
+		t.Fatal(err)
+	}
+	ps := s3.NewPresignClient(c.s3)
+	put, err := ps.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("presigned"), Key: aws.String("a b/ü")}, s3.WithPresignExpires(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := http.NewRequest(put.Method, put.URL, strings.NewReader("uploaded by URL"))
+	for k, vs := range put.SignedHeader {
+		r.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); resp.StatusCode != 200 {
+		t.Fatalf("presigned PUT: %d %s", resp.StatusCode, body)
+	}
+	get, err := ps.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("presigned"), Key: aws.String("a b/ü")}, s3.WithPresignExpires(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get(get.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); resp.StatusCode != 200 || body != "uploaded by URL" {
+		t.Errorf("presigned GET: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = http.Get(strings.Replace(get.URL, "X-Amz-Expires=60", "X-Amz-Expires=61", 1))
+	if body := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") {
+		t.Errorf("altered URL: %d %s", resp.StatusCode, body)
+	}
+	cloud.setClock(time.Now().Add(2 * time.Minute))
+	resp, _ = http.Get(get.URL)
+	if body := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(body, "<Message>Request has expired</Message>") {
+		t.Errorf("expired URL: %d %s", resp.StatusCode, body)
+	}
+	cloud.validateExchanges(t)
+}
