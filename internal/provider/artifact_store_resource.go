@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
@@ -72,13 +72,13 @@ func (m *artifactStoreResourceModel) toDomain(id backend.Identity) *pipeline.Art
 }
 
 // generatedPolicy is the bucket policy the store's inputs produce, or ok=false while they are
-// not all known.
-func (m *artifactStoreResourceModel) generatedPolicy() (string, bool) {
+// not all known. Its ARNs are those of partition p.
+func (m *artifactStoreResourceModel) generatedPolicy(p arn.Partition) (string, bool) {
 	roles, ok := stringsOf(m.CrossAccountRoles)
 	if !ok || m.Bucket.IsUnknown() {
 		return "", false
 	}
-	return policy.BucketPolicy(m.Bucket.ValueString(), roles).JSON(), true
+	return policy.BucketPolicy(p, m.Bucket.ValueString(), roles).JSON(), true
 }
 
 // fromDomain sets the model from what the backend holds; force_destroy is Terraform's own
@@ -107,8 +107,8 @@ func (m *artifactStoreResourceModel) fromDomain(b *backend.Bucket) error {
 	return nil
 }
 
-func (m *artifactStoreResourceModel) toBucket() backend.Bucket {
-	doc, _ := m.generatedPolicy()
+func (m *artifactStoreResourceModel) toBucket(p arn.Partition) backend.Bucket {
+	doc, _ := m.generatedPolicy(p)
 	return backend.Bucket{
 		Name:             m.Bucket.ValueString(),
 		Versioning:       m.Versioning.ValueBool(),
@@ -207,11 +207,11 @@ func (r *artifactStoreResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	id := r.backend.Identity()
 	if !m.Bucket.IsUnknown() {
-		m.ARN = types.StringValue(policy.BucketARN(m.Bucket.ValueString()))
+		m.ARN = types.StringValue(id.Partition().Bucket(m.Bucket.ValueString()))
 	}
 	m.AccountID = types.StringValue(id.AccountID)
 	m.Region = types.StringValue(id.Region)
-	if doc, ok := m.generatedPolicy(); ok {
+	if doc, ok := m.generatedPolicy(id.Partition()); ok {
 		m.Policy = types.StringValue(doc)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
@@ -253,7 +253,7 @@ func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state
 	if diags.HasError() {
 		return
 	}
-	b, err := write(ctx, m.toBucket())
+	b, err := write(ctx, m.toBucket(r.backend.Identity().Partition()))
 	if err != nil {
 		addBackendError(diags, op, fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
@@ -299,7 +299,11 @@ func (r *artifactStoreResource) Delete(ctx context.Context, req resource.DeleteR
 
 // ImportState accepts the bucket name or its ARN.
 func (r *artifactStoreResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := strings.TrimPrefix(req.ID, "arn:aws:s3:::")
+	name, err := arn.BucketName(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+"\n\nFix: import by the bucket's name or its ARN.")
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("bucket"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 }

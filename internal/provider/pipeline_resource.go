@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
@@ -156,9 +156,10 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 
 // ImportState accepts the pipeline name or its ARN.
 func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := req.ID
-	if strings.HasPrefix(name, "arn:") {
-		name = name[strings.LastIndex(name, ":")+1:]
+	name, err := arn.PipelineName(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+"\n\nFix: import by the pipeline's name or its ARN.")
+		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 }
@@ -201,5 +202,5 @@ func sameDefinition(a, b *pipeline.Pipeline) bool {
 }
 
 func pipelineARN(id backend.Identity, name string) string {
-	return fmt.Sprintf("arn:aws:codepipeline:%s:%s:%s", id.Region, id.AccountID, name)
+	return arn.Pipeline(id.Region, id.AccountID, name)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -49,6 +50,18 @@ func addBackendError(diags *diag.Diagnostics, op, what string, err error) {
 		fix = "\n\nFix: grant the missing permission in the bucket, key or role policy named above."
 	}
 	diags.AddError(summary, err.Error()+fix)
+}
+
+// addUnsupported reports that the configured backend lacks a capability (a
+// backend.UnsupportedError says which, and what to do instead).
+func addUnsupported(diags *diag.Diagnostics, err error) {
+	summary := "Not Supported By The Backend"
+	var ue *backend.UnsupportedError
+	if errors.As(err, &ue) {
+		c := string(ue.Capability)
+		summary = strings.ToUpper(c[:1]) + c[1:] + " Not Supported"
+	}
+	diags.AddError(summary, err.Error())
 }
 
 // stringOrUnknown converts a Terraform string to the domain: "" for null, pipeline.Unknown for

@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 const testWebhookURL = "http://127.0.0.1:8477/webhooks/111111111111/us-east-1/github-push"
@@ -62,7 +61,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
-			_, err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).GetWebhook(context.Background(), "github-push")
+			_, err := testBackend(t, dir, backend.DefaultAccountID).(backend.Webhooks).GetWebhook(context.Background(), "github-push")
 			if !errors.Is(err, backend.ErrNotFound) {
 				return fmt.Errorf("webhook still stored after destroy: %w", err)
 			}
@@ -110,7 +109,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 			{
 				// Deleted outside Terraform: the plan recreates it.
 				PreConfig: func() {
-					if err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).DeleteWebhook(context.Background(), "github-push"); err != nil {
+					if err := testBackend(t, dir, backend.DefaultAccountID).(backend.Webhooks).DeleteWebhook(context.Background(), "github-push"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -125,7 +124,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 
 func checkStoredWebhook(t *testing.T, dir, secret, match string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		w, err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).GetWebhook(context.Background(), "github-push")
+		w, err := testBackend(t, dir, backend.DefaultAccountID).(backend.Webhooks).GetWebhook(context.Background(), "github-push")
 		if err != nil {
 			return err
 		}

@@ -123,7 +123,7 @@ func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) err
 // normalizePrincipal maps "" to the acting account's root and an STS session to its role.
 func (a *Account) normalizePrincipal(principal string) string {
 	if principal == "" {
-		return policy.RootARN(a.id.AccountID)
+		return a.partition().Root(a.id.AccountID)
 	}
 	return policy.RoleOfSession(principal)
 }
