@@ -160,4 +160,6 @@ var factCases = []Case{
 
 func trustOf(e *env, account string) string { return policy.TrustPolicy(e.part, account).JSON() }
 
-func targetOf(e *env, bucket string) string { return policy.TargetRolePolicy(e.part, bucket, "").JSON() }
+func targetOf(e *env, bucket string) string {
+	return policy.TargetRolePolicy(e.part, bucket, "").JSON()
+}
