@@ -408,7 +408,9 @@ var _ = register(&Rule{
 })
 
 var _ = register(&Rule{
-	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtApply | AtRun,
+	// At plan when the role, store and key already exist (the backend's facts); otherwise at
+	// the preflight of the apply that creates them.
+	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
 	Title: "Cross-Account Role Must Be Allowed To Use The Key",
 	Doc:   "The target-account role's own policies allow it kms:Decrypt and the other key actions on the artifact key in the pipeline's account.",
 	Check: func(p *Pass) {

@@ -191,7 +191,7 @@ func (r *artifactStoreResource) ValidateConfig(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Store: m.toDomain(backend.Identity{})}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Store: m.toDomain(backend.Identity{})}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the ARN, account, region and generated policy known at plan, and checks the
@@ -217,14 +217,13 @@ func (r *artifactStoreResource) ModifyPlan(ctx context.Context, req resource.Mod
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 
 	// The rules that need the backend: is the named key customer-managed, is it rotated.
-	in := pipeline.Input{Store: m.toDomain(id)}
-	facts := pipeline.Facts{AccountID: id.AccountID, Region: id.Region}
+	in := pipeline.Input{Store: m.toDomain(id), Facts: pipeline.Facts{AccountID: id.AccountID, Region: id.Region}}
 	if arn := m.EncryptionKeyARN.ValueString(); arn != "" && !m.EncryptionKeyARN.IsUnknown() {
 		if k, err := r.backend.GetKey(ctx, arn); err == nil {
-			facts.Keys = map[string]*pipeline.Key{arn: keyFacts(k)}
+			in.Facts.Keys = map[string]*pipeline.Key{arn: keyFacts(k)}
 		}
 	}
-	addFactFindings(&resp.Diagnostics, in, facts)
+	addFindings(&resp.Diagnostics, pipeline.FactFindings(in, pipeline.AtPlan))
 }
 
 func (r *artifactStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -249,7 +248,7 @@ func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state
 		return
 	}
 	// Preflight: values unknown at plan are known now; nothing is written when a rule fails.
-	addFindings(diags, pipeline.Validate(pipeline.Input{Store: m.toDomain(r.backend.Identity())}))
+	addFindings(diags, pipeline.ValidateWith(pipeline.Input{Store: m.toDomain(r.backend.Identity())}, pipeline.Options{At: pipeline.AtApply}))
 	if diags.HasError() {
 		return
 	}

@@ -182,7 +182,7 @@ func (r *crossAccountKeyResource) ValidateConfig(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Key: m.toDomain(backend.Identity{})}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Key: m.toDomain(backend.Identity{})}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the generated key policy known at plan.

@@ -51,7 +51,7 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 	if !ok {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Pipeline: p}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Pipeline: p}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the ARN known and runs the rules that need the backend's facts about the
@@ -77,7 +77,7 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 				"The rules that need them run again before apply changes anything.", err))
 		return
 	}
-	addFactFindings(&resp.Diagnostics, pipeline.Input{Pipeline: p}, facts)
+	addFindings(&resp.Diagnostics, pipeline.FactFindings(pipeline.Input{Pipeline: p, Facts: facts}, pipeline.AtPlan))
 }
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -172,7 +172,7 @@ func (r *pipelineResource) preflight(ctx context.Context, p *pipeline.Pipeline, 
 		addBackendError(diags, "read the facts for", fmt.Sprintf("pipeline %q", p.Name), err)
 		return false
 	}
-	addFindings(diags, pipeline.Validate(pipeline.Input{Pipeline: p, Facts: facts}))
+	addFindings(diags, pipeline.ValidateWith(pipeline.Input{Pipeline: p, Facts: facts}, pipeline.Options{At: pipeline.AtApply}))
 	return !diags.HasError()
 }
 

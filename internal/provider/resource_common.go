@@ -137,23 +137,6 @@ func grantedRoles(doc, sid string) []string {
 	return d.AWSPrincipalsOf(sid)
 }
 
-// addFactFindings reports what the backend's facts add to an offline validation of in: the
-// offline findings were already reported by ValidateConfig.
-func addFactFindings(diags *diag.Diagnostics, in pipeline.Input, facts pipeline.Facts) {
-	offline := map[string]bool{}
-	for _, f := range pipeline.Validate(in) {
-		offline[f.String()] = true
-	}
-	in.Facts = facts
-	var added []pipeline.Finding
-	for _, f := range pipeline.Validate(in) {
-		if !offline[f.String()] {
-			added = append(added, f)
-		}
-	}
-	addFindings(diags, added)
-}
-
 // keyFacts is what the rules need to know of a backend key.
 func keyFacts(k *backend.Key) *pipeline.Key {
 	return &pipeline.Key{

@@ -205,7 +205,7 @@ func (r *runResource) preflight(ctx context.Context, name string, diags *diag.Di
 		return false
 	}
 	var errs []pipeline.Finding
-	for _, f := range pipeline.Validate(pipeline.Input{Pipeline: rec.Definition, Facts: facts}) {
+	for _, f := range pipeline.ValidateWith(pipeline.Input{Pipeline: rec.Definition, Facts: facts}, pipeline.Options{At: pipeline.AtRun}) {
 		if f.Severity == pipeline.SeverityError {
 			errs = append(errs, f)
 		}

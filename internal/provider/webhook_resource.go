@@ -225,7 +225,7 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Webhook: m.toDomain()}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Webhook: m.toDomain()}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the URL and ARN known at plan, so other resources (or a Git host's

@@ -68,7 +68,7 @@ type Case struct {
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, webhookCases, triggerCases} {
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, webhookCases, triggerCases} {
 		all = append(all, group...)
 	}
 	return all

@@ -243,6 +243,62 @@ var runCases = []Case{
 	}},
 }
 
+// notExecuted returns an action type of the domain's table the runner does not execute, with
+// its required configuration, or ok=false when it executes them all.
+func notExecuted(r backend.Runner) (pipeline.Action, bool) {
+	executed := map[pipeline.ActionTypeID]bool{}
+	for _, id := range r.ActionTypes() {
+		executed[id] = true
+	}
+	for _, t := range pipeline.ActionTypes {
+		if executed[t.ID] || t.ID.Category == pipeline.CategorySource || t.Inputs.Min > 1 || t.Outputs.Min > 0 {
+			continue
+		}
+		a := pipeline.Action{Name: "Elsewhere", Category: t.ID.Category, Owner: t.ID.Owner, Provider: t.ID.Provider, Version: "1",
+			Configuration: map[string]string{}}
+		for _, k := range t.Required {
+			a.Configuration[k] = "x"
+		}
+		if t.Inputs.Min == 1 {
+			a.InputArtifacts = []string{"src"}
+		}
+		return a, true
+	}
+	return pipeline.Action{}, false
+}
+
+var runActionTypeCases = []Case{
+	{"runs", "action types: the ones the suite needs, and a run reaching another fails there", func(e *env) {
+		r := e.runs()
+		if r == nil {
+			return
+		}
+		types := map[string]bool{}
+		for _, id := range r.ActionTypes() {
+			if _, known := pipeline.LookupActionType(id); !known || types[id.String()] {
+				e.t.Errorf("ActionTypes lists %s twice, or a type the rules do not accept", id)
+			}
+			types[id.String()] = true
+		}
+		for _, need := range []string{"Source/AWS/S3", "Build/AWS/Commands", "Approval/AWS/Manual"} {
+			if !types[need] {
+				e.t.Fatalf("the backend does not execute %s, which the suite's runs use (it executes %v)", need, r.ActionTypes())
+			}
+		}
+		act, found := notExecuted(r)
+		if !found {
+			return // it executes every type of the table
+		}
+		e.setup(e.pipelineOf("elsewhere", pipeline.Stage{Name: "Other", Actions: []pipeline.Action{act}}))
+		run := must[*backend.Run](e.t)(r.StartRun(e.ctx, backend.RunRequest{Pipeline: "elsewhere"}))
+		ended := must[*backend.Run](e.t)(r.ExecuteRun(e.ctx, "elsewhere", run.ID))
+		a := ended.Action("Other", "Elsewhere")
+		if ended.Status != backend.StatusFailed || a.Status != backend.StatusFailed || !strings.Contains(a.Error, act.Type().String()) {
+			e.t.Errorf("a run reaching %s: run %s, action %s %q; want it Failed there, naming the type", act.Type(), ended.Status, a.Status, a.Error)
+		}
+	}},
+}
+
 var webhookCases = []Case{
 	{"webhooks", "put, get, update, delete", func(e *env) {
 		w, err := backend.WebhooksOf(e.a)
