@@ -186,7 +186,7 @@ func (a *Account) PutWebhook(ctx context.Context, w *backend.Webhook, update boo
 			return nil, err
 		}
 	}
-	filters, err := json.Marshal(w.Filters)
+	filters, err := json.Marshal(webhookFilterRecords(w.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -258,9 +258,11 @@ func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name strin
 		}
 		w.SecretToken = string(token)
 	}
-	if err := json.Unmarshal([]byte(filters), &w.Filters); err != nil {
+	var fs []webhookFilterRecord
+	if err := json.Unmarshal([]byte(filters), &fs); err != nil {
 		return nil, fmt.Errorf("webhook %s: stored filters: %w", w.ARN, err)
 	}
+	w.Filters = webhookFilters(fs)
 	if err := json.Unmarshal([]byte(tags), &w.Tags); err != nil {
 		return nil, fmt.Errorf("webhook %s: stored tags: %w", w.ARN, err)
 	}
