@@ -6,8 +6,9 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
-// The permission sets of RULES.md "Permission sets". Policies are generated from these lists
-// and the rules check grants against them, so the two cannot drift apart.
+// The permission sets: what the generated policies grant a cross-account role. Policies are
+// generated from these lists and the rules check grants against them, so the two cannot drift
+// apart; the cross-account guide lists them for users.
 var (
 	// KeyGrantActions is what a key policy grants a cross-account role, and what the role's
 	// own policy grants on the key.
