@@ -344,6 +344,10 @@ func printRun(w io.Writer, run *backend.Run) {
 				detail = act.Error
 			}
 			p("    %-22s %-12s %-8s %s", act.Name, statusBadge(act.Status), duration(act.Started, act.Ended), firstLine(detail))
+			if act.Error != "" && act.Summary != "" {
+				// A failed action's summary (a build's test reports, its warnings) under its error.
+				p("      %s", firstLine(act.Summary))
+			}
 		}
 	}
 }

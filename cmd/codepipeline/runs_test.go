@@ -377,3 +377,37 @@ func TestRunsWrongArgumentsExitTwoWithUsage(t *testing.T) {
 		t.Errorf("start -var without '=': exit %d, stderr %q", code, errOut)
 	}
 }
+
+// A failed build's test report is what its author wants to see: runs show prints the
+// action's summary under its error.
+func TestRunsShowPrintsAFailedBuildsReport(t *testing.T) {
+	rc := newRunsCloud(t)
+	spec := `version: 0.2
+phases:
+  build:
+    commands:
+      - printf '<testsuite><testcase classname="cart" name="adds"/><testcase classname="cart" name="totals"><failure message="12 != 13"/></testcase></testsuite>' > junit.xml
+      - exit 1
+reports:
+  unit-tests:
+    files: [junit.xml]
+`
+	rc.createPipeline(t, "tested", pipeline.Stage{Name: "Test", Actions: []pipeline.Action{{
+		Name: "Unit", Category: pipeline.CategoryTest, Owner: "AWS", Provider: "CodeBuild", Version: "1",
+		Configuration:  map[string]string{"ProjectName": "app", "BuildSpec": spec},
+		InputArtifacts: []string{"src"},
+	}}})
+	if code, out, _ := rc.cli(t, "start", "tested"); code != exitFindings {
+		t.Fatalf("start: exit %d\n%s", code, out)
+	}
+	_, out, _ := rc.cli(t, "runs", "show", "tested")
+	for _, want := range []string{"build failed: phase BUILD", "build failed; unit-tests (JUNITXML): 2 tests, 1 passed, 1 failed, 0 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("runs show does not say %q:\n%s", want, out)
+		}
+	}
+	id := rc.latest(t, "tested").ID
+	if _, out, _ = rc.cli(t, "runs", "logs", "tested", id, "Test", "Unit"); !strings.Contains(out, "failed: cart › totals: 12 != 13") {
+		t.Errorf("runs logs does not list the failed test:\n%s", out)
+	}
+}

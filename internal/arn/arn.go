@@ -123,6 +123,11 @@ func Webhook(region, account, name string) string {
 	return ARN{Partition: PartitionOf(region), Service: "codepipeline", Region: region, AccountID: account, Resource: "webhook:" + name}.String()
 }
 
+// Build is a CodeBuild build: arn:P:codebuild:REGION:ACCOUNT:build/PROJECT:ID.
+func Build(region, account, buildID string) string {
+	return ARN{Partition: PartitionOf(region), Service: "codebuild", Region: region, AccountID: account, Resource: "build/" + buildID}.String()
+}
+
 // BucketName returns the bucket an S3 bucket ARN names, or s itself when s is not an ARN.
 func BucketName(s string) (string, error) {
 	if !strings.HasPrefix(s, "arn:") {

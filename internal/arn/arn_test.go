@@ -41,12 +41,14 @@ func TestBuilders(t *testing.T) {
 			p.Bucket("b"), p.Objects("b"), p.Object("b", "k/x"), p.Root("111111111111"), p.Role("111111111111", "deploy"),
 			Key(c.region, "111111111111", "k1"), Alias(c.region, "111111111111", "alias/a"),
 			Pipeline(c.region, "111111111111", "app"), Webhook(c.region, "111111111111", "hook"),
+			Build(c.region, "111111111111", "proj:b1"),
 		}
 		pre := c.want
 		want := []string{
 			pre + "s3:::b", pre + "s3:::b/*", pre + "s3:::b/k/x", pre + "iam::111111111111:root", pre + "iam::111111111111:role/deploy",
 			pre + "kms:" + c.region + ":111111111111:key/k1", pre + "kms:" + c.region + ":111111111111:alias/a",
 			pre + "codepipeline:" + c.region + ":111111111111:app", pre + "codepipeline:" + c.region + ":111111111111:webhook:hook",
+			pre + "codebuild:" + c.region + ":111111111111:build/proj:b1",
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.region, diff)

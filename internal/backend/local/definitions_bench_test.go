@@ -21,9 +21,9 @@ func benchDefinition() *pipeline.Pipeline {
 	return p
 }
 
-// BenchmarkStoredDefinition reads a stored definition of 500 actions as schema 7 stores it
+// BenchmarkStoredDefinition reads a stored definition of 500 actions as it is stored now
 // (CodePipeline's JSON through internal/codepipelinejson) and, as the baseline in the same
-// run, as schema 6 stored it (the domain model by Go field names).
+// run, as schema 6 and 7 stored it (the domain model by Go field names).
 func BenchmarkStoredDefinition(b *testing.B) {
 	p := benchDefinition()
 	current, err := encodeDefinition(p)
@@ -34,7 +34,7 @@ func BenchmarkStoredDefinition(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("schema7-read", func(b *testing.B) {
+	b.Run("record-read", func(b *testing.B) {
 		b.SetBytes(int64(len(current)))
 		for i := 0; i < b.N; i++ {
 			if _, err := decodeDefinition(current); err != nil {
@@ -42,7 +42,7 @@ func BenchmarkStoredDefinition(b *testing.B) {
 			}
 		}
 	})
-	b.Run("schema6-read-baseline", func(b *testing.B) {
+	b.Run("gofields-read-baseline", func(b *testing.B) {
 		b.SetBytes(int64(len(legacy)))
 		for i := 0; i < b.N; i++ {
 			var out pipeline.Pipeline
@@ -51,14 +51,14 @@ func BenchmarkStoredDefinition(b *testing.B) {
 			}
 		}
 	})
-	b.Run("schema7-write", func(b *testing.B) {
+	b.Run("record-write", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := encodeDefinition(p); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("schema6-write-baseline", func(b *testing.B) {
+	b.Run("gofields-write-baseline", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := json.Marshal(p); err != nil {
 				b.Fatal(err)

@@ -12,7 +12,8 @@ import (
 )
 
 // Before schema version 7 a stored pipeline definition was the domain model encoded by its Go
-// field names. These types freeze that encoding as schema 6 wrote it, so that migration 7 reads
+// field names. These types freeze that encoding as schemas 6 and 7 wrote it, so that the
+// migration "pipeline definitions in CodePipeline's JSON" reads
 // it whatever becomes of the domain model. They are read once, by the migration, and never
 // written.
 
@@ -130,7 +131,7 @@ func (f legacyGitFilter) toDomain() pipeline.GitFilter {
 	return pipeline.GitFilter{Branches: glob(f.Branches), Tags: glob(f.Tags), FilePaths: glob(f.FilePaths), Events: f.Events}
 }
 
-// migrateDefinitions is migration 7: every stored definition, of pipelines and of executions,
+// migrateDefinitions is that migration (8): every stored definition, of pipelines and of executions,
 // rewritten from the legacy encoding to storedDefinition. A definition that does not read is
 // an error, and the whole migration (so the Open) fails: nothing is half converted or guessed.
 func migrateDefinitions(ctx context.Context, tx *sql.Tx) error {

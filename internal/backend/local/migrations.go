@@ -264,6 +264,20 @@ var migrations = []migration{{
 	},
 }, {
 	version: 7,
+	name:    "codebuild build numbers",
+	stmts: []string{
+		// The last CODEBUILD_BUILD_NUMBER given to a build of each CodeBuild project (a
+		// CodeBuild action's ProjectName) of an account and region: it only goes up.
+		`CREATE TABLE codebuild_build_numbers (
+			account_id  TEXT NOT NULL,
+			region      TEXT NOT NULL,
+			project     TEXT NOT NULL,
+			last_number INTEGER NOT NULL,
+			PRIMARY KEY (account_id, region, project)
+		)`,
+	},
+}, {
+	version: 8,
 	name:    "pipeline definitions in CodePipeline's JSON",
 	// Definitions were the domain model by Go field names; they become storedDefinition
 	// (pipelines.go), CodePipeline's own JSON under a schema version.

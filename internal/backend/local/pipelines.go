@@ -17,8 +17,9 @@ import (
 var pipelineNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
 
 // definitionSchemaVersion is the version of the stored pipeline definition this code writes.
-// Version 1 is CodePipeline's own JSON; before it (schema 6 and older state directories) the
-// definition was the domain model by Go field names, which migration 7 converts.
+// Version 1 is CodePipeline's own JSON; before it (state directories of schema 7 and older) the
+// definition was the domain model by Go field names, which the migration "pipeline
+// definitions in CodePipeline's JSON" (migrations.go) converts.
 const definitionSchemaVersion = 1
 
 // storedDefinition is a pipeline definition as pipelines.definition and executions.definition

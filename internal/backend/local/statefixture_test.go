@@ -154,8 +154,8 @@ func TestDamagedLegacyDefinitionRefused(t *testing.T) {
 	}
 	db.Close()
 	_, err = Open(backend.Config{Kind: backend.KindLocal, AccountID: acctA, Region: region, StateDir: dir})
-	if err == nil || !strings.Contains(err.Error(), "migration 7") || !strings.Contains(err.Error(), "fixture-run") {
-		t.Fatalf("Open of a damaged definition = %v, want migration 7 to fail naming the pipeline", err)
+	if err == nil || !strings.Contains(err.Error(), "pipeline definitions in CodePipeline's JSON") || !strings.Contains(err.Error(), "fixture-run") {
+		t.Fatalf("Open of a damaged definition = %v, want the definitions migration to fail naming the pipeline", err)
 	}
 	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, dbFile))
 	if err != nil {
