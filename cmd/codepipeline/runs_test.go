@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -19,19 +18,29 @@ import (
 // region, which the CLI then opens with -state-dir.
 type runsCloud struct {
 	dir string
-	a   *local.Account
+	a   runsAccount
+}
+
+// runsAccount is what the tests do to a state directory besides the CLI.
+type runsAccount interface {
+	backend.Backend
+	backend.Runner
 }
 
 func newRunsCloud(t *testing.T) *runsCloud {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID, Region: backend.DefaultRegion, StateDir: dir}
-	c, err := local.Open(cfg)
+	// A connection of its own, as another process preparing the state would have.
+	b, err := backend.Open(context.Background(), cfg, backend.Unshared())
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := c.For(cfg)
-	t.Cleanup(func() { a.Close(); c.Close() })
+	t.Cleanup(func() { b.Close() })
+	a, ok := b.(runsAccount)
+	if !ok {
+		t.Fatalf("the %s backend cannot run pipelines", cfg.Kind)
+	}
 	return &runsCloud{dir: dir, a: a}
 }
 

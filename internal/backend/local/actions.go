@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -198,13 +199,34 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 
 func localProviderList() string {
 	var names []string
-	for _, t := range pipeline.ActionTypes {
-		if _, ok := localProviders[t.ID]; ok {
-			names = append(names, t.ID.String())
-		}
+	for _, id := range executedActionTypes() {
+		names = append(names, id.String())
 	}
 	return strings.Join(names, ", ")
 }
+
+// executedActionTypes are the types of localProviders: those of pipeline.ActionTypes in its
+// order, then any other (a Custom-owned type) by name.
+func executedActionTypes() []pipeline.ActionTypeID {
+	var out, others []pipeline.ActionTypeID
+	listed := map[pipeline.ActionTypeID]bool{}
+	for _, t := range pipeline.ActionTypes {
+		listed[t.ID] = true
+		if _, ok := localProviders[t.ID]; ok {
+			out = append(out, t.ID)
+		}
+	}
+	for id := range localProviders {
+		if !listed[id] {
+			others = append(others, id)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].String() < others[j].String() })
+	return append(out, others...)
+}
+
+// ActionTypes are the action types the local backend executes: those with a local provider.
+func (a *Account) ActionTypes() []pipeline.ActionTypeID { return executedActionTypes() }
 
 // principalOf is the role an action acts as: its own role_arn, else the pipeline's role.
 func (x *executor) principalOf(a *pipeline.Action) string {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/buildspec"
 )
@@ -481,7 +482,7 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 	buildUUID := newUUID()
 	buildID := cb.project + ":" + buildUUID
 	vars["CODEBUILD_BUILD_ID"] = buildID
-	vars["CODEBUILD_BUILD_ARN"] = "arn:aws:codebuild:" + region + ":" + x.a.id.AccountID + ":build/" + buildID
+	vars["CODEBUILD_BUILD_ARN"] = arn.Build(region, x.a.id.AccountID, buildID)
 	vars["CODEBUILD_BUILD_NUMBER"] = strconv.FormatInt(number, 10)
 	vars["CODEBUILD_INITIATOR"] = "codepipeline/" + x.def.Name
 	vars["CODEBUILD_BUILD_IMAGE"] = "local"
@@ -502,7 +503,7 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 			suffix = "_" + name
 		}
 		ref := job.inputRefs[name]
-		vars["CODEBUILD_SOURCE_VERSION"+suffix] = "arn:aws:s3:::" + ref.Bucket + "/" + ref.Key
+		vars["CODEBUILD_SOURCE_VERSION"+suffix] = arn.PartitionOf(region).Object(ref.Bucket, ref.Key)
 		vars["CODEBUILD_SOURCE_REPO_URL"+suffix] = "s3://" + ref.Bucket + "/" + ref.Key
 		if suffix == "" {
 			if rev := x.sourceRevision(name); rev != "" {

@@ -13,6 +13,8 @@ type migration struct {
 	version int
 	name    string
 	stmts   []string
+	// run, when set, runs after stmts in the same transaction: a step that converts data.
+	run func(ctx context.Context, tx *sql.Tx) error
 }
 
 // migrations, in order. Every object row carries account_id and region (IAM is global, so a
@@ -274,6 +276,12 @@ var migrations = []migration{{
 			PRIMARY KEY (account_id, region, project)
 		)`,
 	},
+}, {
+	version: 8,
+	name:    "pipeline definitions in CodePipeline's JSON",
+	// Definitions were the domain model by Go field names; they become storedDefinition
+	// (pipelines.go), CodePipeline's own JSON under a schema version.
+	run: migrateDefinitions,
 }}
 
 // SchemaVersion is the schema version this code writes.
@@ -309,6 +317,11 @@ func (c *Cloud) migrate(ctx context.Context) error {
 			}
 			for _, stmt := range m.stmts {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("local backend: migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if m.run != nil {
+				if err := m.run(ctx, tx); err != nil {
 					return fmt.Errorf("local backend: migration %d (%s): %w", m.version, m.name, err)
 				}
 			}
