@@ -30,8 +30,9 @@ func TestLocalBackendConforms(t *testing.T) {
 	}
 }
 
-// TestLocalBackendOffersEveryCapability: the local backend runs pipelines, serves webhooks and
-// gives the trigger daemon its view, so none of the suite's cases is skipped for it.
+// TestLocalBackendOffersEveryCapability: the local backend runs pipelines, serves webhooks,
+// gives the trigger daemon its view and is a cloud the AWS endpoint serves, so none of the
+// suite's cases is skipped for it.
 func TestLocalBackendOffersEveryCapability(t *testing.T) {
 	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID,
 		Region: backend.DefaultRegion, StateDir: t.TempDir()})
@@ -40,7 +41,7 @@ func TestLocalBackendOffersEveryCapability(t *testing.T) {
 	}
 	defer b.Close()
 	got := backend.Capabilities(b)
-	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers}
+	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers, backend.CapabilityCloud}
 	if len(got) != len(want) {
 		t.Fatalf("Capabilities = %v, want %v", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/gitcmd"
 )
@@ -31,7 +32,7 @@ func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 	fmt.Fprintf(job.log, "source: s3://%s/%s version %s (%d bytes)\n", info.Bucket, info.Key, info.VersionID, info.Size)
 	return &providerResult{
 		outputs:   map[string]actionOutput{job.action.OutputArtifacts[0]: {object: body}},
-		variables: map[string]string{"VersionId": info.VersionID, "ETag": info.ChecksumSHA256, "BucketName": info.Bucket, "ObjectKey": info.Key},
+		variables: map[string]string{"VersionId": info.VersionID, "ETag": sourceETag(info), "BucketName": info.Bucket, "ObjectKey": info.Key},
 		summary:   fmt.Sprintf("s3://%s/%s version %s", info.Bucket, info.Key, info.VersionID),
 	}, nil
 }
@@ -100,4 +101,13 @@ func (a *Account) repositoryPath(name string) (string, error) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
+}
+
+// sourceETag is the ETag variable of an S3 source: the body's SHA-256 where it was stored
+// (objects written by the provider), else S3's ETag (objects written over the AWS wire).
+func sourceETag(info backend.ObjectInfo) string {
+	if info.ChecksumSHA256 != "" {
+		return info.ChecksumSHA256
+	}
+	return info.ETag
 }

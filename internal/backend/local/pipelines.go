@@ -99,7 +99,7 @@ func (a *Account) pipelineRecord(ctx context.Context, q querier, name string) (*
 	r, err := scanPipeline(q.QueryRowContext(ctx, `SELECT `+pipelineColumns+` FROM pipelines WHERE account_id = ? AND region = ? AND name = ?`,
 		a.id.AccountID, a.id.Region, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
+		return nil, backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, name))
 	}
 	return r, err
 }
@@ -164,7 +164,7 @@ func (a *Account) UpdatePipeline(ctx context.Context, p *pipeline.Pipeline) (*ba
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, p.Name))
+			return backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, p.Name))
 		}
 		out, err = a.pipelineRecord(ctx, tx, p.Name)
 		return err
@@ -180,8 +180,35 @@ func (a *Account) DeletePipeline(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
+			return backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, name))
 		}
 		return nil
 	})
+}
+
+// SetPipelineTags replaces the tags of a pipeline of the acting account and region, keeping
+// its version (tags are not part of the declaration CodePipeline versions).
+func (a *Account) SetPipelineTags(ctx context.Context, name string, tags map[string]string) (*backend.PipelineRecord, error) {
+	if err := checkTags(tags); err != nil {
+		return nil, err
+	}
+	var out *backend.PipelineRecord
+	err := a.c.write(ctx, func(tx *sql.Tx) error {
+		rec, err := a.pipelineRecord(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		rec.Definition.Tags = tags
+		def, err := encodeDefinition(rec.Definition)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pipelines SET definition = ? WHERE account_id = ? AND region = ? AND name = ?`,
+			def, a.id.AccountID, a.id.Region, name); err != nil {
+			return err
+		}
+		out, err = a.pipelineRecord(ctx, tx, name)
+		return err
+	})
+	return out, err
 }
