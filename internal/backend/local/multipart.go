@@ -2,7 +2,7 @@ package local
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // S3's ETag is an MD5, not a security measure
+	"crypto/md5"  //nolint:gosec // S3's ETag is an MD5, not a security measure
 	"crypto/sha1" //nolint:gosec // S3's SHA-1 checksum, as the client asked for it
 	"crypto/sha256"
 	"database/sql"

@@ -250,4 +250,3 @@ func (c *Cloud) attachedDocuments(ctx context.Context, q querier, roleARN string
 
 // timeText formats a timestamp as the database keeps it.
 func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
