@@ -24,8 +24,10 @@ const serveUsage = `Usage: codepipeline serve [flags]
 
 Watches every pipeline of the state directory and starts runs when their sources change (new
 object versions, commits, tags), polls the sources with PollForSourceChanges = "true", applies
-V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, and drives
-the runs it starts. Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
+V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, serves the
+AWS APIs (STS, S3, KMS, IAM, CodePipeline) at http://AWS-LISTEN for the AWS CLI, the SDKs and
+the AWS provider (keys: codepipeline credentials), and drives the runs it and they start.
+Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
 
 Flags:
 `
@@ -46,6 +48,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
 	jsonLogs := fs.Bool("json", false, "log JSON lines instead of key=value text")
 	verbose := fs.Bool("v", false, "log debug lines too (why a change did not start a run)")
+	awsf := addAWSFlags(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -95,6 +98,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	awsDone, err := startAWSEndpoint(ctx, awsf, cfg, b, d, slog.New(handler), stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "codepipeline:", err)
+		return exitUsage
+	}
+	if awsDone != nil {
+		defer func() { stop(); awsDone() }()
+	}
 	start := time.Now()
 	if err := d.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)

@@ -127,7 +127,7 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		log.Error("starting the run", "err", err)
 		return
 	}
-	d.drive(acct, run)
+	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
 }
 

@@ -15,7 +15,9 @@ type Result struct {
 // resource policy (nil: none):
 //   - an explicit deny in any identity policy or in the resource policy wins;
 //   - same account (the principal's account equals resourceAccount): the identity policies OR
-//     the resource policy must allow;
+//     the resource policy must allow — the resource policy by a statement naming the
+//     principal itself (its ARN, or "*"): one that names the account (its id or root ARN)
+//     delegates to the account's identity policies, as a default key policy does;
 //   - cross account: the identity policies AND the resource policy must both allow.
 //
 // An empty resourceAccount (not known) is treated as cross account, so both sides must
@@ -41,6 +43,11 @@ func Authorize(req Request, identity []*Document, resource *Document, resourceAc
 
 	sameAccount := resourceAccount != "" && AccountOf(req.Principal) == resourceAccount
 	idOK, resOK := idDec == Allow, resDec == Allow
+	if sameAccount && resOK && !idOK {
+		if direct, _ := resource.evaluateDirect(req); direct != Allow {
+			return deny(ImplicitDeny, fmt.Sprintf("the %s allows the principal's account, which leaves the decision to the principal's identity policies, and they have no statement allowing it", kind))
+		}
+	}
 	if (sameAccount && (idOK || resOK)) || (idOK && resOK) {
 		var by string
 		switch {

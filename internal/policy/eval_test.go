@@ -242,6 +242,18 @@ func TestAuthorize(t *testing.T) {
 			"(allowed by the bucket policy)"},
 		{"same account, neither allows", put(sameAcctRole), []*Document{roleNothing}, bucketEmpty, ImplicitDeny,
 			"neither the principal's identity policies nor the bucket policy allow it"},
+		// A resource policy naming the account delegates to the account's identity policies: the
+		// default key policy lets a role use the key only when the role's own policies allow it.
+		{"same account, the key policy names the account only", Request{Principal: sameAcctRole, Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			[]*Document{roleNothing}, KeyPolicy(arn.AWS, pipelineAcct, nil), ImplicitDeny,
+			"the key policy allows the principal's account, which leaves the decision to the principal's identity policies, and they have no statement allowing it"},
+		{"same account, the key policy names the account, the role allows", Request{Principal: sameAcctRole, Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			[]*Document{mustParse(t, `{"Statement":{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}}`)}, KeyPolicy(arn.AWS, pipelineAcct, nil), Allow,
+			"(allowed by the principal's identity policies and the key policy)"},
+		{"same account, the account root itself", Request{Principal: "arn:aws:iam::111111111111:root", Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			nil, KeyPolicy(arn.AWS, pipelineAcct, nil), Allow, "(allowed by the key policy)"},
+		{"same account, a public statement grants directly", put(sameAcctRole), nil,
+			mustParse(t, `{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::artifacts/*"}}`), Allow, "(allowed by the bucket policy)"},
 		{"explicit deny in the identity wins", put(deployRole), []*Document{roleAllows, roleDenies}, bucketAllows, ExplicitDeny,
 			`an explicit deny in the principal's identity policies (statement "NoWrites") overrides any allow`},
 		{"explicit deny in the bucket wins (no TLS)", Request{Principal: deployRole, Action: "s3:PutObject", Resource: "arn:aws:s3:::artifacts/x",
