@@ -320,7 +320,7 @@ func (e *Endpoint) putBucketPolicy(ctx context.Context, req *awsapi.Request) (an
 	if err != nil {
 		return nil, e.s3Error(req, err)
 	}
-	return &awsapi.Response{Status: http.StatusNoContent}, nil
+	return &awsapi.Response{}, nil // 200, as the model says (S3 itself sends 204)
 }
 
 func (e *Endpoint) deleteBucketPolicy(ctx context.Context, req *awsapi.Request) (any, error) {
@@ -459,7 +459,7 @@ func (e *Endpoint) putBucketTagging(ctx context.Context, req *awsapi.Request) (a
 	if err != nil {
 		return nil, e.s3Error(req, err)
 	}
-	return &awsapi.Response{Status: http.StatusNoContent}, nil
+	return &awsapi.Response{}, nil // 200, as the model says (S3 itself sends 204)
 }
 
 func (e *Endpoint) deleteBucketTagging(ctx context.Context, req *awsapi.Request) (any, error) {
