@@ -82,3 +82,25 @@ func sidOf(s *Statement) string {
 	}
 	return fmt.Sprintf(" (statement %q)", s.Sid)
 }
+
+// AuthorizeKey decides req on a KMS key the way KMS does: the key policy is where access to a
+// key starts. It must allow the request — naming the principal (or "*"), or naming the
+// principal's account, which then leaves the decision to the principal's identity policies —
+// and an identity policy alone never suffices (so the AWS-managed aws/s3 key, whose policy
+// allows its use through S3 only, cannot be used directly by anyone). Across accounts both
+// sides must allow; an explicit deny anywhere wins.
+func AuthorizeKey(req Request, identity []*Document, keyPolicy *Document, keyAccount string) Result {
+	res := Authorize(req, identity, keyPolicy, keyAccount)
+	if !res.Allowed {
+		return res
+	}
+	if dec, _ := keyPolicy.evaluate(req, true); dec != Allow {
+		kind := req.ResourceKind
+		if kind == "" {
+			kind = "key policy"
+		}
+		return Result{Decision: ImplicitDeny, Reason: fmt.Sprintf("AccessDenied: %s is not allowed %s on %s: the %s has no statement allowing it (a key's policy must allow its use; identity policies alone do not)",
+			req.Principal, req.Action, req.Resource, kind)}
+	}
+	return res
+}

@@ -280,3 +280,35 @@ func TestAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthorizeKey: a key's policy must allow its use; the principal's identity policies alone
+// never do, even the account root's.
+func TestAuthorizeKey(t *testing.T) {
+	viaS3Only := mustParse(t, `{"Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}},
+		{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:Describe*","Resource":"*"}]}`)
+	root := "arn:aws:iam::111111111111:root"
+	all := []*Document{mustParse(t, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}
+	req := func(action string, ctx map[string]string) Request {
+		return Request{Principal: root, Action: action, Resource: keyARN, Context: ctx, ResourceKind: "key policy"}
+	}
+	for _, tc := range []struct {
+		name string
+		req  Request
+		want bool
+	}{
+		{"direct use, the key policy allows it through S3 only", req("kms:Encrypt", nil), false},
+		{"through S3", req("kms:Encrypt", map[string]string{"kms:ViaService": "s3.us-east-1.amazonaws.com"}), true},
+		{"metadata, allowed to the account", req("kms:DescribeKey", nil), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := AuthorizeKey(tc.req, all, viaS3Only, "111111111111")
+			if res.Allowed != tc.want {
+				t.Errorf("allowed = %v, want %v: %s", res.Allowed, tc.want, res.Reason)
+			}
+			if !tc.want && !strings.Contains(res.Reason, "the key policy has no statement allowing it") {
+				t.Errorf("reason %q", res.Reason)
+			}
+		})
+	}
+}

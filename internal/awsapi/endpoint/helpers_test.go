@@ -45,11 +45,12 @@ type cloud struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	seen []awsapi.Exchange
+	ops  map[string]bool // service/operation of every exchange answered
 }
 
 func newCloud(t testing.TB, opts ...func(*endpoint.Config)) *cloud {
 	t.Helper()
-	c := &cloud{t: t, dir: t.TempDir()}
+	c := &cloud{t: t, dir: t.TempDir(), ops: map[string]bool{}}
 	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: acctA, Region: region, StateDir: c.dir})
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func newCloud(t testing.TB, opts ...func(*endpoint.Config)) *cloud {
 	cfg := endpoint.Config{Cloud: c.c, Logf: t.Logf, Observe: func(e awsapi.Exchange) {
 		c.mu.Lock()
 		c.seen = append(c.seen, e)
+		c.ops[e.Service+"/"+e.Operation] = true
 		c.mu.Unlock()
 	}}
 	for _, o := range opts {

@@ -125,6 +125,8 @@ func (e *Endpoint) completeMultipartUpload(ctx context.Context, req *awsapi.Requ
 		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
 			return nil, wire.NewError(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 		}
+	}
+	for i, p := range in.Parts {
 		got, ok := byNumber[p.PartNumber]
 		if !ok || strings.Trim(p.ETag, `"`) != got.ETag {
 			return nil, wire.NewError(400, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").

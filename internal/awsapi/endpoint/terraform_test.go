@@ -39,6 +39,7 @@ func TestAccAWSProvider(t *testing.T) {
 			name = "aws-s3 key"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // mostly the AWS provider waiting for what it created to settle
 			c := newCloud(t)
 			w := newTerraform(t, c, cmk)
 			w.run("init", "-input=false")
@@ -129,6 +130,9 @@ func (w *tf) run(args ...string) {
 	start := time.Now()
 	err := cmd.Run()
 	w.t.Logf("terraform %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	if os.Getenv("TFTEST_VERBOSE") != "" {
+		w.t.Logf("%s", out.String())
+	}
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() == 2 && args[0] == "plan" {

@@ -89,6 +89,10 @@ func (c *Cloud) identityPolicies(ctx context.Context, q querier, principal, reso
 	return append(docs, attached...), nil
 }
 
+// keyPolicyKind names a KMS key's policy: requests on a key are decided as KMS decides them
+// (policy.AuthorizeKey).
+const keyPolicyKind = "key policy"
+
 // authorize decides req with policy.Authorize over the principal's identity policies and the
 // resource policy; a refusal is an *AccessDeniedError.
 func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) error {
@@ -110,6 +114,9 @@ func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) err
 		Context: requestContext(req.context), ResourceKind: req.resourceKind,
 	}
 	result := policy.Authorize(preq, docs, res, req.resourceAccount)
+	if req.resourceKind == keyPolicyKind {
+		result = policy.AuthorizeKey(preq, docs, res, req.resourceAccount)
+	}
 	if result.Allowed {
 		return nil
 	}

@@ -248,7 +248,7 @@ func (a *Account) Authorize(ctx context.Context, req backend.AccessRequest) erro
 		k, err := scanKey(a.c.reader.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM kms_keys WHERE arn = ?`, req.Resource))
 		switch {
 		case err == nil:
-			ar.resourceKind, ar.resourcePolicy, ar.resourceAccount = "key policy", k.policy, k.account
+			ar.resourceKind, ar.resourcePolicy, ar.resourceAccount = keyPolicyKind, k.policy, k.account
 		case errors.Is(err, sql.ErrNoRows):
 			ar.resourceAccount = parsed.AccountID
 		default:

@@ -257,7 +257,7 @@ func (c *Cloud) checkKeyUse(ctx context.Context, q querier, principal, action st
 	}
 	return c.authorize(ctx, q, accessRequest{
 		principal: principal, action: action, resource: k.arn,
-		resourceKind: "key policy", resourcePolicy: k.policy, resourceAccount: k.account,
+		resourceKind: keyPolicyKind, resourcePolicy: k.policy, resourceAccount: k.account,
 		context: map[string]string{"kms:CallerAccount": caller, "kms:ViaService": "s3." + viaRegion + ".amazonaws.com"},
 	})
 }

@@ -350,7 +350,7 @@ func (c *Cloud) checkDirectKeyUse(ctx context.Context, principal, action string,
 	}
 	return c.authorize(ctx, c.reader, accessRequest{
 		principal: principal, action: action, resource: k.arn,
-		resourceKind: "key policy", resourcePolicy: k.policy, resourceAccount: k.account, context: cond,
+		resourceKind: keyPolicyKind, resourcePolicy: k.policy, resourceAccount: k.account, context: cond,
 	})
 }
 
