@@ -302,8 +302,20 @@ func (e *Endpoint) getObject(ctx context.Context, req *awsapi.Request) (any, err
 		}
 	}
 	h.Set("Content-Length", strconv.FormatInt(last-first+1, 10))
+	if wt, ok := body.(io.WriterTo); ok && !ranged {
+		// The whole body, a stored chunk at a time (no small reads through a section reader).
+		return &awsapi.Response{Status: status, Header: h, Body: writerToCloser{wt, body}}, nil
+	}
 	return &awsapi.Response{Status: status, Header: h, Body: readCloser{io.NewSectionReader(body, first, last-first+1), body}}, nil
 }
+
+// writerToCloser writes a whole object body with its WriteTo, and closes it once written.
+type writerToCloser struct {
+	io.WriterTo
+	io.Closer
+}
+
+func (w writerToCloser) Read([]byte) (int, error) { return 0, errors.New("read the body with WriteTo") }
 
 func (e *Endpoint) headObject(ctx context.Context, req *awsapi.Request) (any, error) {
 	info, err := e.account(req).HeadObject(ctx, principal(req), req.Bucket, req.Key, req.Query().Get("versionId"))
