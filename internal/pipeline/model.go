@@ -102,7 +102,10 @@ type Action struct {
 	Owner            string
 	Provider         string
 	Version          string
-	RunOrder         int // 0 means unset (default 1); UnknownInt when not known yet
+	RunOrder         int // 0 means unset (default 1) unless RunOrderSet; UnknownInt when not known yet
+	// RunOrderSet is true when run_order is written explicitly. It tells an explicit 0, which
+	// CodePipeline rejects, from an absent run_order, which defaults to 1.
+	RunOrderSet bool
 	Configuration    map[string]string
 	InputArtifacts   []string
 	OutputArtifacts  []string
@@ -118,7 +121,8 @@ type Action struct {
 // UnknownInt stands for an integer that is not known yet.
 const UnknownInt = -1 << 31
 
-// Order returns the action's run order with its default applied.
+// Order returns the action's run order with its default applied. An explicit 0 also orders as
+// 1: it is reported by the run-order rule, and nothing runs it.
 func (a *Action) Order() int {
 	if a.RunOrder == 0 {
 		return 1

@@ -172,8 +172,9 @@ var _ = register(&Rule{
 		}
 		for i := range p.Pipeline.Stages {
 			for j, a := range p.Pipeline.Stages[i].Actions {
-				// 0 is unset (default 1); UnknownInt is decided at apply.
-				if a.RunOrder == 0 || a.RunOrder == UnknownInt || (a.RunOrder >= 1 && a.RunOrder <= 999) {
+				// An absent run_order is 1; an explicit 0 is not. UnknownInt is decided at apply.
+				unset := a.RunOrder == 0 && !a.RunOrderSet
+				if unset || a.RunOrder == UnknownInt || (a.RunOrder >= 1 && a.RunOrder <= 999) {
 					continue
 				}
 				p.Reportf(ActionPath(i, j).Attr("run_order"), "Set run_order between 1 and 999, or leave it unset for 1.",
