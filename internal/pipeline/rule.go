@@ -22,7 +22,10 @@ type Rule struct {
 	Title    string // Title Case, shown after the ID in diagnostic summaries
 	Doc      string // one sentence: what the rule requires
 	Where    Where
-	Check    func(*Pass)
+	// Needs names the parts of a pipeline the rule must see whole, because it reports what is
+	// absent or counts: it does not run on a pipeline that has any of them Incomplete.
+	Needs Parts
+	Check func(*Pass)
 }
 
 var catalogue = map[string]*Rule{}
@@ -109,6 +112,9 @@ func ValidateWith(in Input, opts Options) []Finding {
 	for _, r := range Rules() {
 		if (len(only) > 0 && !only[r.ID]) || skip[r.ID] {
 			continue
+		}
+		if in.Pipeline != nil && r.Needs&in.Pipeline.Incomplete != 0 {
+			continue // what the rule would miss may be in the part not known yet
 		}
 		pass.rule = r
 		r.Check(pass)

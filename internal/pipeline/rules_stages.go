@@ -2,6 +2,7 @@ package pipeline
 
 var _ = register(&Rule{
 	ID: "stage-count", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Pipeline Needs 2 To 50 Stages",
 	Doc:   "A pipeline has from 2 to 50 stages.",
 	Check: func(p *Pass) {
@@ -40,6 +41,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "stage-actions", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Stage Needs 1 To 50 Actions",
 	Doc:   "Each stage has from 1 to 50 actions.",
 	Check: func(p *Pass) {
@@ -91,6 +93,7 @@ func sourceKind(a *Action) (source, known bool) {
 
 var _ = register(&Rule{
 	ID: "first-stage-source", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "First Stage Must Hold Only Source Actions",
 	Doc:   "The first stage holds only Source actions, and at least one.",
 	Check: func(p *Pass) {
@@ -143,6 +146,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "needs-non-source", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Pipeline Needs A Non-Source Action",
 	Doc:   "At least one action in the pipeline is not a Source action.",
 	Check: func(p *Pass) {
