@@ -18,8 +18,10 @@ import (
 
 // unknownValue marks a value Terraform will only know after apply. It sits in value trees
 // wherever a plan's after_unknown says so, or where a .tf expression cannot be evaluated
-// statically, so that the conversion hands the rules pipeline.Unknown instead of a guess.
-type unknownValue struct{}
+// statically, so that the conversion hands the rules pipeline.Unknown instead of a guess. An
+// unknown JSON document with known parts (a policy around a value known after apply) carries
+// them in doc.
+type unknownValue struct{ doc *partialDoc }
 
 var unknown any = unknownValue{}
 
@@ -51,10 +53,17 @@ type Resource struct {
 	// is not configured takes the provider's default, which some mappings rely on.
 	Configured map[string]bool
 
+	// Uncounted is true for an instance standing for a count or for_each that is not known:
+	// the resource exists zero or more times (.tf input; its address ends in [*]).
+	Uncounted bool
+
 	// .tf input only.
 	Pos     *Pos
 	AttrPos map[string]Pos // flattened path → where the attribute or block starts
 	Ignores map[string]Pos // rule ID → the `codepipeline:ignore` comment suppressing it here
+	// Links maps a flattened attribute path to the resource attribute its value comes from,
+	// as evaluation found it (plan input has Refs instead).
+	Links map[string]Link
 }
 
 // Expr is an expression that is not a resource attribute: a module call argument, a module
@@ -62,6 +71,22 @@ type Resource struct {
 type Expr struct {
 	Value any
 	Refs  []string
+}
+
+// Notice kinds.
+const (
+	NoticeModuleNotFollowed = "module-not-followed"
+	NoticeFileNotRead       = "file-not-read"
+	NoticeNothingChecked    = "nothing-checked"
+)
+
+// Notice is something the report must say besides the findings: a part of the input that was
+// not checked, and why.
+type Notice struct {
+	Kind    string `json:"kind"`
+	Subject string `json:"subject"` // a module address, a file, or the input
+	Message string `json:"message"`
+	Pos     *Pos   `json:"location,omitempty"`
 }
 
 // Module is one module instance: the scope references are resolved in.
@@ -89,6 +114,8 @@ type Inventory struct {
 	Resources []*Resource
 	Modules   map[string]*Module
 	Providers map[string]*Provider
+	// Notices say what the reader could not read or follow (.tf input).
+	Notices []Notice
 	// ProvidersDescribed is true when the input holds the provider configurations (a .tf
 	// directory, a plan with its configuration): a resource of this provider whose
 	// configuration is not among them then uses an empty provider block, whose defaults are

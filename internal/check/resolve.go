@@ -228,6 +228,10 @@ func (inv *Inventory) valueHops(r *Resource, path string, hops int) any {
 // linked returns the resource the expression at path of r refers to, following attributes that
 // merely pass a reference on (a variable, a module output), and the attribute it names.
 func (inv *Inventory) linked(r *Resource, path string) (*Resource, string) {
+	if r.Links != nil { // .tf input: evaluation found the link
+		l := r.Links[path]
+		return l.Res, l.Attr
+	}
 	t, ok := inv.resolveRefs(r.Module, r.Refs[path], 0, newBudget())
 	if !ok || t.res == nil {
 		return nil, ""
