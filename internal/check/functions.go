@@ -61,10 +61,10 @@ var pureFunctions = map[string]function.Function{
 		b, err := base64.StdEncoding.DecodeString(s)
 		return string(b), err
 	}),
-	"md5":    stringTransform(hashHex(func(b []byte) []byte { s := md5.Sum(b); return s[:] })),
-	"sha1":   stringTransform(hashHex(func(b []byte) []byte { s := sha1.Sum(b); return s[:] })),
-	"sha256": stringTransform(hashHex(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] })),
-	"sha512": stringTransform(hashHex(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] })),
+	"md5":      stringTransform(hashHex(func(b []byte) []byte { s := md5.Sum(b); return s[:] })),
+	"sha1":     stringTransform(hashHex(func(b []byte) []byte { s := sha1.Sum(b); return s[:] })),
+	"sha256":   stringTransform(hashHex(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] })),
+	"sha512":   stringTransform(hashHex(func(b []byte) []byte { s := sha512.Sum512(b); return s[:] })),
 	"basename": stringTransform(func(s string) (string, error) { return path.Base(s), nil }),
 	"dirname":  stringTransform(func(s string) (string, error) { return path.Dir(s), nil }),
 
