@@ -53,6 +53,9 @@ type Resource struct {
 	// is not configured takes the provider's default, which some mappings rely on.
 	Configured map[string]bool
 
+	// ConfigBlocks holds the flattened paths of the nested blocks whose configuration the input
+	// describes (plan input: a block a dynamic block generated has none).
+	ConfigBlocks map[string]bool
 	// Uncounted is true for an instance standing for a count or for_each that is not known:
 	// the resource exists zero or more times (.tf input; its address ends in [*]).
 	Uncounted bool
