@@ -142,6 +142,9 @@ func Check(inv *Inventory, opts Options) (*Report, error) {
 		rep.Checked++
 		for _, f := range pipeline.ValidateWith(in, popts) {
 			res := c.result(r, f)
+			if fix := c.remedy(r, in, f); fix != "" {
+				res.Fix = readable(c.ph.replace(fix))
+			}
 			if at, ok := r.Ignores[f.Rule]; ok {
 				res.SuppressedBy = &at
 				rep.Suppressed = append(rep.Suppressed, res)

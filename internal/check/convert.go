@@ -19,6 +19,11 @@ type converter struct {
 	// satellites maps a bucket, key or role resource to the resources that configure it
 	// (versioning, policy, encryption, alias, inline role policies), by type.
 	satellites map[*Resource]map[string][]*Resource
+	// sources maps a pipeline resource to the resources its facts came from, for the fix
+	// texts of findings about them.
+	sources map[*Resource]*factSources
+	// pipelines maps a pipeline resource to its converted pipeline.
+	pipelines map[*Resource]*pipeline.Pipeline
 }
 
 // identifying lists, per resource type, the attributes whose value names the resource.
@@ -47,7 +52,7 @@ var satelliteOf = map[string]string{
 }
 
 func newConverter(inv *Inventory) *converter {
-	c := &converter{inv: inv, ph: newPlaceholders(), byValue: map[string][]*Resource{}, satellites: map[*Resource]map[string][]*Resource{}}
+	c := &converter{inv: inv, ph: newPlaceholders(), byValue: map[string][]*Resource{}, satellites: map[*Resource]map[string][]*Resource{}, sources: map[*Resource]*factSources{}, pipelines: map[*Resource]*pipeline.Pipeline{}}
 	for _, r := range inv.Resources {
 		if r.Mode != "managed" {
 			continue

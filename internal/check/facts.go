@@ -20,21 +20,26 @@ var (
 // the buckets, keys and roles it names that the input describes.
 func (c *converter) pipelineInput(r *Resource) pipeline.Input {
 	pl := c.pipelineOf(r)
+	c.pipelines[r] = pl
 	prov := c.inv.provider(r)
 	facts := pipeline.Facts{
 		AccountID: prov.AccountID, Region: prov.Region,
 		Stores: map[string]*pipeline.ArtifactStore{}, Keys: map[string]*pipeline.Key{}, Roles: map[string]*pipeline.Role{},
 	}
+	src := &factSources{stores: map[int]*Resource{}, keys: map[int]*Resource{}, roles: map[[2]int]*Resource{}}
+	c.sources[r] = src
 	for i, s := range pl.ArtifactStores {
 		at := join("artifact_store", i)
 		if s.Location != "" && pipeline.IsKnown(s.Location) {
 			if b := c.follow(r, join(at, "location"), bucketTypes); b != nil {
 				facts.Stores[s.Location] = c.storeFact(b)
+				src.stores[i] = b
 			}
 		}
 		if s.EncryptionKey != nil && s.EncryptionKey.ID != "" && pipeline.IsKnown(s.EncryptionKey.ID) {
 			if k := c.follow(r, join(at, "encryption_key", 0, "id"), keyTypes); k != nil {
 				facts.Keys[s.EncryptionKey.ID] = c.keyFact(k)
+				src.keys[i] = k
 			}
 		}
 	}
@@ -45,10 +50,18 @@ func (c *converter) pipelineInput(r *Resource) pipeline.Input {
 			}
 			if role := c.follow(r, join("stage", i, "action", j, "role_arn"), roleTypes); role != nil {
 				facts.Roles[a.RoleARN] = c.roleFact(role)
+				src.roles[[2]int{i, j}] = role
 			}
 		}
 	}
 	return pipeline.Input{Pipeline: pl, Facts: facts}
+}
+
+// factSources are the resources the facts of one pipeline's input were read from: by
+// artifact_store index, and by stage and action index for roles.
+type factSources struct {
+	stores, keys map[int]*Resource
+	roles        map[[2]int]*Resource
 }
 
 // storeFact describes a bucket: this provider's artifact store, or an aws_s3_bucket with the
