@@ -16,6 +16,10 @@ import (
 //   - instanceMark on a resource instance's object: a value read from it, however indirectly
 //     (a local, a module output, join over a splat), carries the instance;
 //   - attrMark on each of its attributes: which attribute the value was read from;
+//   - opaqueMark on an unknown value that comes from elsewhere than a resource (a variable
+//     without a value, a module not followed, a function not evaluated): a value carrying one
+//     may come from there, so it is linked to nothing — a conditional on an unknown variable
+//     between a bucket's name and another name is not that bucket's name;
 //   - a *partialDoc on an unknown string that is a JSON document with unknown parts (jsonencode
 //     of a partly known value, a heredoc or template with unknown interpolations).
 //
@@ -26,6 +30,11 @@ import (
 type instanceMark struct{ addr string }
 
 type attrMark struct{ addr, attr string }
+
+type opaqueMark struct{ what string }
+
+// opaque is an unknown value from what.
+func opaque(what string) cty.Value { return cty.DynamicVal.Mark(opaqueMark{what}) }
 
 // partialDoc is a JSON document whose unknown parts are the unknown marker.
 type partialDoc struct{ tree any }
@@ -142,6 +151,9 @@ func instanceValue(r *Resource, extra []string) cty.Value {
 func linkOf(marks cty.ValueMarks, v cty.Value, expr hclsyntax.Expression, resolve func(addr string) *Resource) (Link, bool) {
 	var inst string
 	for m := range marks {
+		if _, ok := m.(opaqueMark); ok {
+			return Link{}, false
+		}
 		if im, ok := m.(instanceMark); ok {
 			if inst != "" && inst != im.addr {
 				return Link{}, false

@@ -156,7 +156,7 @@ func (m *moduleInstance) get(key string, compute func() cty.Value) cty.Value {
 	case s.done:
 		return s.val
 	case s.busy:
-		return cty.DynamicVal
+		return opaque("a reference cycle")
 	}
 	s.busy = true
 	s.val = compute()
@@ -286,14 +286,14 @@ func (m *moduleInstance) eval(expr hclsyntax.Expression, local map[string]cty.Va
 		case "path":
 			vars["path"] = m.pathValue()
 		case "terraform":
-			vars["terraform"] = cty.ObjectVal(map[string]cty.Value{"workspace": cty.UnknownVal(cty.String)})
+			vars["terraform"] = cty.ObjectVal(map[string]cty.Value{"workspace": opaque("terraform.workspace")})
 		case "count", "each", "self":
-			vars[root] = cty.DynamicVal
+			vars[root] = opaque(root)
 		default:
 			if second != "" {
 				put(res, root, second, m.resourceValue(root+"."+second))
 			} else {
-				vars[root] = cty.DynamicVal
+				vars[root] = opaque(root)
 			}
 		}
 	}
@@ -322,7 +322,7 @@ func (m *moduleInstance) eval(expr hclsyntax.Expression, local map[string]cty.Va
 	}
 	v, diags := expr.Value(&hcl.EvalContext{Variables: vars, Functions: m.funcs})
 	if diags.HasErrors() {
-		return cty.DynamicVal
+		return opaque("an expression that does not evaluate")
 	}
 	return v
 }
@@ -377,7 +377,7 @@ func (m *moduleInstance) variable(name string) cty.Value {
 	return m.get("var."+name, func() cty.Value {
 		vc := m.cfg.variables[name]
 		if vc == nil {
-			return cty.DynamicVal
+			return opaque("var." + name)
 		}
 		var v cty.Value
 		have := false
@@ -389,20 +389,20 @@ func (m *moduleInstance) variable(name string) cty.Value {
 		if !have && vc.def != nil {
 			d, diags := vc.def.Value(nil)
 			if diags.HasErrors() {
-				return cty.DynamicVal
+				return opaque("var." + name)
 			}
 			v, have = d, true
 		}
 		if !have {
-			return cty.DynamicVal
+			return opaque("var." + name) // terraform would ask for it
 		}
-		return typed(v, vc)
+		return typed(v, vc, "var."+name)
 	})
 }
 
 // typed converts a variable's value to its type, after filling in the defaults of optional
 // object attributes; marks stay where they were.
-func typed(v cty.Value, vc *variableConfig) cty.Value {
+func typed(v cty.Value, vc *variableConfig, what string) cty.Value {
 	plain, pvm := v.UnmarkDeepWithPaths()
 	if vc.defaults != nil && plain.IsKnown() && !plain.IsNull() {
 		plain = vc.defaults.Apply(plain)
@@ -410,7 +410,7 @@ func typed(v cty.Value, vc *variableConfig) cty.Value {
 	if vc.typ != cty.DynamicPseudoType {
 		c, err := convert.Convert(plain, vc.typ)
 		if err != nil {
-			return cty.UnknownVal(vc.typ)
+			return cty.UnknownVal(vc.typ).Mark(opaqueMark{what})
 		}
 		plain = c
 	}
@@ -421,7 +421,7 @@ func (m *moduleInstance) local(name string) cty.Value {
 	return m.get("local."+name, func() cty.Value {
 		e, ok := m.cfg.locals[name]
 		if !ok {
-			return cty.DynamicVal
+			return opaque("local." + name)
 		}
 		return m.evalValue(e, nil)
 	})
@@ -431,7 +431,7 @@ func (m *moduleInstance) output(name string) cty.Value {
 	return m.get("output."+name, func() cty.Value {
 		e, ok := m.cfg.outputs[name]
 		if !ok {
-			return cty.DynamicVal
+			return opaque("output " + name)
 		}
 		return m.evalValue(e, nil)
 	})
@@ -465,8 +465,8 @@ const (
 // expand evaluates count or for_each into the instance keys.
 func (m *moduleInstance) expand(count, forEach hclsyntax.Expression) (expansionKind, []expansionKey) {
 	unknownKeys := []expansionKey{{suffix: "[*]", uncounted: true, vars: map[string]cty.Value{
-		"count": cty.ObjectVal(map[string]cty.Value{"index": cty.UnknownVal(cty.Number)}),
-		"each":  cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal}),
+		"count": cty.ObjectVal(map[string]cty.Value{"index": cty.UnknownVal(cty.Number).Mark(opaqueMark{"count.index"})}),
+		"each":  cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String).Mark(opaqueMark{"each.key"}), "value": opaque("each.value")}),
 	}}}
 	switch {
 	case count != nil:
@@ -553,7 +553,7 @@ func (mc *moduleConfig) resource(cfgAddr string) *resourceConfig {
 func (m *moduleInstance) resourceValue(cfgAddr string) cty.Value {
 	rc := m.cfg.resource(cfgAddr)
 	if rc == nil {
-		return cty.DynamicVal
+		return opaque(cfgAddr)
 	}
 	return m.get("res."+cfgAddr, func() cty.Value {
 		kind, keys := m.expand(rc.count, rc.forEach)
@@ -688,7 +688,7 @@ func (m *moduleInstance) moduleDir(call *moduleCall) (string, string) {
 func (m *moduleInstance) moduleValue(name string, outs []string) cty.Value {
 	x := m.callInstances(name)
 	if x == nil {
-		return cty.DynamicVal
+		return opaque("module." + name)
 	}
 	vals := make([]cty.Value, len(x.instances))
 	for i, child := range x.instances {
