@@ -169,7 +169,7 @@ var _ = register(&Rule{
 var _ = register(&Rule{
 	ID: "run-order", Severity: SeverityError, Where: AtPlan,
 	Title: "Run Order Must Be 1 To 999",
-	Doc:   "An action's run_order is an integer from 1 to 999 (default 1).",
+	Doc:   "An action's run_order is an integer from 1 to 999; left out, it is 1 (an explicit 0 is an error).",
 	Check: func(p *Pass) {
 		if p.Pipeline == nil {
 			return
