@@ -221,7 +221,7 @@ func (c *converter) result(r *Resource, f pipeline.Finding) Result {
 }
 
 // unknownText is what a report prints for a value known only after apply.
-const unknownText = "(known after apply)"
+const unknownText = "(a value known only after apply)"
 
 // readable keeps the marker of unknown strings out of report text. The rules skip what they
 // cannot decide, so it should never be there; if a message ever quotes an unknown value, it

@@ -94,7 +94,9 @@ func appendOnce(l []*Resource, r *Resource) []*Resource {
 // Only managed resources are facts: a data source that reads a bucket, key or role tells what
 // exists, not how it is configured, so a reference to one leads nowhere and the rules skip it.
 func (c *converter) follow(r *Resource, path string, types map[string]bool) *Resource {
-	ok := func(x *Resource) bool { return x != nil && x != r && x.Mode == "managed" && (types == nil || types[x.Type]) }
+	ok := func(x *Resource) bool {
+		return x != nil && x != r && x.Mode == "managed" && (types == nil || types[x.Type])
+	}
 	if t, _ := c.inv.linked(r, path); t != nil {
 		if t.Mode == "data" {
 			return nil

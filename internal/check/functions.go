@@ -48,7 +48,7 @@ var pureFunctions = map[string]function.Function{
 	"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 	"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 	"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
-	"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": lengthFunc, "lookup": stdlib.LookupFunc,
+	"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": lengthFunc, "lookup": lookupFunc,
 	"merge": stdlib.MergeFunc, "one": oneFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
 	"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
 	"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc, "slice": stdlib.SliceFunc,
@@ -190,6 +190,39 @@ var oneFunc = function.New(&function.Spec{
 			return l.AsValueSlice()[0].WithMarks(marks), nil
 		}
 		return cty.NilVal, errors.New("must have no more than one element")
+	},
+})
+
+// lookupFunc is Terraform's lookup: the default may be null (cty's may not).
+var lookupFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "map", Type: cty.DynamicPseudoType, AllowMarked: true, AllowUnknown: true, AllowDynamicType: true},
+		{Name: "key", Type: cty.String, AllowMarked: true, AllowUnknown: true},
+	},
+	VarParam: &function.Parameter{Name: "default", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true, AllowMarked: true},
+	Type:     function.StaticReturnType(cty.DynamicPseudoType),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		m, mm := args[0].Unmark()
+		key, km := args[1].Unmark()
+		if len(args) > 3 {
+			return cty.NilVal, errors.New("lookup takes at most three arguments")
+		}
+		if !m.IsKnown() || !key.IsKnown() {
+			return cty.DynamicVal.WithMarks(mm, km), nil
+		}
+		if m.IsNull() || !(m.Type().IsObjectType() || m.Type().IsMapType()) {
+			return cty.NilVal, errors.New("the first argument must be a map or an object")
+		}
+		k := key.AsString()
+		switch {
+		case m.Type().IsObjectType() && m.Type().HasAttribute(k):
+			return m.GetAttr(k).WithMarks(mm, km), nil
+		case m.Type().IsMapType() && m.HasIndex(key).True():
+			return m.Index(key).WithMarks(mm, km), nil
+		case len(args) == 3:
+			return args[2].WithMarks(mm, km), nil
+		}
+		return cty.NilVal, fmt.Errorf("the map has no key %q", k)
 	},
 })
 
