@@ -210,7 +210,7 @@ var lookupFunc = function.New(&function.Spec{
 		if !m.IsKnown() || !key.IsKnown() {
 			return cty.DynamicVal.WithMarks(mm, km), nil
 		}
-		if m.IsNull() || !(m.Type().IsObjectType() || m.Type().IsMapType()) {
+		if m.IsNull() || (!m.Type().IsObjectType() && !m.Type().IsMapType()) {
 			return cty.NilVal, errors.New("the first argument must be a map or an object")
 		}
 		k := key.AsString()

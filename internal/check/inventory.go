@@ -172,13 +172,6 @@ func (inv *Inventory) provider(r *Resource) *Provider {
 // thisProvider is the local name of this provider, the prefix of its resource types.
 const thisProvider = "codepipeline"
 
-// isThisProvider reports whether a provider configuration key ("codepipeline",
-// "codepipeline.target") is one of this provider's.
-func isThisProvider(key string) bool {
-	name, _, _ := strings.Cut(key, ".")
-	return name == thisProvider
-}
-
 // thisProviderDefaults fills in this provider's defaults for account_id and region when the
 // block leaves them out (accountSet, regionSet false). Unlike the AWS provider's, they do not
 // depend on the environment, so they are as certain as a value written in the block. A value
@@ -216,58 +209,6 @@ func getPath(v any, path string) any {
 		}
 	}
 	return v
-}
-
-// setPath sets the value at a flattened path of object tree m, creating objects and growing
-// lists as needed.
-func setPath(m map[string]any, path string, val any) {
-	steps := strings.Split(path, ".")
-	var cur any = m
-	for i, step := range steps {
-		last := i == len(steps)-1
-		switch t := cur.(type) {
-		case map[string]any:
-			if last {
-				t[step] = val
-				return
-			}
-			next := t[step]
-			if _, isNum := atoi(steps[i+1]); isNum {
-				if _, ok := next.([]any); !ok {
-					next = []any{}
-				}
-				// Lists are grown in place below, so the parent must hold the grown slice.
-				n, _ := atoi(steps[i+1])
-				l := next.([]any)
-				for len(l) <= n {
-					l = append(l, map[string]any{})
-				}
-				t[step] = l
-				next = l
-			} else if _, ok := next.(map[string]any); !ok {
-				next = map[string]any{}
-				t[step] = next
-			}
-			cur = next
-		case []any:
-			n, _ := atoi(step)
-			if last {
-				t[n] = val
-				return
-			}
-			if _, ok := t[n].(map[string]any); !ok {
-				t[n] = map[string]any{}
-			}
-			cur = t[n]
-		default:
-			return
-		}
-	}
-}
-
-func atoi(s string) (int, bool) {
-	n, err := strconv.Atoi(s)
-	return n, err == nil && n >= 0
 }
 
 // asString returns v as a string when it is one.
