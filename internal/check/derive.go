@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -67,31 +68,16 @@ var dataDerivers = map[string]func(*Inventory, *Resource){
 	},
 	"aws_partition": func(inv *Inventory, r *Resource) {
 		if region := inv.provider(r).Region; region != "" {
-			fill(r, "partition", partitionOf(region))
+			fill(r, "partition", string(arn.PartitionOf(region)))
 		}
 	},
-}
-
-// partitionOf returns the partition of a region.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
 }
 
 var derivers = map[string]func(*Inventory, *Resource){
 	"aws_s3_bucket": func(inv *Inventory, r *Resource) {
 		if b, ok := asString(inv.value(r, "bucket")); ok && b != "" {
 			fill(r, "id", b)
-			fill(r, "arn", policy.BucketARN(b))
+			fill(r, "arn", arn.AWS.Bucket(b))
 		}
 	},
 	"aws_iam_role": func(inv *Inventory, r *Resource) {
@@ -103,7 +89,7 @@ var derivers = map[string]func(*Inventory, *Resource){
 		fill(r, "name", name)
 		path, _ := asString(inv.value(r, "path"))
 		if acct := inv.provider(r).AccountID; acct != "" && (path == "" || path == "/") {
-			fill(r, "arn", policy.RoleARN(acct, name))
+			fill(r, "arn", arn.AWS.Role(acct, name))
 		}
 	},
 	"aws_kms_alias": func(inv *Inventory, r *Resource) {
@@ -120,9 +106,9 @@ var derivers = map[string]func(*Inventory, *Resource){
 		if !ok || b == "" {
 			return
 		}
-		fill(r, "arn", policy.BucketARN(b))
+		fill(r, "arn", arn.AWS.Bucket(b))
 		if roles, ok := knownStrings(inv.value(r, "cross_account_roles")); ok {
-			fill(r, "policy", policy.BucketPolicy(b, roles).JSON())
+			fill(r, "policy", policy.BucketPolicy(arn.AWS, b, roles).JSON())
 		}
 		if acct := inv.provider(r).AccountID; acct != "" {
 			fill(r, "account_id", acct)
@@ -132,16 +118,16 @@ var derivers = map[string]func(*Inventory, *Resource){
 		fillDefault(r, "enable_key_rotation", true)
 		acct := inv.provider(r).AccountID
 		if roles, ok := knownStrings(inv.value(r, "grantee_roles")); ok && acct != "" {
-			fill(r, "policy", policy.KeyPolicy(acct, roles).JSON())
+			fill(r, "policy", policy.KeyPolicy(arn.AWS, acct, roles).JSON())
 		}
 	},
 	"codepipeline_cross_account_role": func(inv *Inventory, r *Resource) {
 		name, _ := asString(inv.value(r, "name"))
 		if acct := inv.provider(r).AccountID; acct != "" && name != "" {
-			fill(r, "arn", policy.RoleARN(acct, name))
+			fill(r, "arn", arn.AWS.Role(acct, name))
 		}
 		if t, ok := asString(inv.value(r, "trusted_account_id")); ok && t != "" {
-			fill(r, "trust_policy", policy.TrustPolicy(t).JSON())
+			fill(r, "trust_policy", policy.TrustPolicy(arn.AWS, t).JSON())
 		}
 		// With key_arn a reference to a key created in the same apply, the policy is built at
 		// conversion instead, where the key has a placeholder ARN (generatedRolePolicy).
@@ -152,7 +138,7 @@ var derivers = map[string]func(*Inventory, *Resource){
 			key, okK = "", true
 		}
 		if okB && okK && strings.HasPrefix(bucketARN, "arn:aws:s3:::") {
-			fill(r, "policy", policy.TargetRolePolicy(strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), key).JSON())
+			fill(r, "policy", policy.TargetRolePolicy(arn.AWS, strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), key).JSON())
 		}
 	},
 }

@@ -101,7 +101,7 @@ func functionsFor(base string, readable func(string) bool, names []string) map[s
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			b, err := read(args[0].AsString())
 			if err != nil {
-				return opaque("file " + args[0].AsString()), nil
+				return cty.UnknownVal(cty.String).Mark(opaqueMark{"file " + args[0].AsString()}), nil
 			}
 			return cty.StringVal(string(b)), nil
 		},
@@ -125,11 +125,11 @@ func functionsFor(base string, readable func(string) bool, names []string) map[s
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			b, err := read(args[0].AsString())
 			if err != nil {
-				return opaque("file " + args[0].AsString()), nil
+				return cty.UnknownVal(cty.String).Mark(opaqueMark{"file " + args[0].AsString()}), nil
 			}
 			tmpl, diags := hclsyntax.ParseTemplate(b, args[0].AsString(), hcl.InitialPos)
 			if diags.HasErrors() {
-				return opaque("template " + args[0].AsString()), nil
+				return cty.UnknownVal(cty.String).Mark(opaqueMark{"template " + args[0].AsString()}), nil
 			}
 			vars := map[string]cty.Value{}
 			if v := args[1]; v.IsKnown() && !v.IsNull() && v.CanIterateElements() {
@@ -142,7 +142,7 @@ func functionsFor(base string, readable func(string) bool, names []string) map[s
 			return renderTemplate(tmpl, func(e hclsyntax.Expression) cty.Value {
 				v, d := e.Value(ctx)
 				if d.HasErrors() {
-					return opaque("template " + args[0].AsString())
+					return cty.UnknownVal(cty.String).Mark(opaqueMark{"template " + args[0].AsString()})
 				}
 				return v
 			}), nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -57,13 +58,17 @@ var awsRemedies = map[string]func(c *converter, r *Resource, in pipeline.Input, 
 		if bp := c.satellites[b]["aws_s3_bucket_policy"]; len(bp) > 0 {
 			where = "the policy of " + bp[0].Address
 		}
-		objects, arn := policy.ObjectsARN(bucket), policy.BucketARN(bucket)
+		part := arn.AWS // the bucket's partition is the role's
+		if a, err := arn.Parse(role); err == nil {
+			part = a.Partition
+		}
+		objects, bucketARN := part.Objects(bucket), part.Bucket(bucket)
 		if _, after := c.ph.text[bucket]; after {
 			// Its name is known only after apply: say it as the configuration does.
-			objects, arn = "${"+b.Address+".arn}/*", b.Address+".arn"
+			objects, bucketARN = "${"+b.Address+".arn}/*", b.Address+".arn"
 		}
 		return fmt.Sprintf("Add a statement to %s allowing %s %s on %s and %s on %s.", where, role,
-			strings.Join(policy.BucketObjectGrantActions, ", "), objects, strings.Join(policy.BucketGrantActions, ", "), arn)
+			strings.Join(policy.BucketObjectGrantActions, ", "), objects, strings.Join(policy.BucketGrantActions, ", "), bucketARN)
 	},
 	"xacct-key-policy": func(c *converter, r *Resource, in pipeline.Input, f pipeline.Finding) string {
 		k := c.sourceOf(r, f, "key")

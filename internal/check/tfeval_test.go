@@ -214,3 +214,47 @@ resource "aws_codepipeline" "p" {
 		t.Errorf("links (-want +got):\n%s", diff)
 	}
 }
+
+// TestReaderSurvivesOddConfigurations: cycles, a module calling itself, references to what does
+// not exist, functions the reader does not know, and files outside the configuration leave
+// values unknown; nothing panics or loops.
+func TestReaderSurvivesOddConfigurations(t *testing.T) {
+	inv := readConfig(t, map[string]string{
+		"main.tf": `
+locals {
+  a = local.b
+  b = "${local.a}-x"
+}
+module "self" {
+  source = "./"
+}
+resource "aws_s3_bucket" "b" {
+  bucket = local.a
+  tags = {
+    missing = aws_s3_bucket.nope.arn
+    time    = timestamp()
+    unknown = no_such_function(1)
+    secret  = file("/etc/passwd")
+    up      = file("../outside.txt")
+    self    = aws_s3_bucket.b.arn
+  }
+}
+`,
+	})
+	for _, r := range inv.Resources {
+		if r.Type != "aws_s3_bucket" {
+			continue
+		}
+		if !isUnknown(r.Values["bucket"]) {
+			t.Errorf("%s: a value on a reference cycle: %v, want unknown", r.Address, r.Values["bucket"])
+		}
+		for k, v := range r.Values["tags"].(map[string]any) {
+			if !isUnknown(v) {
+				t.Errorf("%s: tags.%s = %v, want unknown", r.Address, k, v)
+			}
+		}
+	}
+	if len(inv.Resources) == 0 || len(inv.Resources) > maxModuleDepth+1 {
+		t.Errorf("%d instances of a module calling itself", len(inv.Resources))
+	}
+}

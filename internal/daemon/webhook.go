@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -54,7 +53,7 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		level("webhook request", "status", status, "result", result, "execution", executionID)
 	}
 
-	hook, err := d.cfg.Cloud.LookupWebhook(ctx, account, region, name)
+	hook, err := d.cfg.Backend.LookupWebhook(ctx, account, region, name)
 	if errors.Is(err, backend.ErrNotFound) {
 		reply(http.StatusNotFound, "no such webhook", "")
 		return
@@ -109,7 +108,7 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: local.TriggerWebhook,
+	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: backend.TriggerWebhook,
 		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
 	var run *backend.Run
 	// A Git host names each delivery; a redelivery of one starts nothing new.

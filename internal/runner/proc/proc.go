@@ -40,6 +40,9 @@ type Command struct {
 	// OnStart, when set, is told the process group id as soon as the command started, so that
 	// a caller can record it and kill the group should this process die without doing so.
 	OnStart func(pgid int)
+	// Credential, when set, runs the command as that user (a buildspec's run-as); switching
+	// users needs a process that may do so (root).
+	Credential *syscall.Credential
 }
 
 // Result is how a command ended.
@@ -70,7 +73,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdin = c.Stdin
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.Credential}
 	cmd.WaitDelay = pipeDrainDelay
 	grace := c.Grace
 	if grace <= 0 {
