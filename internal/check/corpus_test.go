@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -284,6 +285,11 @@ func normalizePlan(data []byte) ([]byte, error) {
 	}
 	if _, ok := plan["timestamp"]; ok {
 		plan["timestamp"] = "2000-01-01T00:00:00Z"
+	}
+	// terraform lists relevant_attributes in no fixed order.
+	if ra, ok := plan["relevant_attributes"].([]any); ok {
+		key := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+		sort.SliceStable(ra, func(i, j int) bool { return key(ra[i]) < key(ra[j]) })
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
