@@ -88,11 +88,9 @@ func holdsAWSProvider(dir string) bool {
 // searchRoot walks the file system under root, on root's device only, for a directory that
 // holds the AWS provider. Pseudo file systems and the Go module cache are not searched.
 func searchRoot(root string) (string, bool) {
-	var dev uint64
+	var rootStat *syscall.Stat_t
 	if st, err := os.Stat(root); err == nil {
-		if s, ok := st.Sys().(*syscall.Stat_t); ok {
-			dev = uint64(s.Dev)
-		}
+		rootStat, _ = st.Sys().(*syscall.Stat_t)
 	}
 	skip := map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/run": true}
 	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
@@ -107,7 +105,7 @@ func searchRoot(root string) (string, bool) {
 			return filepath.SkipDir
 		}
 		if info, err := d.Info(); err == nil {
-			if s, ok := info.Sys().(*syscall.Stat_t); ok && dev != 0 && uint64(s.Dev) != dev {
+			if s, ok := info.Sys().(*syscall.Stat_t); ok && rootStat != nil && s.Dev != rootStat.Dev {
 				return filepath.SkipDir // another file system, as find -xdev
 			}
 		}
