@@ -17,7 +17,7 @@ const (
 func Operations() []awsapi.Operation {
 	e := New(Config{})
 	defer e.Close()
-	return e.Server.Operations()
+	return e.Operations()
 }
 
 // WithOperations returns doc with the text between OperationsBegin and OperationsEnd replaced
