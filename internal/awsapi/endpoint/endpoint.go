@@ -60,6 +60,7 @@ type Endpoint struct {
 
 	mu       sync.Mutex
 	accounts map[[2]string]backend.CloudAccount
+	keys     map[string]cachedKey // access key id → what it resolved to, for keyTTL
 
 	runCtx    context.Context
 	cancel    context.CancelFunc
@@ -81,7 +82,7 @@ func New(cfg Config) *Endpoint {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	e := &Endpoint{cfg: cfg, accounts: map[[2]string]backend.CloudAccount{}}
+	e := &Endpoint{cfg: cfg, accounts: map[[2]string]backend.CloudAccount{}, keys: map[string]cachedKey{}}
 	e.runCtx, e.cancel = context.WithCancel(context.Background())
 	sc := awsapi.Config{
 		Credentials: awsapi.CredentialResolverFunc(e.resolveAccessKey),
@@ -118,8 +119,38 @@ func (e *Endpoint) Close() error {
 	return nil
 }
 
+// keyTTL is how long a resolved access key is kept in memory: keys never change, and a
+// session's expiry is checked on every request anyway; this spares each request a database
+// read and an unsealing.
+const keyTTL = 30 * time.Second
+
+type cachedKey struct {
+	cred  awsapi.Credential
+	until time.Time
+}
+
 // resolveAccessKey finds a key's secret and what it acts as, for the server's SigV4 checks.
 func (e *Endpoint) resolveAccessKey(ctx context.Context, id string) (awsapi.Credential, error) {
+	now := time.Now()
+	e.mu.Lock()
+	c, ok := e.keys[id]
+	e.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.cred, nil
+	}
+	cred, err := e.lookupAccessKey(ctx, id)
+	if err == nil {
+		e.mu.Lock()
+		if len(e.keys) > 10000 {
+			clear(e.keys)
+		}
+		e.keys[id] = cachedKey{cred, now.Add(keyTTL)}
+		e.mu.Unlock()
+	}
+	return cred, err
+}
+
+func (e *Endpoint) lookupAccessKey(ctx context.Context, id string) (awsapi.Credential, error) {
 	k, err := e.cfg.Cloud.LookupAccessKey(ctx, id)
 	if errors.Is(err, backend.ErrNotFound) {
 		return awsapi.Credential{}, fmt.Errorf("%w: %w", awsapi.ErrUnknownAccessKey, err)
