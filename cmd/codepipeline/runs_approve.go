@@ -24,14 +24,22 @@ func newRunsDecideCmd(c *cli, approve bool) *cobra.Command {
 		Example: fmt.Sprintf("  codepipeline runs %s release 5b0c4f7e-... Approve Manual -summary \"checked the staging site\"", verb),
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().StringVar(&summary, "summary", "", "a comment recorded with the decision")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		if err := runs.PutApprovalResult(cmd.Context(), args[0], args[1], args[2], args[3], approve, summary); err != nil {
+		defer s.Close()
+		run, err := s.run(cmd.Context(), args[0], args[1])
+		if err != nil {
+			return err
+		}
+		if _, err := actionOf(run, args[2], args[3]); err != nil {
+			return err
+		}
+		if err := s.runs.PutApprovalResult(cmd.Context(), args[0], args[1], args[2], args[3], approve, summary); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "%s %s/%s of run %s\n", done, args[2], args[3], args[1])

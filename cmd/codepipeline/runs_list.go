@@ -16,16 +16,21 @@ func newRunsListCmd(c *cli) *cobra.Command {
 		Example: "  codepipeline runs list quickstart\n  codepipeline runs list quickstart -n 5",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		list, err := runs.ListRuns(cmd.Context(), args[0], limit)
+		defer s.Close()
+		list, err := s.runs.ListRuns(cmd.Context(), args[0], limit)
 		if err != nil {
 			return err
+		}
+		if len(list) == 0 {
+			fmt.Fprintf(c.stderr, "pipeline %q has no run yet: start one with `codepipeline start %s`, or apply a codepipeline_run.\n", args[0], args[0])
+			return nil
 		}
 		w := c.stdout
 		fmt.Fprintf(w, "%-36s  %-10s  %-20s  %-9s  %s\n", "EXECUTION", "STATUS", "STARTED", "DURATION", "TRIGGER")

@@ -16,18 +16,25 @@ this process until it ends, and shows it. Exit 0 when the run then succeeds.`,
 		Example: "  codepipeline runs retry quickstart 5b0c4f7e-... Test",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&all, "all", false, "run all of the stage's actions again, not only the failed ones")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		run, err := runs.RetryStage(cmd.Context(), args[0], args[1], args[2], all)
+		defer s.Close()
+		run, err := s.run(cmd.Context(), args[0], args[1])
 		if err != nil {
 			return err
 		}
-		return driveAndWatch(cmd.Context(), runs, run, c.stdout)
+		if _, err := stageOf(run, args[2]); err != nil {
+			return err
+		}
+		if run, err = s.runs.RetryStage(cmd.Context(), args[0], run.ID, args[2], all); err != nil {
+			return err
+		}
+		return driveAndWatch(cmd.Context(), s.runs, run, c.stdout)
 	}
 	return cmd
 }

@@ -20,33 +20,33 @@ succeeded, 1 when it failed or was stopped.`,
 		Example: "  codepipeline runs show quickstart\n  codepipeline runs show quickstart -watch",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the run until it ends; exit 1 unless it succeeded")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
+		defer s.Close()
 		id := ""
 		if len(args) > 1 {
 			id = args[1]
 		}
-		if watch {
-			if err := watchRun(cmd.Context(), runs, args[0], id, c.stdout); err != nil {
-				return err
-			}
-			run, err := runs.GetRun(cmd.Context(), args[0], id)
-			if err != nil {
-				return err
-			}
-			return runOutcome(run)
-		}
-		run, err := runs.GetRun(cmd.Context(), args[0], id)
+		run, err := s.run(cmd.Context(), args[0], id)
 		if err != nil {
 			return err
 		}
-		printRun(c.stdout, run)
-		return nil
+		if !watch {
+			printRun(c.stdout, run)
+			return nil
+		}
+		if err := watchRun(cmd.Context(), s.runs, args[0], run.ID, c.stdout); err != nil {
+			return err
+		}
+		if run, err = s.runs.GetRun(cmd.Context(), args[0], run.ID); err != nil {
+			return err
+		}
+		return runOutcome(run)
 	}
 	return cmd
 }

@@ -18,19 +18,24 @@ func newRunsStopCmd(c *cli) *cobra.Command {
   codepipeline runs stop quickstart 5b0c4f7e-... -abandon -reason "wrong branch"`,
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&abandon, "abandon", false, "stop running actions at once instead of letting them finish")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded with the run")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
+		defer s.Close()
 		id := ""
 		if len(args) > 1 {
 			id = args[1]
 		}
-		if err := runs.StopRun(cmd.Context(), args[0], id, abandon, reason); err != nil {
+		run, err := s.run(cmd.Context(), args[0], id)
+		if err != nil {
+			return err
+		}
+		if err := s.runs.StopRun(cmd.Context(), args[0], run.ID, abandon, reason); err != nil {
 			return err
 		}
 		how := "running actions finish first"

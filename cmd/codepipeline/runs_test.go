@@ -82,7 +82,7 @@ func (rc *runsCloud) createPipeline(t *testing.T, name string, stages ...pipelin
 		t.Fatal(err)
 	}
 	p := &pipeline.Pipeline{
-		Name: name, RoleARN: "arn:aws:iam::" + backend.DefaultAccountID + ":role/pipeline",
+		Name: name, RoleARN: "arn:aws:iam::" + rc.a.Identity().AccountID + ":role/pipeline",
 		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: name + "-artifacts", Type: "S3"}},
 		Stages: append([]pipeline.Stage{{Name: "Source", Actions: []pipeline.Action{{
 			Name: "Fetch", Category: pipeline.CategorySource, Owner: "AWS", Provider: "S3", Version: "1",

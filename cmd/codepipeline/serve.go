@@ -51,12 +51,12 @@ change), each on its own -listen address.`,
 		if jsonLogs {
 			handler = slog.NewJSONHandler(c.stderr, &slog.HandlerOptions{Level: level})
 		}
-		b, err := cf.open(cmd.Context())
+		s, err := cf.open(cmd.Context(), openOptions{create: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		triggers, err := backend.TriggersOf(b)
+		defer s.Close()
+		triggers, err := backend.TriggersOf(s.b)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ created with (the provider's repositories_dir and functions_dir); -repositories-
   codepipeline start release -var ENV=staging -var VERSION=1.2.3`,
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "a pipeline variable for this run, NAME=VALUE (repeatable)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		overrides := map[string]string{}
@@ -36,16 +37,16 @@ created with (the provider's repositories_dir and functions_dir); -repositories-
 			}
 			overrides[name] = value
 		}
-		b, runs, err := cf.openRuns(cmd.Context())
+		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		run, err := runs.StartRun(cmd.Context(), backend.RunRequest{Pipeline: args[0], Variables: overrides, Trigger: backend.TriggerManual, TriggerDetail: "codepipeline start"})
+		defer s.Close()
+		run, err := s.runs.StartRun(cmd.Context(), backend.RunRequest{Pipeline: args[0], Variables: overrides, Trigger: backend.TriggerManual, TriggerDetail: "codepipeline start"})
 		if err != nil {
 			return err
 		}
-		return driveAndWatch(cmd.Context(), runs, run, c.stdout)
+		return driveAndWatch(cmd.Context(), s.runs, run, c.stdout)
 	}
 	return cmd
 }

@@ -25,8 +25,10 @@ const (
 	DefaultDataDir = ".terraform"
 )
 
-// WorkdirRecord is what a provider process recorded: the configurations (provider blocks) the
-// last Terraform command of the working directory used.
+// WorkdirRecord is what the provider processes of the last Terraform command of a working
+// directory recorded: the configurations (provider blocks) it used. Terraform starts a
+// provider process per provider block, each adds its own; an entry of an earlier command
+// (another Terraform process) is dropped by the first process of the next one.
 type WorkdirRecord struct {
 	SchemaVersion  int                 `json:"schema_version"`
 	Configurations []WorkdirConfigured `json:"configurations"`
@@ -40,14 +42,41 @@ type WorkdirConfigured struct {
 	Region          string `json:"region"`
 	RepositoriesDir string `json:"repositories_dir,omitempty"`
 	FunctionsDir    string `json:"functions_dir,omitempty"`
+	// TerraformPID is the process id of the Terraform command that configured the provider:
+	// the provider process's parent.
+	TerraformPID int `json:"terraform_pid"`
 }
 
 const workdirRecordVersion = 1
 
-// Configured is the part of cfg the record keeps (never credentials or the aws block).
-func Configured(cfg Config) WorkdirConfigured {
+// Configured is the part of cfg the record keeps (never credentials or the aws block), for
+// the Terraform command of process id terraformPID.
+func Configured(cfg Config, terraformPID int) WorkdirConfigured {
 	return WorkdirConfigured{Kind: cfg.Kind, StateDir: cfg.StateDir, AccountID: cfg.AccountID, Region: cfg.Region,
-		RepositoriesDir: cfg.RepositoriesDir, FunctionsDir: cfg.FunctionsDir}
+		RepositoriesDir: cfg.RepositoriesDir, FunctionsDir: cfg.FunctionsDir, TerraformPID: terraformPID}
+}
+
+// AddToWorkdirRecord adds c to the record at path: the entries of the same Terraform command
+// stay, those of earlier commands go. Provider processes of one command add theirs at the
+// same time, so the read and the write happen under a lock on path+".lock".
+func AddToWorkdirRecord(path string, c WorkdirConfigured) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var keep []WorkdirConfigured
+	if rec, err := ReadWorkdirRecord(path); err == nil {
+		for _, old := range rec.Configurations {
+			if old.TerraformPID == c.TerraformPID && old != c {
+				keep = append(keep, old)
+			}
+		}
+	}
+	return WriteWorkdirRecord(path, append(keep, c))
 }
 
 // WorkdirRecordPath is where the record of the working directory wd goes: in $TF_DATA_DIR
