@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,11 +63,20 @@ change), each on its own -listen address.`,
 		if err != nil {
 			return err
 		}
+		ln, err := net.Listen("tcp", listen)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return addressTaken(cmd.Context(), listen, s.cfg.StateDir)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "codepipeline serve: state directory %s (%s); webhooks on http://%s\n", s.loc.dir, s.loc.how, ln.Addr())
 		d, err := daemon.New(daemon.Config{
-			Backend: triggers,
-			Listen:  listen, PollInterval: poll, Rescan: rescan, StopGrace: grace, Logger: slog.New(handler),
+			Backend: triggers, Listener: ln,
+			PollInterval: poll, Rescan: rescan, StopGrace: grace, Logger: slog.New(handler),
 		})
 		if err != nil {
+			ln.Close()
 			return err
 		}
 		start := time.Now()

@@ -282,6 +282,15 @@ var migrations = []migration{{
 	// Definitions were the domain model by Go field names; they become storedDefinition
 	// (pipelines.go), CodePipeline's own JSON under a schema version.
 	run: migrateDefinitions,
+}, {
+	version: 9,
+	name:    "pipeline run directories",
+	stmts: []string{
+		// Where the configuration that wrote a pipeline keeps local git sources and Invoke
+		// handlers ('' = under the state directory), so that any process runs it alike.
+		`ALTER TABLE pipelines ADD COLUMN repositories_dir TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE pipelines ADD COLUMN functions_dir TEXT NOT NULL DEFAULT ''`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.
