@@ -161,8 +161,8 @@ func TestAccRun_failureFailsTheApply(t *testing.T) {
 				Config: s3PipelineConfig("no-such-bucket", ""),
 			},
 			{
-				PreConfig:   func() { putSourceZip(t, dir, map[string]string{"index.html": "x"}) },
-				Config:      s3PipelineConfig("no-such-bucket", runBlock),
+				PreConfig: func() { putSourceZip(t, dir, map[string]string{"index.html": "x"}) },
+				Config:    s3PipelineConfig("no-such-bucket", runBlock),
 				// The hint to the whole log names the state directory exactly: it works from
 				// any directory.
 				ExpectError: regexp.MustCompile(`(?s)Pipeline Run Failed.*"Deploy",\s+action\s+"Publish".*no-such-bucket.*` +
