@@ -16,7 +16,7 @@ func init() { register("", newCheckCmd) }
 func newCheckCmd(c *cli) *cobra.Command {
 	var (
 		format, colour, output string
-		strict                 bool
+		strict, allowEmpty     bool
 		only, skip             []string
 	)
 	cmd := &cobra.Command{
@@ -27,7 +27,9 @@ func newCheckCmd(c *cli) *cobra.Command {
 reads it from stdin) or over the .tf files of a directory, for this provider's resources and the
 AWS provider's aws_codepipeline, S3, KMS and IAM resources.
 
-Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -strict), 2 bad input.`,
+Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -strict), 2 bad input,
+3 nothing checked: no resource of a type the rules check was found in the input (-allow-empty
+makes that 0). A gate that looked at nothing never passes as if it had looked.`,
 		Example: `  codepipeline check plan.json
   terraform show -json plan.out | codepipeline check -
   codepipeline check ./infra -format sarif -o codepipeline.sarif
@@ -38,6 +40,7 @@ Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -stric
 	fs.BoolVar(&strict, "strict", false, "exit 1 on warnings too")
 	fs.StringVar(&colour, "color", "auto", "colour the text output: auto (on a terminal), always, never")
 	fs.StringVarP(&output, "output", "o", "", "write the report to this file instead of stdout")
+	fs.BoolVar(&allowEmpty, "allow-empty", false, "exit 0 when the input holds nothing to check (instead of 3)")
 	fs.StringSliceVar(&only, "rule", nil, "run only this rule ID (repeatable, or comma-separated)")
 	fs.StringSliceVar(&skip, "skip", nil, "do not run this rule ID (repeatable, or comma-separated)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(check.Formats, cobra.ShellCompDirectiveNoFileComp))
@@ -89,8 +92,13 @@ Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -stric
 		if err := check.Write(out, rep, format, useColour, version); err != nil {
 			return fail(err)
 		}
-		if rep.Errors() > 0 || (strict && rep.Warnings() > 0) {
+		switch {
+		case rep.Errors() > 0 || (strict && rep.Warnings() > 0):
 			return exitCode(exitFindings)
+		case rep.Checked == 0 && !allowEmpty:
+			return &exitError{code: exitNothingChecked, err: fmt.Errorf("check: nothing was checked in %s: no resource of a type the rules check was found "+
+				"(resources of modules that could not be followed are not seen: checking a plan sees them all, "+
+				"terraform show -json plan.out | codepipeline check -). Exit %d; -allow-empty accepts an input with nothing to check", args[0], exitNothingChecked)}
 		}
 		return nil
 	}

@@ -34,6 +34,8 @@ const (
 	exitOK       = 0
 	exitFindings = 1 // the command ran and the answer is no: findings, a failed run, something missing
 	exitUsage    = 2 // the command line is wrong: unknown command or flag, wrong arguments
+	// exitNothingChecked: check found no resource to check (see check's help).
+	exitNothingChecked = 3
 )
 
 // Groups of the root's help, in this order; a command sets GroupID to one of them.

@@ -110,3 +110,25 @@ func TestCheckFormats(t *testing.T) {
 		t.Error("colour when the output is not a terminal")
 	}
 }
+
+// TestCheckOfNothingIsNoPass: an input in which check finds nothing to check (here, resources
+// only inside a registry module it cannot follow) exits 3 saying so, never 0 as if it had
+// looked; -allow-empty accepts it; examples/cross-account is never a silent pass.
+func TestCheckOfNothingIsNoPass(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "module \"pipeline\" {\n  source  = \"example-corp/pipeline/aws\"\n  version = \"1.2.0\"\n}\n\nresource \"terraform_data\" \"x\" {}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("check", dir)
+	if code != exitNothingChecked || !strings.Contains(errOut, "nothing was checked in "+dir) || !strings.Contains(errOut, "-allow-empty") {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitNothingChecked, out, errOut)
+	}
+	if code, _, errOut := runCLI("check", "-allow-empty", dir); code != exitOK {
+		t.Errorf("-allow-empty: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut = runCLI("check", "../../examples/cross-account")
+	if code == exitOK && strings.Contains(out, " 0 resources checked") {
+		t.Errorf("check examples/cross-account passed on nothing:\n%s%s", out, errOut)
+	}
+}
