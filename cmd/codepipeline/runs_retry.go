@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
 
 func init() { register("runs", newRunsRetryCmd) }
@@ -28,8 +32,13 @@ this process until it ends, and shows it. Exit 0 when the run then succeeds.`,
 		if err != nil {
 			return err
 		}
-		if _, err := stageOf(run, args[2]); err != nil {
+		st, err := stageOf(run, args[2])
+		if err != nil {
 			return err
+		}
+		if st.Status != backend.StatusFailed {
+			return fmt.Errorf("stage %q of run %s did not fail (it is %s): only a failed stage runs again; `codepipeline start %s` starts a new run",
+				st.Name, run.ID, statusBadge(st.Status), run.Pipeline)
 		}
 		if run, err = s.runs.RetryStage(cmd.Context(), args[0], run.ID, args[2], all); err != nil {
 			return err

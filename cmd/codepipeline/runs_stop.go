@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
 
 func init() { register("runs", newRunsStopCmd) }
@@ -34,6 +36,9 @@ func newRunsStopCmd(c *cli) *cobra.Command {
 		run, err := s.run(cmd.Context(), args[0], id)
 		if err != nil {
 			return err
+		}
+		if backend.RunEnded(run.Status) {
+			return fmt.Errorf("run %s of %q already ended (%s): there is nothing to stop", run.ID, run.Pipeline, run.Status)
 		}
 		if err := s.runs.StopRun(cmd.Context(), args[0], run.ID, abandon, reason); err != nil {
 			return err

@@ -24,8 +24,9 @@ func newS3Cmd(*cli) *cobra.Command {
 		Use:     "s3",
 		Short:   "Read the local cloud's buckets: list objects, print one",
 		GroupID: groupCloud,
-		Long: `Reads the buckets of the local backend as the account the CLI acts as, with its policies
-evaluated as for any other caller: list the objects under a prefix, print an object.`,
+		Long: `Reads the buckets of the local backend: list the objects under a prefix, print an object. It
+acts as the account that owns the bucket, or as -account, with the policies evaluated as for any
+other caller.`,
 		Example: "  codepipeline s3 ls s3://quickstart-site\n  codepipeline s3 cat s3://quickstart-site/index.html",
 	}
 }
@@ -58,10 +59,10 @@ func newS3LsCmd(c *cli) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		if err := s.bucketExists(cmd.Context(), bucket); err != nil {
+		if s, err = cf.asOwner(cmd.Context(), s, bucket); err != nil {
 			return err
 		}
+		defer s.Close()
 		var objs []backend.ObjectInfo
 		if versions {
 			objs, err = s.b.ListObjectVersions(cmd.Context(), "", bucket, prefix)
@@ -113,10 +114,10 @@ func newS3CatCmd(c *cli) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		if err := s.bucketExists(cmd.Context(), bucket); err != nil {
+		if s, err = cf.asOwner(cmd.Context(), s, bucket); err != nil {
 			return err
 		}
+		defer s.Close()
 		body, _, err := s.b.GetObject(cmd.Context(), "", bucket, key, versionID)
 		if errors.Is(err, backend.ErrNotFound) {
 			return s.missingObject(cmd.Context(), bucket, key, versionID)
@@ -130,13 +131,25 @@ func newS3CatCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
-// bucketExists is nil when the bucket exists, else an error naming it and where it looked.
-func (s *session) bucketExists(ctx context.Context, bucket string) error {
-	_, err := s.b.GetBucket(ctx, bucket)
+// asOwner opens the state as the account that owns bucket (without -account, the CLI reads a
+// bucket as its owner, as the owner's console would), or says that there is no such bucket.
+func (f *cloudFlags) asOwner(ctx context.Context, s *session, bucket string) (*session, error) {
+	b, err := s.b.GetBucket(ctx, bucket)
 	if errors.Is(err, backend.ErrNotFound) {
-		return fmt.Errorf("no bucket %q in state directory %s (%s)", bucket, s.loc.dir, s.loc.how)
+		s.Close()
+		return nil, fmt.Errorf("no bucket %q in state directory %s (%s)", bucket, s.loc.dir, s.loc.how)
 	}
-	return err
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if f.account != "" || b.AccountID == s.cfg.AccountID {
+		return s, nil
+	}
+	cfg := s.cfg
+	cfg.AccountID, cfg.Region = b.AccountID, b.Region
+	s.Close()
+	return f.openAs(ctx, s.loc, []backend.Config{cfg}, 0, openOptions{})
 }
 
 // missingObject names an object that is not there, with the keys that are, nearest first.
