@@ -46,42 +46,6 @@ func runOutcome(run *backend.Run) error {
 	return nil
 }
 
-func listRuns(ctx context.Context, a backend.Runner, pipelineName string, limit int, w io.Writer) error {
-	runs, err := a.ListRuns(ctx, pipelineName, limit)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%-36s  %-10s  %-20s  %-9s  %s\n", "EXECUTION", "STATUS", "STARTED", "DURATION", "TRIGGER")
-	for _, r := range runs {
-		fmt.Fprintf(w, "%-36s  %-10s  %-20s  %-9s  %s\n", r.ID, r.Status, r.Started.Local().Format("2006-01-02 15:04:05"), duration(r.Started, r.Ended), r.Trigger)
-	}
-	return nil
-}
-
-func showRun(ctx context.Context, a backend.Runner, pipelineName, id string, watch bool, w io.Writer) error {
-	if watch {
-		return watchRun(ctx, a, pipelineName, id, w)
-	}
-	run, err := a.GetRun(ctx, pipelineName, id)
-	if err != nil {
-		return err
-	}
-	printRun(w, run)
-	return nil
-}
-
-func stopRun(ctx context.Context, a backend.Runner, pipelineName, id string, abandon bool, reason string, w io.Writer) error {
-	if err := a.StopRun(ctx, pipelineName, id, abandon, reason); err != nil {
-		return err
-	}
-	how := "running actions finish first"
-	if abandon {
-		how = "running actions are abandoned"
-	}
-	fmt.Fprintf(w, "stop requested (%s)\n", how)
-	return nil
-}
-
 // watchRun follows a run until it ends or ctx ends: a table redrawn in place on a terminal,
 // one line per change otherwise. When ctx ends it shows the run once more, so a caller that
 // stops the watch once the run ended still leaves its final state on screen.

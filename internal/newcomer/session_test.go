@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -296,7 +297,8 @@ func (s *shell) run(t *testing.T, d documented, st step) string {
 		out, err = s.bash(ctx, command, st.stdin, nil)
 	}
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("%s: %v\n%s", label, err, out)
@@ -362,7 +364,7 @@ func (s *shell) serve(ctx context.Context, command string) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !strings.Contains(out.String(), "codepipeline serve: stopped after") {
-			return out.String(), fmt.Errorf("serve did not say it stopped: %v", err)
+			return out.String(), fmt.Errorf("serve did not say it stopped: %w", err)
 		}
 		return out.String(), err
 	case err := <-waited:
@@ -371,10 +373,10 @@ func (s *shell) serve(ctx context.Context, command string) (string, error) {
 		return out.String(), err
 	case <-time.After(2 * time.Minute):
 		_ = cmd.Process.Kill()
-		<-waited
+		killed := <-waited
 		mu.Lock()
 		defer mu.Unlock()
-		return out.String(), fmt.Errorf("serve never said where it serves")
+		return out.String(), errors.Join(errors.New("serve never said where it serves"), killed)
 	}
 }
 
