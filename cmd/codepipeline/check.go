@@ -28,8 +28,9 @@ reads it from stdin) or over the .tf files of a directory, for this provider's r
 AWS provider's aws_codepipeline, S3, KMS and IAM resources.
 
 Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -strict), 2 bad input,
-3 nothing checked: no resource of a type the rules check was found in the input (-allow-empty
-makes that 0). A gate that looked at nothing never passes as if it had looked.`,
+3 nothing checked: no pipeline, webhook or store, key or role of this provider in the input (or
+only in modules that could not be followed); -allow-empty makes that 0. A gate that looked at
+nothing never passes as if it had looked.`,
 		Example: `  codepipeline check plan.json
   terraform show -json plan.out | codepipeline check -
   codepipeline check ./infra -format sarif -o codepipeline.sarif
@@ -95,10 +96,9 @@ makes that 0). A gate that looked at nothing never passes as if it had looked.`,
 		switch {
 		case rep.Errors() > 0 || (strict && rep.Warnings() > 0):
 			return exitCode(exitFindings)
-		case rep.Checked == 0 && !allowEmpty:
-			return &exitError{code: exitNothingChecked, err: fmt.Errorf("check: nothing was checked in %s: no resource of a type the rules check was found "+
-				"(resources of modules that could not be followed are not seen: checking a plan sees them all, "+
-				"terraform show -json plan.out | codepipeline check -). Exit %d; -allow-empty accepts an input with nothing to check", args[0], exitNothingChecked)}
+		case rep.NothingChecked() && !allowEmpty:
+			// The report's notices say why (modules not followed, files not read).
+			return &exitError{code: exitNothingChecked, err: fmt.Errorf("check: nothing was checked in %s (exit %d; -allow-empty accepts it)", args[0], exitNothingChecked)}
 		}
 		return nil
 	}
