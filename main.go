@@ -33,7 +33,7 @@ func main() {
 	flag.Parse()
 	quietSDKLogs()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	err := providerserver.Serve(context.Background(), provider.New(version, provider.RecordWorkdir()), providerserver.ServeOpts{
 		Address: provider.RegistryAddress,
 		Debug:   debug,
 	})

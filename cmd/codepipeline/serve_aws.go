@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"net/http"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/endpoint"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -30,10 +31,10 @@ type awsFlags struct {
 	tls          *bool
 }
 
-func addAWSFlags(fs *flag.FlagSet) awsFlags {
+func addAWSFlags(fs *pflag.FlagSet) awsFlags {
 	return awsFlags{
-		listen: fs.String("aws-listen", DefaultAWSListen, "address of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline); empty disables it"),
-		auth:   fs.String("auth", "sigv4", "authentication of the AWS endpoint: sigv4 (keys from `codepipeline credentials`), or none (every request acts as the root of account "+backend.DefaultAccountID+")"),
+		listen: fs.String("aws-listen", DefaultAWSListen, "`ADDR` of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline); empty disables it"),
+		auth:   fs.String("auth", "sigv4", "authentication of the AWS endpoint: sigv4 (the keys of codepipeline credentials), or none (every request acts as the root of account "+backend.DefaultAccountID+")"),
 		tls:    fs.Bool("aws-tls", false, "serve the AWS endpoint over HTTPS with a certificate of a CA generated in the state directory (aws-tls/ca.pem: set AWS_CA_BUNDLE to it)"),
 	}
 }

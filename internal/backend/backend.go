@@ -340,6 +340,13 @@ type PipelineRecord struct {
 	Definition *pipeline.Pipeline
 	Created    time.Time
 	Updated    time.Time
+	// RepositoriesDir and FunctionsDir are where the configuration that last created or
+	// updated the pipeline keeps local git sources and Invoke handlers (its repositories_dir
+	// and functions_dir; "" = the backend's default): kept with the pipeline so that any
+	// process runs it alike — a CLI, the daemon, another configuration. A process that sets
+	// its own directories uses those instead. Backends without local sources leave them "".
+	RepositoriesDir string
+	FunctionsDir    string
 }
 
 // Errors backends return; test with errors.Is.

@@ -331,7 +331,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	wantDirs := map[string]bool{}
 	for _, rec := range recs {
 		acct := d.account(rec.AccountID, rec.Region)
-		srcs, problems := sourcesOf(rec, acct.RepositoryPath)
+		srcs, problems := sourcesOf(rec, func(name string) (string, error) { return acct.RepositoryPath(rec, name) })
 		for _, p := range problems {
 			d.log.Warn("source not watched", "err", p)
 		}

@@ -43,7 +43,7 @@ func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 func runGitSource(repoKey string) actionProvider {
 	return func(ctx context.Context, job *actionJob) (*providerResult, error) {
 		cfg := job.action.Configuration
-		repo, err := job.x.a.repositoryPath(cfg[repoKey])
+		repo, err := repositoryPath(job.x.dirs.repositories, cfg[repoKey])
 		if err != nil {
 			return nil, err
 		}
@@ -79,8 +79,8 @@ func runGitSource(repoKey string) actionProvider {
 }
 
 // repositoryPath maps a repository name to its directory: an absolute path as it is, else a
-// directory under the repositories directory (default: repositories/ in the state directory).
-func (a *Account) repositoryPath(name string) (string, error) {
+// directory under root, the repositories directory of the run (see runDirs).
+func repositoryPath(root, name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("no repository named")
 	}
@@ -90,10 +90,10 @@ func (a *Account) repositoryPath(name string) (string, error) {
 		if clean == ".." || strings.HasPrefix(clean, "../") {
 			return "", fmt.Errorf("repository %q leaves the repositories directory", name)
 		}
-		p = filepath.Join(a.repositoriesRoot(), clean)
+		p = filepath.Join(root, clean)
 	}
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set repositories_dir)", name, p)
+		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set the provider's repositories_dir, or the CLI's -repositories-dir)", name, p)
 	}
 	return p, nil
 }

@@ -284,6 +284,15 @@ var migrations = []migration{{
 	run: migrateDefinitions,
 }, {
 	version: 9,
+	name:    "pipeline run directories",
+	stmts: []string{
+		// Where the configuration that wrote a pipeline keeps local git sources and Invoke
+		// handlers ('' = under the state directory), so that any process runs it alike.
+		`ALTER TABLE pipelines ADD COLUMN repositories_dir TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE pipelines ADD COLUMN functions_dir TEXT NOT NULL DEFAULT ''`,
+	},
+}, {
+	version: 10,
 	name:    "the AWS endpoint: access keys, tags, managed policies, object metadata, multipart uploads",
 	stmts: []string{
 		// Set once versioning, enabled before, is turned off (S3's "Suspended").
