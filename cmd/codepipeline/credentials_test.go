@@ -32,9 +32,12 @@ func TestCredentials(t *testing.T) {
 		strings.Contains(other, strings.Fields(strings.Split(out, "\n")[0])[1][len("AWS_ACCESS_KEY_ID="):]) {
 		t.Errorf("another account's profile:\n%s", other)
 	}
-	for _, args := range [][]string{{"-account", "12"}, {"-format", "yaml"}, {"extra"}} {
+	for _, args := range [][]string{{"-format", "yaml"}, {"extra"}} {
 		if code, _, _ := runCLI(append([]string{"credentials", "-state-dir", dir}, args...)...); code != exitUsage {
 			t.Errorf("credentials %v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+	if code, _, errOut := runCLI("credentials", "-state-dir", dir, "-account", "12"); code == exitOK || !strings.Contains(errOut, "12") {
+		t.Errorf("credentials -account 12: exit %d, %s", code, errOut)
 	}
 }
