@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
 
 func init() { register("runs", newRunsLogsCmd) }
@@ -33,7 +35,14 @@ func newRunsLogsCmd(c *cli) *cobra.Command {
 		if act.Status == "" {
 			return fmt.Errorf("action %q of stage %q has not run in run %s (the run is %s)", args[3], args[2], run.ID, run.Status)
 		}
-		log, err := s.runs.ActionLog(cmd.Context(), args[0], run.ID, args[2], args[3])
+		logs, err := backend.ActionLogsOf(s.b)
+		if err != nil {
+			if act.ExternalURL != "" {
+				return fmt.Errorf("%w\n\nThe action's execution: %s", err, act.ExternalURL)
+			}
+			return err
+		}
+		log, err := logs.ActionLog(cmd.Context(), args[0], run.ID, args[2], args[3])
 		if err != nil {
 			return err
 		}

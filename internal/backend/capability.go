@@ -13,6 +13,8 @@ const (
 	CapabilityWebhooks Capability = "webhooks"
 	CapabilityTriggers Capability = "triggers"
 	CapabilityCloud    Capability = "cloud"
+	// CapabilityActionLogs is reading what an action printed (ActionLogs).
+	CapabilityActionLogs Capability = "action-logs"
 )
 
 // capabilityHelp says what a capability is and what to do where a backend lacks it.
@@ -23,6 +25,8 @@ var capabilityHelp = map[Capability]struct{ what, instead string }{
 		"define the webhook with the tools of that backend (for AWS, the AWS provider's aws_codepipeline_webhook), or use backend = \"local\""},
 	CapabilityTriggers: {"the trigger daemon's view of every account of a state directory (`codepipeline serve`)",
 		"on AWS, CodePipeline itself watches sources and serves webhooks: no daemon is needed"},
+	CapabilityActionLogs: {"the output of actions (`codepipeline runs logs`)",
+		"read it where the action ran: the action's external execution URL (a CodeBuild build's logs in CloudWatch Logs) is in `codepipeline runs show` and the run's results"},
 	CapabilityCloud: {"serving the AWS APIs (`codepipeline serve -aws-listen`, `codepipeline credentials`): acting as any account, with its access keys and policies",
 		"point AWS tools at AWS itself, or serve a local state directory"},
 }
@@ -55,7 +59,28 @@ func Capabilities(b Backend) []Capability {
 	if _, ok := b.(Cloud); ok {
 		out = append(out, CapabilityCloud)
 	}
+	if _, ok := b.(ActionLogs); ok {
+		out = append(out, CapabilityActionLogs)
+	}
 	return out
+}
+
+// Has reports whether b offers capability c.
+func Has(b Backend, c Capability) bool {
+	for _, got := range Capabilities(b) {
+		if got == c {
+			return true
+		}
+	}
+	return false
+}
+
+// ActionLogsOf returns b's action logs, or an UnsupportedError when b keeps none.
+func ActionLogsOf(b Backend) (ActionLogs, error) {
+	if l, ok := b.(ActionLogs); ok {
+		return l, nil
+	}
+	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityActionLogs}
 }
 
 // RunsOf returns b's runs, or an UnsupportedError when b cannot run pipelines.

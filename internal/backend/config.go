@@ -29,6 +29,9 @@ const (
 	// StateDirEnv names the environment variable that sets the state directory when the
 	// provider configuration does not.
 	StateDirEnv = "CODEPIPELINE_STATE_DIR"
+	// BackendEnv names the environment variable that sets the backend kind when the provider
+	// configuration does not (CI switching a configuration between backends, say).
+	BackendEnv = "CODEPIPELINE_BACKEND"
 )
 
 var (
@@ -44,7 +47,11 @@ func RegionPattern() *regexp.Regexp { return regionPattern }
 
 // Config is one provider configuration, resolved: defaults applied, paths absolute.
 type Config struct {
-	Kind      string
+	Kind string
+	// AccountID and Region are who and where the backend acts. On the aws backend both may be
+	// "": the account is then the credentials' (sts:GetCallerIdentity) and the region the AWS
+	// configuration's (AWS_REGION, the profile); when set, the account must be the
+	// credentials'.
 	AccountID string
 	Region    string
 	StateDir  string // local backend only; absolute
@@ -58,12 +65,22 @@ type Config struct {
 // Partition is the partition of the configuration's region.
 func (c Config) Partition() arn.Partition { return arn.PartitionOf(c.Region) }
 
-// AWSConfig is the `aws` block, reserved for the AWS backend.
+// AWSConfig is the `aws` block: how the AWS backend finds its credentials and endpoints. It
+// holds no secret: credentials come from the standard chain (environment, shared files,
+// SSO, credential_process, instance roles), as the AWS SDKs find them.
 type AWSConfig struct {
-	Profile    string
-	AssumeRole *AssumeRole
-	Endpoints  map[string]string // service name (s3, kms, iam, sts, codepipeline) → URL
+	Profile string
+	// SharedConfigFiles and SharedCredentialsFiles replace the default ~/.aws/config and
+	// ~/.aws/credentials (as the AWS provider's arguments of the same names).
+	SharedConfigFiles      []string
+	SharedCredentialsFiles []string
+	AssumeRole             *AssumeRole
+	Endpoints              map[string]string // service name (s3, kms, iam, sts, codepipeline) → URL
 }
+
+// AWSServices are the services the AWS backend calls, by the names `aws { endpoints { … } }`
+// and AWS_ENDPOINT_URL_<SERVICE> use.
+var AWSServices = []string{"codepipeline", "iam", "kms", "s3", "sts"}
 
 // AssumeRole is the role the AWS backend assumes before acting.
 type AssumeRole struct {
@@ -101,24 +118,34 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // checks what can be checked without touching any backend. A known kind that this build does
 // not include is refused by Open (see Available), not here.
 func Resolve(s Settings, getenv func(string) string) (Config, error) {
+	kind := s.Backend
+	if !kind.Set || kind.Value == "" {
+		kind = Setting{Value: getenv(BackendEnv), Set: getenv(BackendEnv) != ""}
+	}
 	cfg := Config{
-		Kind:      orDefault(s.Backend, KindLocal),
+		Kind:      orDefault(kind, KindLocal),
 		AccountID: orDefault(s.AccountID, DefaultAccountID),
 		Region:    orDefault(s.Region, DefaultRegion),
 		AWS:       s.AWS,
+	}
+	if cfg.Kind == KindAWS {
+		// On AWS the credentials say which account, and the AWS configuration which region,
+		// unless the provider block says so (and then they must agree: the aws backend checks).
+		cfg.AccountID, cfg.Region = s.AccountID.Value, s.Region.Value
 	}
 	if !knownKind(cfg.Kind) {
 		return Config{}, &ConfigError{
 			Attribute: "backend",
 			Summary:   "Unknown Backend",
-			Detail:    fmt.Sprintf("backend %q is not one of %q.\n\nFix: set backend to \"local\" (the default) or \"aws\".", cfg.Kind, Kinds),
+			Detail: fmt.Sprintf("backend %q (from %s) is not one of %q.\n\nFix: set backend to \"local\" (the default) or \"aws\".",
+				cfg.Kind, map[bool]string{true: "the provider configuration", false: BackendEnv}[s.Backend.Set && s.Backend.Value != ""], Kinds),
 		}
 	}
-	if !accountIDPattern.MatchString(cfg.AccountID) {
+	if !accountIDPattern.MatchString(cfg.AccountID) && (cfg.AccountID != "" || cfg.Kind != KindAWS) {
 		return Config{}, &ConfigError{Attribute: "account_id", Summary: "Invalid Account ID",
 			Detail: fmt.Sprintf("account_id %q is not a 12-digit AWS account id.\n\nFix: use 12 digits, for example %q.", cfg.AccountID, DefaultAccountID)}
 	}
-	if !regionPattern.MatchString(cfg.Region) {
+	if !regionPattern.MatchString(cfg.Region) && (cfg.Region != "" || cfg.Kind != KindAWS) {
 		return Config{}, &ConfigError{Attribute: "region", Summary: "Invalid Region",
 			Detail: fmt.Sprintf("region %q is not an AWS region name.\n\nFix: use a region such as %q.", cfg.Region, DefaultRegion)}
 	}

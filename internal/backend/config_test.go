@@ -35,8 +35,17 @@ func TestResolve(t *testing.T) {
 		{name: "relative state dir made absolute", getenv: noEnv, in: Settings{StateDir: set("state")},
 			want: Config{Kind: KindLocal, AccountID: DefaultAccountID, Region: DefaultRegion, StateDir: filepath.Join(cwd, "state")}},
 		// A known kind resolves; whether this build includes it is Open's to say (open_test.go).
+		// On AWS, an account and region left out come from the credentials and the AWS
+		// configuration, not from the local backend's defaults.
 		{name: "aws backend resolves", getenv: noEnv, in: Settings{Backend: set(KindAWS)},
-			want: Config{Kind: KindAWS, AccountID: DefaultAccountID, Region: DefaultRegion, StateDir: filepath.Join(cwd, DefaultStateDir)}},
+			want: Config{Kind: KindAWS, StateDir: filepath.Join(cwd, DefaultStateDir)}},
+		{name: "aws backend with an account and region", getenv: noEnv, in: Settings{Backend: set(KindAWS), AccountID: set("222222222222"), Region: set("eu-west-1")},
+			want: Config{Kind: KindAWS, AccountID: "222222222222", Region: "eu-west-1", StateDir: filepath.Join(cwd, DefaultStateDir)}},
+		{name: "the environment chooses the backend", getenv: func(k string) string { return map[string]string{BackendEnv: KindAWS}[k] },
+			want: Config{Kind: KindAWS, StateDir: filepath.Join(cwd, DefaultStateDir)}},
+		{name: "the configuration's backend wins over the environment", getenv: func(k string) string { return map[string]string{BackendEnv: KindAWS}[k] },
+			in: Settings{Backend: set(KindLocal)}, want: Config{Kind: KindLocal, AccountID: DefaultAccountID, Region: DefaultRegion, StateDir: filepath.Join(cwd, DefaultStateDir)}},
+		{name: "unknown backend from the environment", getenv: func(k string) string { return map[string]string{BackendEnv: "gcp"}[k] }, wantErr: "backend"},
 		{name: "unknown backend", getenv: noEnv, in: Settings{Backend: set("gcp")}, wantErr: "backend"},
 		{name: "bad account", getenv: noEnv, in: Settings{AccountID: set("12345678901")}, wantErr: "account_id"},
 		{name: "bad region", getenv: noEnv, in: Settings{Region: set("useast1")}, wantErr: "region"},

@@ -85,13 +85,6 @@ func Available(kind string) error {
 	switch {
 	case ok:
 		return nil
-	case kind == KindAWS:
-		return &ConfigError{
-			Attribute: "backend",
-			Summary:   "AWS Backend Not Available Yet",
-			Detail: `backend = "aws" is reserved for the AWS backend, which this version of the provider does not include. ` +
-				`Nothing falls back to the local backend silently.` + "\n\nFix: remove the backend argument (or set it to \"local\") to use the embedded local backend.",
-		}
 	case knownKind(kind):
 		return &ConfigError{Attribute: "backend", Summary: "Backend Not Available",
 			Detail: fmt.Sprintf("backend %q is not part of this build (it has %q).\n\nFix: set backend to one of those.", kind, Registered())}

@@ -51,7 +51,7 @@ func TestOpenRefusesWhatThisBuildLacksInOnePlace(t *testing.T) {
 		t.Fatalf("Open(local) = %v, %v; opener saw %v %+v", b, err, opened, gotOpts)
 	}
 
-	cases := map[string]string{KindAWS: "AWS Backend Not Available Yet", "gcp": "Unknown Backend"}
+	cases := map[string]string{KindAWS: "Backend Not Available", "gcp": "Unknown Backend"}
 	for kind, summary := range cases {
 		_, err := Open(ctx, Config{Kind: kind})
 		var ce *ConfigError

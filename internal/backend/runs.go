@@ -34,8 +34,27 @@ type Runner interface {
 	RetryStage(ctx context.Context, pipeline, id, stage string, allActions bool) (*Run, error)
 	// PutApprovalResult approves or rejects a manual approval action that is waiting.
 	PutApprovalResult(ctx context.Context, pipeline, id, stage, action string, approved bool, summary string) error
+}
+
+// ActionLogs are what actions printed: the local backend keeps them (ActionLogsOf). On AWS an
+// action's output stays in the service that ran it (CodeBuild's in CloudWatch Logs), which the
+// action's ExternalURL links to.
+type ActionLogs interface {
 	// ActionLog returns what an action printed in an execution (size-capped).
 	ActionLog(ctx context.Context, pipeline, id, stage, action string) ([]byte, error)
+}
+
+// RemoteRuns is a Runner whose runs go on without this process: the service executes them
+// (CodePipeline on AWS), and ExecuteRun only follows one to its end. Nothing needs to keep a
+// process alive for a run started with codepipeline_run's wait = false.
+type RemoteRuns interface {
+	RunsExecuteRemotely() bool
+}
+
+// ExecutesRemotely reports whether r's runs go on without a process of this machine driving them.
+func ExecutesRemotely(r Runner) bool {
+	rr, ok := r.(RemoteRuns)
+	return ok && rr.RunsExecuteRemotely()
 }
 
 // Execution, stage and action statuses, as CodePipeline names them.
@@ -108,6 +127,10 @@ type ActionRun struct {
 	OutputVariables map[string]string
 	Summary         string
 	Error           string
+	// ExternalID and ExternalURL identify the action's execution in the service that ran it
+	// (a CodeBuild build and its console page), when the backend knows them.
+	ExternalID  string
+	ExternalURL string
 }
 
 // ArtifactRef is an output artifact: an object version in an artifact store.

@@ -17,6 +17,9 @@ type Webhooks interface {
 	// GetWebhook returns a webhook with its secret token.
 	GetWebhook(ctx context.Context, name string) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, name string) error
+	// PlannedWebhookURL is the URL a webhook of that name will have, or "" when only creating
+	// it tells (CodePipeline generates the URL).
+	PlannedWebhookURL(name string) string
 }
 
 // Webhook is a stored codepipeline_webhook. SecretToken is the plaintext token, only in
@@ -32,9 +35,11 @@ type Webhook struct {
 	Filters        []pipeline.WebhookFilter
 	TargetPipeline string
 	TargetAction   string
-	Tags           map[string]string
-	Created        time.Time
-	Updated        time.Time
+	// URL is where the webhook is called: the daemon's (local) or CodePipeline's (aws).
+	URL     string
+	Tags    map[string]string
+	Created time.Time
+	Updated time.Time
 }
 
 // Limits of a webhook, as in the CodePipeline API.
@@ -51,6 +56,11 @@ const (
 	TriggerWebhookV2 = "WebhookV2"            // a push that a V2 git trigger (or a connection source) reacts to
 	TriggerEvent     = "CloudWatchEvent"      // a change event of an S3 or CodeCommit source
 	TriggerPoll      = "PollForSourceChanges" // polling found a change
+	// TriggerCreate is the run CodePipeline starts by itself when a pipeline is created. The
+	// provider does not let it run: a pipeline runs when codepipeline_run, a trigger or the CLI
+	// starts it, on every backend (the aws backend stops that run at once; see the Real AWS
+	// guide).
+	TriggerCreate = "CreatePipeline"
 )
 
 // DefaultServeAddr is where `codepipeline serve` listens unless told otherwise, and so the

@@ -257,6 +257,11 @@ type Facts struct {
 	Stores    map[string]*ArtifactStore // by bucket name
 	Keys      map[string]*Key           // by key ARN
 	Roles     map[string]*Role          // by role ARN
+	// Unreadable names what the backend could not read, by the same keys (bucket name, key id
+	// or ARN, role ARN) → why: another account's role or key policy, which that account does
+	// not share. A rule that needs one of them skips it and warns which check it could not
+	// make, and how to make it.
+	Unreadable map[string]string
 }
 
 // AccountOfARN returns the account id field of an ARN ("arn:aws:iam::123456789012:role/x" →

@@ -137,6 +137,16 @@ func (p *Pass) Reportf(path Path, fix, format string, args ...any) {
 	p.Report(path, fmt.Sprintf(format, args...), fix)
 }
 
+// CannotCheckf records, as a warning whatever the rule's severity, that the running rule could
+// not make its check at path because a fact it needs is unreadable (Facts.Unreadable): the
+// plan goes on, and the message says which check was not made and how to make it.
+func (p *Pass) CannotCheckf(path Path, fix, format string, args ...any) {
+	p.findings = append(p.findings, Finding{
+		Rule: p.rule.ID, Severity: SeverityWarning, Title: p.rule.Title + " Not Checked",
+		Path: path, Message: fmt.Sprintf(format, args...), Fix: fix,
+	})
+}
+
 // Validate runs every rule of the catalogue over in and returns the findings, ordered by rule
 // ID and then by the order the rule reported them. It is deterministic and does not panic on
 // partial or unknown input.

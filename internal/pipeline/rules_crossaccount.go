@@ -289,13 +289,16 @@ func findGrantGap(cache policyCache, docs []string, identity bool, principal str
 	return gap, true
 }
 
-// grantTarget is the policy a cross-account use depends on, found by a rule's lookup.
+// grantTarget is the policy a cross-account use depends on, found by a rule's lookup. When
+// the backend could not read it (another account's policy), unreadable says what and why, and
+// the check is not made: a warning says so.
 type grantTarget struct {
-	what     string   // the message's clause, with %s for the missing actions
-	docs     []string // the documents; "" is no policy
-	identity bool
-	probes   []grantProbe
-	fix      string
+	unreadable string
+	what       string   // the message's clause, with %s for the missing actions
+	docs       []string // the documents; "" is no policy
+	identity   bool
+	probes     []grantProbe
+	fix        string
 }
 
 // checkCrossAccountGrants reports, at each cross-account action's role_arn, what the policy
@@ -311,6 +314,12 @@ func checkCrossAccountGrants(p *Pass, lookup func(u xacctUse, store *ArtifactSto
 		if !ok {
 			continue
 		}
+		if t.unreadable != "" {
+			p.CannotCheckf(ActionPath(u.ref.Stage, u.ref.Action).Attr("role_arn"), checkBothAccountsFix,
+				"%s acts in account %s as %s, but %s could not be read (%s), so whether it grants the role was not checked.",
+				capitalize(describeAction(p.Pipeline, u.ref)), AccountOfARN(u.role), u.role, t.what, t.unreadable)
+			continue
+		}
 		gap, known := findGrantGap(cache, t.docs, t.identity, u.role, t.probes)
 		if !known || gap.empty() {
 			continue
@@ -320,6 +329,14 @@ func checkCrossAccountGrants(p *Pass, lookup func(u xacctUse, store *ArtifactSto
 			capitalize(describeAction(p.Pipeline, u.ref)), AccountOfARN(u.role), u.role, fmt.Sprintf(t.what, gap.describe()))
 	}
 }
+
+// checkBothAccountsFix is how to make a check across accounts that the backend, acting as one
+// account, could not make.
+const checkBothAccountsFix = "Run `codepipeline check` on both accounts' plans together (`terraform show -json` of each, given to one check), " +
+	"which sees every account's side; or give this provider's identity read access to the other account's policy."
+
+// unreadableFact returns why a fact was unreadable, "" when it was not.
+func unreadableFact(facts Facts, key string) string { return facts.Unreadable[key] }
 
 // storeKeyARN returns the ARN of the key of a store block: the ARN the facts know for its id,
 // or the id itself when it is a key ARN.
@@ -373,6 +390,9 @@ var _ = register(&Rule{
 		}
 		checkCrossAccountGrants(p, func(u xacctUse, ref *ArtifactStoreRef) (grantTarget, bool) {
 			st := p.Facts.Stores[ref.Location]
+			if why := unreadableFact(p.Facts, ref.Location); IsKnown(ref.Location) && st == nil && why != "" {
+				return grantTarget{what: fmt.Sprintf("the policy of artifact bucket %q", ref.Location), unreadable: why}, true
+			}
 			if !IsKnown(ref.Location) || st == nil {
 				return grantTarget{}, false
 			}
@@ -396,6 +416,9 @@ var _ = register(&Rule{
 		checkCrossAccountGrants(p, func(u xacctUse, ref *ArtifactStoreRef) (grantTarget, bool) {
 			id, ok := storeKeyID(ref)
 			k := knownKey(p.Facts, id)
+			if why := unreadableFact(p.Facts, id); ok && k == nil && why != "" {
+				return grantTarget{what: fmt.Sprintf("the policy of key %s", id), unreadable: why}, true
+			}
 			if !ok || k == nil || !k.CustomerManaged {
 				return grantTarget{}, false // no key facts, or xacct-cmk-required's case
 			}
@@ -424,6 +447,9 @@ var _ = register(&Rule{
 		checkCrossAccountGrants(p, func(u xacctUse, ref *ArtifactStoreRef) (grantTarget, bool) {
 			role := p.Facts.Roles[u.role]
 			keyARN, ok := storeKeyARN(p.Facts, ref)
+			if why := unreadableFact(p.Facts, u.role); role == nil && ok && why != "" {
+				return grantTarget{what: fmt.Sprintf("the policies of role %s (whether they allow it the key %s)", u.role, keyARN), unreadable: why}, true
+			}
 			if role == nil || !ok {
 				return grantTarget{}, false
 			}

@@ -91,6 +91,18 @@ func TestSeedScenario(t *testing.T) {
 		}, []got{errAt("xacct-role-decrypt", seedRolePath)}},
 		{"key without rotation", func(in *Input) { seedKeyFacts(in).RotationEnabled = false },
 			[]got{warnAt("key-rotation", seedKeyPath)}},
+		// What the backend could not read (another account's) is not guessed: each check
+		// that needs it warns that it was not made.
+		{"the other account's role unreadable", func(in *Input) {
+			delete(in.Facts.Roles, seedRole)
+			in.Facts.Unreadable = map[string]string{seedRole: "IAM reads roles of the caller's account only"}
+		}, []got{warnAt("xacct-role-decrypt", seedRolePath)}},
+		{"the store and key unreadable", func(in *Input) {
+			delete(in.Facts.Stores, seedBucket)
+			delete(in.Facts.Keys, seedKey)
+			in.Facts.Unreadable = map[string]string{seedBucket: "s3:GetBucketPolicy: AccessDenied", seedKey: "kms:GetKeyPolicy: AccessDenied"}
+		}, []got{warnAt("xacct-bucket-policy", seedRolePath), warnAt("xacct-key-policy", seedRolePath)}},
+		{"left out but not unreadable: no warning", func(in *Input) { delete(in.Facts.Roles, seedRole) }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := seedInput()
@@ -119,6 +131,27 @@ func messageOf(t *testing.T, in Input, id string) string {
 		msgs = append(msgs, f.Message)
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// TestUnreadableFactsSayWhatWasNotChecked: the warning names the role, why it could not be
+// read, and how to make the check.
+func TestUnreadableFactsSayWhatWasNotChecked(t *testing.T) {
+	in := seedInput()
+	delete(in.Facts.Roles, seedRole)
+	in.Facts.Unreadable = map[string]string{seedRole: "IAM reads roles of the caller's account only"}
+	fs := ValidateWith(in, Options{Only: []string{"xacct-role-decrypt"}})
+	if len(fs) != 1 {
+		t.Fatalf("findings = %v", fs)
+	}
+	f := fs[0]
+	for _, want := range []string{seedRole, "IAM reads roles of the caller's account only", "not checked"} {
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("message %q does not say %q", f.Message, want)
+		}
+	}
+	if !strings.Contains(f.Fix, "codepipeline check") || !strings.HasSuffix(f.Summary(), "Not Checked") {
+		t.Errorf("finding %q, fix %q: want the check named and how to make it", f.Summary(), f.Fix)
+	}
 }
 
 func TestRuleXacctCMKRequired(t *testing.T) {

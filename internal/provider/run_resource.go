@@ -177,6 +177,8 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 		} else {
 			run = ended
 		}
+	} else if backend.ExecutesRemotely(runner) {
+		// The service runs it (CodePipeline on AWS): nothing to keep alive here.
 	} else if err := startDetachedRun(r.data.Config, run.Pipeline, run.ID); err != nil {
 		resp.Diagnostics.AddError("Cannot Start The Run In The Background", err.Error())
 	}
@@ -186,7 +188,7 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 	// starts a new run.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	if m.Wait.ValueBool() && run.Status != backend.StatusSucceeded {
-		addRunFailure(ctx, &resp.Diagnostics, r.data.Config, runner, run)
+		addRunFailure(ctx, &resp.Diagnostics, r.data.Config, r.backend, run)
 	}
 }
 
@@ -217,8 +219,10 @@ func (r *runResource) preflight(ctx context.Context, name string, diags *diag.Di
 	return len(errs) == 0
 }
 
-// addRunFailure fails the apply with the failing stage, action, error and the end of its log.
-func addRunFailure(ctx context.Context, diags *diag.Diagnostics, cfg backend.Config, runner backend.Runner, run *backend.Run) {
+// addRunFailure fails the apply with the failing stage, action and error, and what tells more:
+// the end of the action's log where the backend keeps logs, the action's page in the service
+// that ran it (a CodeBuild build) where there is one.
+func addRunFailure(ctx context.Context, diags *diag.Diagnostics, cfg backend.Config, b backend.Backend, run *backend.Run) {
 	stage, action := run.Failed()
 	if action == nil {
 		diags.AddError(fmt.Sprintf("Pipeline Run %s", run.Status),
@@ -226,24 +230,40 @@ func addRunFailure(ctx context.Context, diags *diag.Diagnostics, cfg backend.Con
 		return
 	}
 	detail := fmt.Sprintf("Run %s of pipeline %q failed at stage %q, action %q:\n%s", run.ID, run.Pipeline, stage.Name, action.Name, action.Error)
-	if log, err := runner.ActionLog(ctx, run.Pipeline, run.ID, stage.Name, action.Name); err == nil && len(log) > 0 {
-		detail += "\n\nLast lines of the action's log:\n" + lastLines(string(log), logTailLines)
+	if action.ExternalURL != "" {
+		detail += "\n\nThe action's execution: " + action.ExternalURL
 	}
-	detail += fmt.Sprintf("\n\nThe run is kept; `%s` shows the whole log, from any directory. The next apply starts a new run.",
-		cliCommand(cfg, "runs", "logs", run.Pipeline, run.ID, stage.Name, action.Name))
+	if logs, err := backend.ActionLogsOf(b); err == nil {
+		if log, err := logs.ActionLog(ctx, run.Pipeline, run.ID, stage.Name, action.Name); err == nil && len(log) > 0 {
+			detail += "\n\nLast lines of the action's log:\n" + lastLines(string(log), logTailLines)
+		}
+		detail += fmt.Sprintf("\n\nThe run is kept; `%s` shows the whole log, from any directory. The next apply starts a new run.",
+			cliCommand(cfg, "runs", "logs", run.Pipeline, run.ID, stage.Name, action.Name))
+	} else {
+		detail += fmt.Sprintf("\n\nThe run is kept; `%s` shows it, from any directory. The next apply starts a new run.",
+			cliCommand(cfg, "runs", "show", run.Pipeline, run.ID))
+	}
 	diags.AddError("Pipeline Run Failed", detail)
 }
 
-// cliCommand is the codepipeline CLI command line that acts on cfg's state directory, account
-// and region, whatever directory it is run from: the flags are exact, never left to discovery.
+// cliCommand is the codepipeline CLI command line that acts on cfg's backend, account and
+// region, whatever directory it is run from: the flags are exact, never left to discovery.
 func cliCommand(cfg backend.Config, args ...string) string {
 	words := append([]string{"codepipeline"}, args...)
-	words = append(words, "-state-dir", cfg.StateDir)
-	if cfg.AccountID != backend.DefaultAccountID {
-		words = append(words, "-account", cfg.AccountID)
-	}
-	if cfg.Region != backend.DefaultRegion {
-		words = append(words, "-region", cfg.Region)
+	if cfg.Kind == backend.KindAWS {
+		words = append(words, "-backend", backend.KindAWS)
+		if cfg.AWS.Profile != "" {
+			words = append(words, "-profile", cfg.AWS.Profile)
+		}
+		words = append(words, "-account", cfg.AccountID, "-region", cfg.Region)
+	} else {
+		words = append(words, "-state-dir", cfg.StateDir)
+		if cfg.AccountID != backend.DefaultAccountID {
+			words = append(words, "-account", cfg.AccountID)
+		}
+		if cfg.Region != backend.DefaultRegion {
+			words = append(words, "-region", cfg.Region)
+		}
 	}
 	for i, w := range words {
 		words[i] = shellQuote(w)

@@ -2,9 +2,17 @@
 // backend kind meets, as table-driven tests. Each case gets a fresh, empty partition from the
 // constructor the caller passes, and acts in it as two accounts.
 //
-// The local backend runs it in internal/backend/backends (through backend.Open); a new kind
-// adds the same call for itself. What a kind lacks (backend.Capabilities) it must refuse with
-// an UnsupportedError, and the cases of that capability check exactly that.
+// The local backend runs it in internal/backend/backends (through backend.Open), and the aws
+// backend against the local cloud's AWS endpoint; a new kind adds the same call for itself.
+// A case belongs to a capability: the core ones every backend offers (stores, objects, keys,
+// roles, pipelines, facts) and the optional ones (backend.Capabilities). A case of an optional
+// capability the backend lacks does not apply: it checks instead that the backend refuses the
+// capability with an UnsupportedError naming it, and says so in the test log; Run reports how
+// many cases applied per capability.
+//
+// Where the kinds differ by nature rather than by capability — a local cloud sees every
+// account it holds, a backend acting as one AWS identity sees what IAM lets it — the case
+// asserts each side explicitly (see seesOtherAccounts).
 package backendtest
 
 import (
@@ -15,6 +23,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,15 +69,39 @@ type env struct {
 
 // Case is one conformance case.
 type Case struct {
-	Capability string // "stores", "objects", "keys", "roles", "pipelines", "facts", or an optional capability
+	// Capability is "stores", "objects", "keys", "roles", "pipelines", "facts", or an optional
+	// capability (backend.Capability): the case applies to a backend that offers it.
+	Capability string
 	Name       string
 	run        func(e *env)
+}
+
+// optional reports whether the case belongs to an optional capability, and which.
+func (c Case) optional() (backend.Capability, bool) {
+	for _, o := range optionalCapabilities {
+		if string(o.c) == c.Capability {
+			return o.c, true
+		}
+	}
+	return "", false
+}
+
+// optionalCapabilities are the capabilities a backend may lack, each with how it is asked for.
+var optionalCapabilities = []struct {
+	c   backend.Capability
+	get func(backend.Backend) error
+}{
+	{backend.CapabilityRuns, func(b backend.Backend) error { _, err := backend.RunsOf(b); return err }},
+	{backend.CapabilityWebhooks, func(b backend.Backend) error { _, err := backend.WebhooksOf(b); return err }},
+	{backend.CapabilityTriggers, func(b backend.Backend) error { _, err := backend.TriggersOf(b); return err }},
+	{backend.CapabilityCloud, func(b backend.Backend) error { _, err := backend.CloudOf(b); return err }},
+	{backend.CapabilityActionLogs, func(b backend.Backend) error { _, err := backend.ActionLogsOf(b); return err }},
 }
 
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, webhookCases, triggerCases,
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, actionLogCases, webhookCases, triggerCases,
 		wireObjectCases, wireKeyCases, wireRoleCases, wirePipelineCases, cloudCases} {
 		all = append(all, group...)
 	}
@@ -81,16 +114,66 @@ func Run(t *testing.T, fresh Fresh, opts Options) {
 	if region == "" {
 		region = backend.DefaultRegion
 	}
+	var mu sync.Mutex
+	applied, refused := map[string]int{}, map[string]int{}
 	for _, c := range Cases() {
 		t.Run(c.Capability+"/"+c.Name, func(t *testing.T) {
 			open := fresh(t)
 			e := &env{t: t, ctx: context.Background(), region: region, part: arn.PartitionOf(region), open: open}
 			e.a = e.as(AccountA)
 			e.b = e.as(AccountB)
+			if capability, ok := c.optional(); ok && !backend.Has(e.a, capability) {
+				refusesCapability(t, e.a, capability)
+				mu.Lock()
+				refused[c.Capability]++
+				mu.Unlock()
+				return
+			}
+			mu.Lock()
+			applied[c.Capability]++
+			mu.Unlock()
 			c.run(e)
 		})
 	}
+	var summary []string
+	for _, c := range Cases() {
+		if n := applied[c.Capability] + refused[c.Capability]; n > 0 {
+			line := fmt.Sprintf("%s: %d applied", c.Capability, applied[c.Capability])
+			if refused[c.Capability] > 0 {
+				line = fmt.Sprintf("%s: %d did not apply (capability refused, as checked)", c.Capability, refused[c.Capability])
+			}
+			summary = append(summary, line)
+			delete(applied, c.Capability)
+			delete(refused, c.Capability)
+		}
+	}
+	t.Logf("conformance cases by capability: %s", strings.Join(summary, "; "))
 }
+
+// refusesCapability checks that b, which does not list capability among its capabilities,
+// refuses it as the door says: an UnsupportedError naming the backend and the capability.
+func refusesCapability(t *testing.T, b backend.Backend, capability backend.Capability) {
+	t.Helper()
+	for _, o := range optionalCapabilities {
+		if o.c != capability {
+			continue
+		}
+		err := o.get(b)
+		var ue *backend.UnsupportedError
+		if !errors.As(err, &ue) || ue.Capability != capability || ue.Kind != b.Identity().Kind || !errors.Is(err, backend.ErrUnsupported) {
+			t.Fatalf("the %s backend does not list %s, but asking for it gives %v, want an UnsupportedError", b.Identity().Kind, capability, err)
+		}
+		t.Logf("does not apply: the %s backend lacks %s, and refuses it: %v", b.Identity().Kind, capability, err)
+		return
+	}
+	t.Fatalf("no way to ask for capability %s", capability)
+}
+
+// seesOtherAccounts reports whether the backend reads what another account holds without that
+// account's grant: a local cloud (backend.Cloud) holds every account and reads them all; a
+// backend acting as one AWS identity reads what IAM and the resource policies let it, and
+// leaves the rest out of the facts, naming it in Facts.Unreadable.
+func (e *env) seesOtherAccounts() bool { return backend.Has(e.a, backend.CapabilityCloud) }
 
 // as opens the partition as account, closed at the end of the case.
 func (e *env) as(account string) backend.Backend {

@@ -134,22 +134,28 @@ var runCases = []Case{
 		_, err = r.StartRun(e.ctx, backend.RunRequest{Pipeline: "missing"})
 		wantErr(e.t, "a run of a missing pipeline", err, backend.ErrNotFound)
 	}},
-	{"runs", "list newest first, with a limit; logs", func(e *env) {
+	{"runs", "list newest first, with a limit", func(e *env) {
 		r := e.runs()
 		if r == nil {
 			return
 		}
-		p := e.pipelineOf("many", pipeline.Stage{Name: "Build", Actions: []pipeline.Action{commands("Make", 1, "echo run of #{SourceVariables.VersionId}")}})
-		p.Stages[0].Actions[0].Namespace = "SourceVariables"
-		e.setup(p)
+		e.setup(e.pipelineOf("many", pipeline.Stage{Name: "Build", Actions: []pipeline.Action{commands("Make", 1, "true")}}))
 		var ids []string
 		for i := 0; i < 3; i++ {
 			run := must[*backend.Run](e.t)(r.StartRun(e.ctx, backend.RunRequest{Pipeline: "many"}))
 			must[*backend.Run](e.t)(r.ExecuteRun(e.ctx, "many", run.ID))
 			ids = append([]string{run.ID}, ids...)
 		}
+		// The run CodePipeline starts when a pipeline is created (stopped at once by a backend
+		// that meets it, see backend.TriggerCreate) comes before the three, if there is one.
 		var got []string
 		for _, run := range must[[]*backend.Run](e.t)(r.ListRuns(e.ctx, "many", 0)) {
+			if run.Trigger == backend.TriggerCreate {
+				if run.Status != backend.StatusStopped && run.Status != backend.StatusStopping {
+					e.t.Errorf("the run of the pipeline's creation is %s, want it stopped", run.Status)
+				}
+				continue
+			}
 			got = append(got, run.ID)
 		}
 		if diff := cmp.Diff(ids, got); diff != "" {
@@ -157,11 +163,6 @@ var runCases = []Case{
 		}
 		if two := must[[]*backend.Run](e.t)(r.ListRuns(e.ctx, "many", 2)); len(two) != 2 || two[0].ID != ids[0] {
 			e.t.Errorf("ListRuns with limit 2 = %d runs", len(two))
-		}
-		version := must[*backend.Run](e.t)(r.GetRun(e.ctx, "many", ids[0])).Action("Source", "Fetch").OutputVariables["VersionId"]
-		log := string(must[[]byte](e.t)(r.ActionLog(e.ctx, "many", ids[0], "Build", "Make")))
-		if version == "" || !strings.Contains(log, "run of "+version) {
-			e.t.Errorf("log of Build/Make = %q, want it to name source version %q", log, version)
 		}
 		_, err := r.GetRun(e.ctx, "many", "no-such-run")
 		wantErr(e.t, "GetRun of a missing run", err, backend.ErrNotFound)
@@ -265,6 +266,23 @@ func notExecuted(r backend.Runner) (pipeline.Action, bool) {
 		return a, true
 	}
 	return pipeline.Action{}, false
+}
+
+var actionLogCases = []Case{
+	{string(backend.CapabilityActionLogs), "what an action printed, with the variables it saw", func(e *env) {
+		r := e.runs()
+		p := e.pipelineOf("logged", pipeline.Stage{Name: "Build", Actions: []pipeline.Action{commands("Make", 1, "echo run of #{SourceVariables.VersionId}")}})
+		p.Stages[0].Actions[0].Namespace = "SourceVariables"
+		e.setup(p)
+		run := must[*backend.Run](e.t)(r.StartRun(e.ctx, backend.RunRequest{Pipeline: "logged"}))
+		run = must[*backend.Run](e.t)(r.ExecuteRun(e.ctx, "logged", run.ID))
+		logs := must[backend.ActionLogs](e.t)(backend.ActionLogsOf(e.a))
+		version := run.Action("Source", "Fetch").OutputVariables["VersionId"]
+		log := string(must[[]byte](e.t)(logs.ActionLog(e.ctx, "logged", run.ID, "Build", "Make")))
+		if version == "" || !strings.Contains(log, "run of "+version) {
+			e.t.Errorf("log of Build/Make = %q, want it to name source version %q", log, version)
+		}
+	}},
 }
 
 var runActionTypeCases = []Case{

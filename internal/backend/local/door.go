@@ -17,6 +17,7 @@ import (
 var (
 	_ backend.Backend        = (*Account)(nil)
 	_ backend.Runner         = (*Account)(nil)
+	_ backend.ActionLogs     = (*Account)(nil)
 	_ backend.Webhooks       = (*Account)(nil)
 	_ backend.Triggers       = (*Account)(nil)
 	_ backend.TriggerAccount = (*Account)(nil)

@@ -269,7 +269,14 @@ func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name strin
 		return nil, fmt.Errorf("webhook %s: stored tags: %w", w.ARN, err)
 	}
 	w.Created, w.Updated = parseTime(created), parseTime(updated)
+	w.URL = backend.WebhookURL("", accountID, region, name)
 	return w, nil
+}
+
+// PlannedWebhookURL is where `codepipeline serve` (on its default address) serves the webhook:
+// known before it exists.
+func (a *Account) PlannedWebhookURL(name string) string {
+	return backend.WebhookURL("", a.id.AccountID, a.id.Region, name)
 }
 
 // DeleteWebhook deletes a webhook of the acting account and region.
