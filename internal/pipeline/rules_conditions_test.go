@@ -37,10 +37,14 @@ const (
 
 func TestRuleConditionResult(t *testing.T) {
 	entry := func(result string) func(*Input) {
-		return func(in *Input) { stage2(in).BeforeEntry = &Condition{Result: result, Rules: []ConditionRule{windowRule("W")}} }
+		return func(in *Input) {
+			stage2(in).BeforeEntry = &Condition{Result: result, Rules: []ConditionRule{windowRule("W")}}
+		}
 	}
 	success := func(result string) func(*Input) {
-		return func(in *Input) { stage2(in).OnSuccess = &Condition{Result: result, Rules: []ConditionRule{windowRule("W")}} }
+		return func(in *Input) {
+			stage2(in).OnSuccess = &Condition{Result: result, Rules: []ConditionRule{windowRule("W")}}
+		}
 	}
 	failure := func(result, condResult string) func(*Input) {
 		return func(in *Input) {
@@ -334,7 +338,9 @@ func TestNewRulesOnNilPipeline(t *testing.T) {
 // TestNameFormatOfConditionRules: rule names and rule input artifacts are names too.
 func TestNameFormatOfConditionRules(t *testing.T) {
 	runRuleCases(t, "name-format", []ruleCase{
-		{name: "a valid rule name passes", mutate: func(in *Input) { stage2(in).BeforeEntry = &Condition{Rules: []ConditionRule{windowRule("Office.Hours@EU")}} }},
+		{name: "a valid rule name passes", mutate: func(in *Input) {
+			stage2(in).BeforeEntry = &Condition{Rules: []ConditionRule{windowRule("Office.Hours@EU")}}
+		}},
 		{name: "a rule name with a space fails", mutate: func(in *Input) {
 			stage2(in).BeforeEntry = &Condition{Rules: []ConditionRule{windowRule("office hours")}}
 		}, want: []got{errAt("name-format", beforeEntry+".rule[0].name")}},
@@ -363,7 +369,7 @@ func TestCronWindows(t *testing.T) {
 		{"* * 9-16 ? * MON-FRI", []string{"2025-01-06 09:00:00", "2025-01-10 16:59:59"}, []string{"2025-01-06 08:59:59", "2025-01-06 17:00:00", "2025-01-11 10:00:00"}},
 		{"* 0/15 * ? * *", []string{"2025-03-01 10:00:30", "2025-03-01 10:45:00"}, []string{"2025-03-01 10:01:00"}},
 		{"* * * L * ?", []string{"2024-02-29 12:00:00", "2025-04-30 00:00:00"}, []string{"2024-02-28 12:00:00"}},
-		{"* * * LW * ?", []string{"2025-05-30 08:00:00"}, []string{"2025-05-31 08:00:00"}}, // May 31st 2025 is a Saturday
+		{"* * * LW * ?", []string{"2025-05-30 08:00:00"}, []string{"2025-05-31 08:00:00"}},  // May 31st 2025 is a Saturday
 		{"* * * 15W * ?", []string{"2025-03-14 08:00:00"}, []string{"2025-03-15 08:00:00"}}, // March 15th 2025 is a Saturday
 		{"* * * ? * 6#2", []string{"2025-01-10 08:00:00"}, []string{"2025-01-03 08:00:00", "2025-01-17 08:00:00"}},
 		{"* * * ? * 2L", []string{"2025-01-27 08:00:00"}, []string{"2025-01-20 08:00:00"}},
