@@ -116,9 +116,9 @@ type Run struct {
 	// ExecutionType is ExecutionStandard or ExecutionRollback ("" for a run stored before
 	// rollbacks existed: a standard one). A rollback runs RollbackStage only, with the
 	// artifacts and variables of the execution RollbackTarget.
-	ExecutionType  string
-	RollbackTarget string
-	RollbackStage  string
+	ExecutionType   string
+	RollbackTarget  string
+	RollbackStage   string
 	Status          string
 	StatusReason    string
 	Trigger         string

@@ -38,8 +38,8 @@ func registerRuleProvider(provider string, run ruleProvider) { ruleProviders[pro
 type conditionOutcome int
 
 const (
-	conditionPassed     conditionOutcome = iota // succeeded, or overridden
-	conditionFailed                             // a rule failed: the condition's result engages
+	conditionPassed      conditionOutcome = iota // succeeded, or overridden
+	conditionFailed                              // a rule failed: the condition's result engages
 	conditionInterrupted                         // the run stopped, or its context ended
 )
 
