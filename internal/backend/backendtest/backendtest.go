@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +67,7 @@ type Case struct {
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, webhookCases, triggerCases} {
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, conditionCases, webhookCases, triggerCases} {
 		all = append(all, group...)
 	}
 	return all
@@ -171,11 +170,11 @@ func (e *env) pipelineOf(name string, stages ...pipeline.Stage) *pipeline.Pipeli
 	return p
 }
 
-// commands is a Build/Commands action reading src.
+// commands is a Build/Commands action reading src and running the commands.
 func commands(name string, runOrder int, lines ...string) pipeline.Action {
 	return pipeline.Action{
 		Name: name, Category: pipeline.CategoryBuild, Owner: pipeline.OwnerAWS, Provider: "Commands", Version: "1", RunOrder: runOrder,
-		Configuration: map[string]string{"Commands": strings.Join(lines, "\n")}, InputArtifacts: []string{"src"},
+		Commands: lines, InputArtifacts: []string{"src"},
 	}
 }
 
