@@ -407,3 +407,51 @@ func TestAccPipeline_commandsWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestAccRun_conditionResults: a codepipeline_run of a pipeline whose deploy stage has an entry
+// condition that skips it shows the stage Skipped and the condition, its result and its rule.
+func TestAccRun_conditionResults(t *testing.T) {
+	dir := testStateDir(t)
+	withCondition := func(run string) string {
+		return strings.Replace(s3PipelineConfig("web-site", run), `  stage {
+    name = "Deploy"`, `  stage {
+    name = "Deploy"
+    before_entry {
+      condition {
+        result = "SKIP"
+        rule {
+          name = "Frozen"
+          rule_type_id {
+            category = "Rule"
+            provider = "VariableCheck"
+          }
+          configuration = {
+            Variable = "#{codepipeline.PipelineExecutionId}"
+            Operator = "EQ"
+            Value    = "frozen"
+          }
+        }
+      }
+    }`, 1)
+	}
+	deploy := tfjsonpath.New("stages").AtSliceIndex(1)
+	condition := deploy.AtMapKey("conditions").AtSliceIndex(0)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: withCondition("")},
+			{
+				PreConfig: func() { putSourceZip(t, dir, map[string]string{"index.html": "<h1>v1</h1>"}) },
+				Config:    withCondition(runBlock),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("codepipeline_run.web", tfjsonpath.New("status"), knownvalue.StringExact("Succeeded")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", deploy.AtMapKey("status"), knownvalue.StringExact("Skipped")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", condition.AtMapKey("type"), knownvalue.StringExact("BEFORE_ENTRY")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", condition.AtMapKey("result"), knownvalue.StringExact("SKIP")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", condition.AtMapKey("rules").AtSliceIndex(0).AtMapKey("status"), knownvalue.StringExact("Failed")),
+				},
+			},
+		},
+	})
+}
