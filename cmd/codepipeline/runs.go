@@ -34,6 +34,9 @@ Subcommands:
   reject  PIPELINE ID STAGE ACTION       reject it (-summary)
   stop    PIPELINE [ID]                  stop a run: let running actions finish, or -abandon them
   retry   PIPELINE ID STAGE              run a failed stage again (-all: all its actions) and watch
+  rollback PIPELINE STAGE TARGET_ID      run a stage again with an earlier run's artifacts (a ROLLBACK run) and watch
+  override-condition PIPELINE ID STAGE before-entry|on-success
+                                         let a run past a condition being evaluated (a closed deployment window)
 
 Flags (all subcommands):
 `
@@ -106,7 +109,8 @@ func runRuns(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	want := map[string][2]int{"list": {1, 1}, "show": {1, 2}, "logs": {4, 4}, "approve": {4, 4}, "reject": {4, 4}, "stop": {1, 2}, "retry": {3, 3}}
+	want := map[string][2]int{"list": {1, 1}, "show": {1, 2}, "logs": {4, 4}, "approve": {4, 4}, "reject": {4, 4}, "stop": {1, 2}, "retry": {3, 3},
+		"rollback": {3, 3}, "override-condition": {4, 4}}
 	n, ok := want[sub]
 	if !ok {
 		fmt.Fprintf(stderr, "codepipeline runs: unknown subcommand %q\n\n", sub)
@@ -153,6 +157,13 @@ func runRuns(args []string, stdout, stderr io.Writer) int {
 		if run, err = a.RetryStage(ctx, arg(0), arg(1), arg(2), *all); err == nil {
 			return driveAndWatch(ctx, a, run, stdout, stderr)
 		}
+	case "rollback":
+		var run *backend.Run
+		if run, err = a.RollbackStage(ctx, arg(0), arg(1), arg(2)); err == nil {
+			return driveAndWatch(ctx, a, run, stdout, stderr)
+		}
+	case "override-condition":
+		err = overrideCondition(ctx, a, arg(0), arg(1), arg(2), arg(3), stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
@@ -349,6 +360,9 @@ func printRun(w io.Writer, run *backend.Run) {
 				p("      %s", firstLine(act.Summary))
 			}
 		}
+		for _, line := range conditionLines(st) {
+			p("%s", line)
+		}
 	}
 }
 
@@ -389,6 +403,7 @@ func printChanges(w io.Writer, run *backend.Run, seen map[string]string) {
 			}
 			note(st.Name+"/"+act.Name, act.Status, firstLine(detail))
 		}
+		noteConditions(st, note)
 	}
 	note("run", run.Status, firstLine(run.StatusReason))
 	for _, c := range changes {
