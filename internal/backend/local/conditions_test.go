@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -577,5 +578,48 @@ func TestConditionStateSurvivesReopen(t *testing.T) {
 	}
 	if got.ExecutionType != backend.ExecutionStandard {
 		t.Errorf("stored execution type = %q", got.ExecutionType)
+	}
+}
+
+// TestGuideListsTheEvaluatedRuleTypes: the local backend guide's table of rule types
+// evaluated locally is the executor's list, no more, no less; the rule types it does not
+// evaluate are named under it.
+func TestGuideListsTheEvaluatedRuleTypes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "templates", "guides", "local-backend.md.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "#### Rule types evaluated locally")
+	if !ok {
+		t.Fatal("the guide has no section \"Rule types evaluated locally\"")
+	}
+	section, _, _ = strings.Cut(section, "\n### ")
+	var listed []string
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 || strings.Contains(cells[1], "---") || strings.TrimSpace(cells[1]) == "Rule type" {
+			continue
+		}
+		listed = append(listed, strings.TrimSpace(cells[1]))
+	}
+	want := evaluatedRuleTypes()
+	sort.Strings(listed)
+	sort.Strings(want)
+	if got, want := strings.Join(listed, ", "), strings.Join(want, ", "); got != want {
+		t.Errorf("the guide lists %s; the executor evaluates %s", got, want)
+	}
+	for provider := range ruleNotEvaluated {
+		if _, evaluated := ruleProviders[provider]; evaluated {
+			t.Errorf("%s is evaluated and said not to be", provider)
+		}
+		if !strings.Contains(section, "`"+provider+"`") {
+			t.Errorf("the guide does not say that %s is not evaluated locally", provider)
+		}
+	}
+	for _, p := range pipeline.RuleProviders() {
+		_, evaluated := ruleProviders[p]
+		if _, why := ruleNotEvaluated[p]; !evaluated && !why {
+			t.Errorf("rule type %s is neither evaluated locally nor said not to be", p)
+		}
 	}
 }
