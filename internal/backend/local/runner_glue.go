@@ -12,7 +12,6 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/variables"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // Glue to internal/runner: artifact packing and variable resolution.
@@ -76,13 +75,6 @@ func (c *Cloud) packArtifact(o actionOutput, put func(io.Reader) error) error {
 		return zerr
 	}
 	return err
-}
-
-// resolveConfiguration is the action's configuration with #{variables.x},
-// #{codepipeline.PipelineExecutionId} and #{Namespace.Variable} resolved: the run's variables
-// and the output variables of the actions of this run that declared a namespace.
-func (x *executor) resolveConfiguration(a pipeline.Action) (map[string]string, error) {
-	return resolveWith(a.Configuration, x.variableValues())
 }
 
 // variableValues are the variables an action or rule of this run may refer to: the run's
