@@ -360,7 +360,7 @@ func printRun(w io.Writer, run *backend.Run) {
 				p("      %s", firstLine(act.Summary))
 			}
 		}
-		for _, line := range conditionLines(st) {
+		for _, line := range stageDetailLines(st) {
 			p("%s", line)
 		}
 	}

@@ -38,10 +38,13 @@ func overrideCondition(ctx context.Context, a backend.Runner, pipelineName, id, 
 	return nil
 }
 
-// conditionLines are a stage's condition evaluations for printRun: the condition, the result
-// it engaged, then its rules.
-func conditionLines(st backend.StageRun) []string {
+// stageDetailLines are a stage's retries and condition evaluations for printRun: how often it
+// was retried, then each condition, the result it engaged, and its rules.
+func stageDetailLines(st backend.StageRun) []string {
 	var out []string
+	if r := st.Retry; r != nil {
+		out = append(out, fmt.Sprintf("    %-22s %d automatic, %d manual (latest: %s)", "[retries]", r.AutoAttempts, r.ManualAttempts, r.LatestTrigger))
+	}
 	for _, c := range st.Conditions {
 		head := fmt.Sprintf("    %-22s %-12s %-8s", "["+pipeline.ConditionBlock(c.Type)+"]", statusBadge(c.Status), duration(c.Started, c.Ended))
 		if c.Result != "" {

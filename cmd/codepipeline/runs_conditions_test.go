@@ -102,3 +102,14 @@ func TestRunsRollback(t *testing.T) {
 		t.Errorf("rollback without a target: exit %d, want %d", code, exitUsage)
 	}
 }
+
+func TestRunsShowRetries(t *testing.T) {
+	rc := newRunsCloud(t)
+	st := buildStage("Build", "Make", "exit 1")
+	st.OnFailure = &pipeline.FailureConditions{Result: pipeline.ResultRetry, RetryConfiguration: &pipeline.RetryConfiguration{}}
+	rc.createPipeline(t, "flaky", st)
+	code, out, _ := rc.cli(t, "start", "flaky")
+	if code == exitOK || !strings.Contains(out, "[retries]") || !strings.Contains(out, "1 automatic, 0 manual (latest: AutomatedStageRetry)") {
+		t.Fatalf("start of a stage that retries (exit %d) does not show the retry:\n%s", code, out)
+	}
+}
