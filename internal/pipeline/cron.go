@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	// The time zone database is built in, so that a DeploymentWindow's TimeZone means the same
 	// on every machine: a plan checks it, and a run evaluates it, without the host's zoneinfo.
@@ -58,9 +59,50 @@ var (
 	dayNames   = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 )
 
+// parsed remembers what ParseCron and LoadTimeZone made of a text: a plan validates a pipeline
+// several times (configuration, plan, apply), each time with the same windows. The values are
+// never changed once made; the cache stops growing at maxParsed entries.
+var parsed struct {
+	sync.Mutex
+	m map[string]any
+}
+
+const maxParsed = 1024
+
+func cached[T any](key string, make func() (T, error)) (T, error) {
+	parsed.Lock()
+	v, ok := parsed.m[key]
+	parsed.Unlock()
+	if ok {
+		if err, isErr := v.(error); isErr {
+			var zero T
+			return zero, err
+		}
+		return v.(T), nil
+	}
+	out, err := make()
+	parsed.Lock()
+	if parsed.m == nil {
+		parsed.m = map[string]any{}
+	}
+	if len(parsed.m) < maxParsed {
+		if err != nil {
+			parsed.m[key] = err
+		} else {
+			parsed.m[key] = out
+		}
+	}
+	parsed.Unlock()
+	return out, err
+}
+
 // ParseCron parses a DeploymentWindow cron expression. The error says which field is wrong
 // and why.
 func ParseCron(expr string) (*CronSchedule, error) {
+	return cached("cron\x00"+expr, func() (*CronSchedule, error) { return parseCron(expr) })
+}
+
+func parseCron(expr string) (*CronSchedule, error) {
 	fields := strings.Fields(expr)
 	if len(fields) != 6 && len(fields) != 7 {
 		return nil, fmt.Errorf("has %d fields; a cron expression has 6 (seconds minutes hours day-of-month month day-of-week) and an optional seventh (year)", len(fields))
@@ -332,6 +374,10 @@ func cronRange(lo, hi int, names map[string]int) string {
 // LoadTimeZone returns the location a DeploymentWindow's TimeZone names: "" and "UTC" are
 // UTC, anything else an IANA time zone name (America/New_York).
 func LoadTimeZone(name string) (*time.Location, error) {
+	return cached("tz\x00"+name, func() (*time.Location, error) { return loadTimeZone(name) })
+}
+
+func loadTimeZone(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil
 	}

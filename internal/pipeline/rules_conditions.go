@@ -168,26 +168,26 @@ var _ = register(&Rule{
 	Doc:   "A rule's rule_type_id has category Rule, owner AWS (or unset), a known provider (CloudWatchAlarm, CodeBuild, Commands, DeploymentWindow, LambdaInvoke, VariableCheck) and version 1 (or unset).",
 	Check: func(p *Pass) {
 		eachConditionRule(p, func(i int, pc PlacedCondition, k int, r *ConditionRule) {
-			path := ConditionRulePath(i, pc.Type, k).Attr("rule_type_id").Index(0)
+			path := lazyPath(func() Path { return ConditionRulePath(i, pc.Type, k).Attr("rule_type_id").Index(0) })
 			id := r.RuleTypeID
-			what := describeRule(p.Pipeline, i, pc, r)
+			what := lazyString(func() string { return describeRule(p.Pipeline, i, pc, r) })
 			if IsKnown(id.Category) && id.Category != RuleCategoryRule {
-				p.Reportf(path.Attr("category"), fmt.Sprintf("Set category = %q.", RuleCategoryRule),
-					"The category of %s is %q; every rule type's category is %q.", what, id.Category, RuleCategoryRule)
+				p.Reportf(path().Attr("category"), fmt.Sprintf("Set category = %q.", RuleCategoryRule),
+					"The category of %s is %q; every rule type's category is %q.", what(), id.Category, RuleCategoryRule)
 			}
 			if id.Owner != "" && IsKnown(id.Owner) && id.Owner != RuleOwnerAWS {
-				p.Reportf(path.Attr("owner"), fmt.Sprintf("Set owner = %q, or leave it unset.", RuleOwnerAWS),
-					"The owner of %s is %q; rule types are owned by %s.", what, id.Owner, quotedOr(RuleOwners))
+				p.Reportf(path().Attr("owner"), fmt.Sprintf("Set owner = %q, or leave it unset.", RuleOwnerAWS),
+					"The owner of %s is %q; rule types are owned by %s.", what(), id.Owner, quotedOr(RuleOwners))
 			}
 			if IsKnown(id.Provider) {
 				if _, ok := LookupRuleType(RuleTypeID{Category: RuleCategoryRule, Provider: id.Provider}); !ok {
-					p.Reportf(path.Attr("provider"), fmt.Sprintf("Use one of %s.", quotedList(RuleProviders())),
-						"The provider of %s is %q, which is not a CodePipeline rule type.", what, id.Provider)
+					p.Reportf(path().Attr("provider"), fmt.Sprintf("Use one of %s.", quotedList(RuleProviders())),
+						"The provider of %s is %q, which is not a CodePipeline rule type.", what(), id.Provider)
 				}
 			}
 			if id.Version != "" && IsKnown(id.Version) && id.Version != RuleVersion1 {
-				p.Reportf(path.Attr("version"), fmt.Sprintf("Set version = %q, or leave it unset.", RuleVersion1),
-					"The version of %s is %q; every rule type has version %q.", what, id.Version, RuleVersion1)
+				p.Reportf(path().Attr("version"), fmt.Sprintf("Set version = %q, or leave it unset.", RuleVersion1),
+					"The version of %s is %q; every rule type has version %q.", what(), id.Version, RuleVersion1)
 			}
 		})
 	},
@@ -211,16 +211,17 @@ var _ = register(&Rule{
 		"at most 5 input artifacts, and a timeout of 5 to 86400 minutes.",
 	Check: func(p *Pass) {
 		eachConditionRule(p, func(i int, pc PlacedCondition, k int, r *ConditionRule) {
-			rp := ConditionRulePath(i, pc.Type, k)
-			what := describeRule(p.Pipeline, i, pc, r)
+			// The path and the description are made only for a report: most rules have none.
+			rp := func() Path { return ConditionRulePath(i, pc.Type, k) }
+			what := func() string { return describeRule(p.Pipeline, i, pc, r) }
 			checkRuleConfigSize(p, rp, what, r)
 			if !r.IsUnknown("input_artifacts") && len(r.InputArtifacts) > MaxRuleInputArtifacts {
-				p.Reportf(rp.Attr("input_artifacts"), fmt.Sprintf("Give the rule at most %d input artifacts.", MaxRuleInputArtifacts),
-					"%s has %d input artifacts; a rule reads at most %d.", capitalize(what), len(r.InputArtifacts), MaxRuleInputArtifacts)
+				p.Reportf(rp().Attr("input_artifacts"), fmt.Sprintf("Give the rule at most %d input artifacts.", MaxRuleInputArtifacts),
+					"%s has %d input artifacts; a rule reads at most %d.", capitalize(what()), len(r.InputArtifacts), MaxRuleInputArtifacts)
 			}
 			if t := r.TimeoutInMinutes; t != 0 && t != UnknownInt && (t < MinRuleTimeout || t > MaxRuleTimeout) {
-				p.Reportf(rp.Attr("timeout_in_minutes"), fmt.Sprintf("Set timeout_in_minutes from %d to %d, or leave it unset.", MinRuleTimeout, MaxRuleTimeout),
-					"%s has timeout_in_minutes %d; CodePipeline accepts %d to %d.", capitalize(what), t, MinRuleTimeout, MaxRuleTimeout)
+				p.Reportf(rp().Attr("timeout_in_minutes"), fmt.Sprintf("Set timeout_in_minutes from %d to %d, or leave it unset.", MinRuleTimeout, MaxRuleTimeout),
+					"%s has timeout_in_minutes %d; CodePipeline accepts %d to %d.", capitalize(what()), t, MinRuleTimeout, MaxRuleTimeout)
 			}
 			rt, ok := knownRuleType(r)
 			if !ok {
@@ -229,13 +230,13 @@ var _ = register(&Rule{
 			if !r.IsUnknown("commands") {
 				switch {
 				case rt.Commands && len(r.Commands) == 0:
-					p.Reportf(rp.Attr("commands"), `Add commands = ["..."]: the shell commands the rule runs.`,
-						"%s is a Commands rule without commands.", capitalize(what))
+					p.Reportf(rp().Attr("commands"), `Add commands = ["..."]: the shell commands the rule runs.`,
+						"%s is a Commands rule without commands.", capitalize(what()))
 				case !rt.Commands && len(r.Commands) > 0:
-					p.Reportf(rp.Attr("commands"), "Remove commands, or make the rule a Commands rule.",
-						"%s is a %s rule, which runs no commands; only Commands rules take commands.", capitalize(what), rt.Provider)
+					p.Reportf(rp().Attr("commands"), "Remove commands, or make the rule a Commands rule.",
+						"%s is a %s rule, which runs no commands; only Commands rules take commands.", capitalize(what()), rt.Provider)
 				case rt.Commands:
-					checkCommandList(p, rp.Attr("commands"), what, r.Commands)
+					checkCommandList(p, rp().Attr("commands"), what(), r.Commands)
 				}
 			}
 			if r.IsUnknown("configuration") {
@@ -243,8 +244,8 @@ var _ = register(&Rule{
 			}
 			for _, key := range rt.Required() {
 				if v, present := r.Configuration[key]; !present || v == "" {
-					p.Reportf(rp.Attr("configuration"), fmt.Sprintf("Set configuration[%q].", key),
-						"%s has no configuration %q; every %s rule needs it (%s).", capitalize(what), key, rt.Provider, ruleKeyDoc(rt, key))
+					p.Reportf(rp().Attr("configuration"), fmt.Sprintf("Set configuration[%q].", key),
+						"%s has no configuration %q; every %s rule needs it (%s).", capitalize(what()), key, rt.Provider, ruleKeyDoc(rt, key))
 				}
 			}
 			checkRuleValues(p, rp, what, rt, r.Configuration)
@@ -253,13 +254,13 @@ var _ = register(&Rule{
 })
 
 // checkRuleConfigSize checks the number and the lengths of a rule's configuration entries.
-func checkRuleConfigSize(p *Pass, rp Path, what string, r *ConditionRule) {
+func checkRuleConfigSize(p *Pass, rp func() Path, what func() string, r *ConditionRule) {
 	if r.IsUnknown("configuration") {
 		return
 	}
 	if n := len(r.Configuration); n > MaxRuleConfigEntries {
-		p.Reportf(rp.Attr("configuration"), "Remove configuration entries.",
-			"%s has %d configuration entries; CodePipeline accepts at most %d.", capitalize(what), n, MaxRuleConfigEntries)
+		p.Reportf(rp().Attr("configuration"), "Remove configuration entries.",
+			"%s has %d configuration entries; CodePipeline accepts at most %d.", capitalize(what()), n, MaxRuleConfigEntries)
 	}
 	keys := make([]string, 0, len(r.Configuration))
 	for key := range r.Configuration {
@@ -267,23 +268,24 @@ func checkRuleConfigSize(p *Pass, rp Path, what string, r *ConditionRule) {
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		path := rp.Attr("configuration").Key(key)
 		if IsKnown(key) {
 			if prob := lengthProblem(key, MaxRuleConfigKeyLength); prob != "" {
-				p.Reportf(path, "Use the configuration key the rule type documents.", "Configuration key %q of %s %s.", key, what, prob)
+				p.Reportf(rp().Attr("configuration").Key(key), "Use the configuration key the rule type documents.", "Configuration key %q of %s %s.", key, what(), prob)
 			}
 		}
 		if v := r.Configuration[key]; IsKnown(v) {
 			if prob := lengthProblem(v, MaxRuleConfigValueLength); prob != "" {
-				p.Reportf(path, fmt.Sprintf("Give the key a value of 1 to %d characters, or remove it.", MaxRuleConfigValueLength),
-					"The value of configuration key %q of %s %s.", key, what, prob)
+				p.Reportf(rp().Attr("configuration").Key(key), fmt.Sprintf("Give the key a value of 1 to %d characters, or remove it.", MaxRuleConfigValueLength),
+					"The value of configuration key %q of %s %s.", key, what(), prob)
 			}
 		}
 	}
 }
 
 // checkRuleValues checks the values the rule type gives a meaning to.
-func checkRuleValues(p *Pass, rp Path, what string, rt *RuleType, cfg map[string]string) {
+func checkRuleValues(p *Pass, rpath func() Path, describe func() string, rt *RuleType, cfg map[string]string) {
+	rp := lazyPath(rpath)
+	what := lazyString(describe)
 	known := func(key string) (string, bool) {
 		v, ok := cfg[key]
 		return v, ok && v != "" && IsKnown(v)
@@ -291,29 +293,29 @@ func checkRuleValues(p *Pass, rp Path, what string, rt *RuleType, cfg map[string
 	switch rt.Provider {
 	case RuleVariableCheck:
 		if op, ok := known("Operator"); ok && !slices.Contains(VariableCheckOperators, op) {
-			p.Reportf(rp.Attr("configuration").Key("Operator"), fmt.Sprintf("Use %s.", quotedOr(VariableCheckOperators)),
+			p.Reportf(rp().Attr("configuration").Key("Operator"), fmt.Sprintf("Use %s.", quotedOr(VariableCheckOperators)),
 				"%s has Operator %q; VariableCheck compares with EQ (equals), CONTAINS (has the value as a substring), MATCHES (matches the value as a regular expression) or NE (not equal).",
-				capitalize(what), op)
+				capitalize(what()), op)
 		}
 	case RuleDeploymentWindow:
 		if c, ok := known("Cron"); ok {
 			if _, err := ParseCron(c); err != nil {
-				p.Reportf(rp.Attr("configuration").Key("Cron"),
+				p.Reportf(rp().Attr("configuration").Key("Cron"),
 					`Write the window as seconds minutes hours day-of-month month day-of-week [year], with ? in one of the two day fields: for example "* * 9-16 ? * MON-FRI" for 9:00 to 16:59 on weekdays.`,
-					"The Cron of %s %s.", what, err.Error())
+					"The Cron of %s %s.", what(), err.Error())
 			}
 		}
 		if tz, ok := known("TimeZone"); ok {
 			if _, err := LoadTimeZone(tz); err != nil {
-				p.Reportf(rp.Attr("configuration").Key("TimeZone"), `Name an IANA time zone such as "UTC", "Europe/Paris" or "America/New_York".`,
-					"The TimeZone of %s: %s.", what, err.Error())
+				p.Reportf(rp().Attr("configuration").Key("TimeZone"), `Name an IANA time zone such as "UTC", "Europe/Paris" or "America/New_York".`,
+					"The TimeZone of %s: %s.", what(), err.Error())
 			}
 		}
 	case RuleCloudWatchAlarm:
 		if w, ok := known("WaitTime"); ok {
 			if n, err := strconv.Atoi(w); err != nil || n < 0 {
-				p.Reportf(rp.Attr("configuration").Key("WaitTime"), "Give WaitTime as a whole number of minutes.",
-					"The WaitTime of %s is %q, not a number of minutes.", what, w)
+				p.Reportf(rp().Attr("configuration").Key("WaitTime"), "Give WaitTime as a whole number of minutes.",
+					"The WaitTime of %s is %q, not a number of minutes.", what(), w)
 			}
 		}
 		if s, ok := known("AlarmStates"); ok {
@@ -324,10 +326,32 @@ func checkRuleValues(p *Pass, rp Path, what string, rt *RuleType, cfg map[string
 				}
 			}
 			if len(bad) > 0 {
-				p.Reportf(rp.Attr("configuration").Key("AlarmStates"), fmt.Sprintf("List alarm states among %s, separated by commas.", quotedList(AlarmStates)),
-					"The AlarmStates of %s name %s, which are not CloudWatch alarm states.", what, strings.Join(bad, ", "))
+				p.Reportf(rp().Attr("configuration").Key("AlarmStates"), fmt.Sprintf("List alarm states among %s, separated by commas.", quotedList(AlarmStates)),
+					"The AlarmStates of %s name %s, which are not CloudWatch alarm states.", what(), strings.Join(bad, ", "))
 			}
 		}
+	}
+}
+
+// lazyPath and lazyString compute a value once, when first asked for.
+func lazyPath(f func() Path) func() Path {
+	var p Path
+	return func() Path {
+		if p == nil {
+			p = f()
+		}
+		return p
+	}
+}
+
+func lazyString(f func() string) func() string {
+	var s string
+	done := false
+	return func() string {
+		if !done {
+			s, done = f(), true
+		}
+		return s
 	}
 }
 
