@@ -1,13 +1,13 @@
 package check
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/tftest"
 )
 
 // awsConditionsConfig is an aws_codepipeline with the stage-condition blocks of the AWS
@@ -21,12 +21,7 @@ terraform {
 }
 
 provider "aws" {
-  region                      = "eu-west-1"
-  access_key                  = "AKIAEXAMPLE"
-  secret_key                  = "example"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
+  region = "eu-west-1"
 }
 
 resource "aws_codepipeline" "release" {
@@ -114,7 +109,7 @@ var awsConditionsWant = []want{
 }
 
 // TestAccAWSCodePipelineConditions checks an aws_codepipeline with stage conditions as a .tf
-// directory and as the plan the AWS provider 5.100 itself makes of it (offline, from a
+// directory and as the plan the AWS provider 5.100 itself makes of it (offline, from the
 // filesystem mirror): both find the same three problems at the same attributes, which also
 // proves that the blocks are the AWS provider's.
 func TestAccAWSCodePipelineConditions(t *testing.T) {
@@ -129,59 +124,13 @@ func TestAccAWSCodePipelineConditions(t *testing.T) {
 	if diff := cmp.Diff(awsConditionsWant, fs); diff != "" {
 		t.Errorf(".tf findings (-want +got):\n%s", diff)
 	}
-
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		tf = "terraform"
-	}
-	mirror := awsProviderMirror(t)
-	rc := filepath.Join(t.TempDir(), "terraformrc")
-	if err := os.WriteFile(rc, []byte("provider_installation {\n  filesystem_mirror {\n    path = \""+mirror+"\"\n  }\n}\n"), 0o600); err != nil {
+	plan := tftest.NewWorkdir(t, tftest.Options{Root: dir, AWS: true}).PlanJSON()
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(planFile, plan, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) []byte {
-		cmd := exec.Command(tf, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-		out, err := cmd.Output()
-		if err != nil {
-			var stderr []byte
-			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-				stderr = ee.Stderr
-			}
-			t.Fatalf("terraform %v: %v\n%s%s", args, err, out, stderr)
-		}
-		return out
-	}
-	run("init", "-input=false", "-no-color")
-	run("plan", "-input=false", "-no-color", "-out=plan.bin")
-	plan := run("show", "-json", "plan.bin")
-	if err := os.WriteFile(filepath.Join(dir, "plan.json"), plan, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fs, _ = got(t, filepath.Join(dir, "plan.json"), Options{})
+	fs, _ = got(t, planFile, Options{})
 	if diff := cmp.Diff(awsConditionsWant, fs); diff != "" {
 		t.Errorf("plan findings (-want +got):\n%s", diff)
 	}
-}
-
-// awsProviderMirror is the filesystem mirror holding the AWS provider 5.100.0:
-// CODEPIPELINE_TF_PLUGIN_MIRROR, else the places the machine images put it. Without one the
-// test fails, saying where to put it.
-func awsProviderMirror(t *testing.T) string {
-	t.Helper()
-	candidates := []string{os.Getenv("CODEPIPELINE_TF_PLUGIN_MIRROR"), "/opt/tf-plugins"}
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".terraform.d", "plugins"))
-	}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(c, "registry.terraform.io", "hashicorp", "aws", "5.100.0")); err == nil {
-			return c
-		}
-	}
-	t.Fatalf("no filesystem mirror holds registry.terraform.io/hashicorp/aws/5.100.0 (looked in %q): set CODEPIPELINE_TF_PLUGIN_MIRROR to one", candidates)
-	return ""
 }

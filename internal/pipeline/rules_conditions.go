@@ -132,6 +132,7 @@ func describeResult(r string) string {
 
 var _ = register(&Rule{
 	ID: "condition-rules", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "A Condition Has 1 To 5 Uniquely Named Rules",
 	Doc:   "Each stage condition has between 1 and 5 rules, and no two rules of a condition share a name.",
 	Check: func(p *Pass) {
@@ -389,6 +390,7 @@ func checkCommandList(p *Pass, path Path, what string, commands []string) {
 
 var _ = register(&Rule{
 	ID: "condition-rule-inputs", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Condition Rule Input Must Be Produced Before",
 	Doc:   "Every input artifact of a rule is the output of an action of an earlier stage, or, for an on_success or on_failure rule, of the stage itself.",
 	Check: func(p *Pass) {
