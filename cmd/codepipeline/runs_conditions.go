@@ -25,12 +25,8 @@ func conditionTypeArg(s string) (string, error) {
 	return "", fmt.Errorf("condition %q: give before-entry or on-success (the conditions a run can be let past)", s)
 }
 
-// overrideCondition lets run id past the stage's condition of the given type.
-func overrideCondition(ctx context.Context, a backend.Runner, pipelineName, id, stage, condition string, w io.Writer) error {
-	t, err := conditionTypeArg(condition)
-	if err != nil {
-		return err
-	}
+// overrideCondition lets run id past the stage's condition of type t.
+func overrideCondition(ctx context.Context, a backend.Runner, pipelineName, id, stage, t string, w io.Writer) error {
 	if err := a.OverrideStageCondition(ctx, pipelineName, stage, id, t); err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ type Runner interface {
 	ExecuteRun(ctx context.Context, pipeline, id string) (*Run, error)
 	// GetRun returns an execution; id "" is the pipeline's latest.
 	GetRun(ctx context.Context, pipeline, id string) (*Run, error)
+	// RunDefinition is the pipeline definition an execution runs: the pipeline's version when
+	// it started.
+	RunDefinition(ctx context.Context, pipeline, id string) (*pipeline.Pipeline, error)
 	// ListRuns returns the pipeline's executions, newest first, at most limit (0 = all).
 	ListRuns(ctx context.Context, pipeline string, limit int) ([]*Run, error)
 	// StopRun asks an execution to stop: abandon stops its running actions at once, otherwise

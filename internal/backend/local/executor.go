@@ -31,11 +31,17 @@ const (
 // ExecuteRun drives an execution in this process until it ends. It claims the run first: a
 // run driven by another live process is refused.
 func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*backend.Run, error) {
+	// The pipeline as stored now gives the directories its configuration set; a pipeline
+	// deleted since the run started leaves the defaults.
+	rec, err := a.GetPipeline(ctx, pipelineName)
+	if err != nil && !errors.Is(err, backend.ErrNotFound) {
+		return nil, err
+	}
 	e, err := a.claim(ctx, pipelineName, id)
 	if err != nil {
 		return nil, err
 	}
-	x := &executor{a: a, e: e, run: &e.run, def: e.definition, allDirty: true, rollbackStage: -1}
+	x := &executor{a: a, e: e, run: &e.run, def: e.definition, dirs: a.dirsFor(rec), allDirty: true, rollbackStage: -1}
 	hbCtx, stopHeartbeat := context.WithCancel(context.Background())
 	defer stopHeartbeat()
 	go x.heartbeat(hbCtx)
@@ -111,9 +117,10 @@ func (c *Cloud) ownerGone(owner string, heartbeat time.Time) bool {
 
 // executor drives one run. The run's state is written only by it, under mu.
 type executor struct {
-	a   *Account
-	e   *execution
-	def *pipeline.Pipeline
+	a    *Account
+	e    *execution
+	def  *pipeline.Pipeline
+	dirs runDirs // where its local sources and Invoke handlers are
 
 	// inherited is the execution a rollback takes its artifacts and variables from (nil for
 	// a standard execution); rollbackStage is the stage a failure rolls back (-1: none), and

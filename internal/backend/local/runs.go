@@ -136,7 +136,7 @@ func (a *Account) loadExecution(ctx context.Context, q querier, pipelineName, id
 		if id != "" {
 			what += " execution " + id
 		}
-		return nil, backend.NotFoundError("pipeline execution", what)
+		return nil, backend.NotFoundError(backend.KindExecution, what)
 	}
 	if err != nil {
 		return nil, err
@@ -158,6 +158,15 @@ func (a *Account) GetRun(ctx context.Context, pipelineName, id string) (*backend
 		return nil, err
 	}
 	return &e.run, nil
+}
+
+// RunDefinition is the definition an execution runs (its pipeline's version when it started).
+func (a *Account) RunDefinition(ctx context.Context, pipelineName, id string) (*pipeline.Pipeline, error) {
+	e, err := a.loadExecution(ctx, a.c.reader, pipelineName, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.definition, nil
 }
 
 // ListRuns returns the pipeline's executions, newest first.
@@ -258,7 +267,7 @@ func (a *Account) PutApprovalResult(ctx context.Context, pipelineName, id, stage
 		}
 		act := e.run.Action(stage, action)
 		if act == nil {
-			return backend.NotFoundError("action", stage+"/"+action)
+			return backend.NotFoundError(backend.KindAction, stage+"/"+action)
 		}
 		if act.Status != backend.StatusInProgress {
 			return fmt.Errorf("action %s/%s of execution %s is not waiting for approval (status %q): %w", stage, action, e.run.ID, act.Status, backend.ErrInvalid)
