@@ -131,6 +131,9 @@ func printRun(w io.Writer, run *backend.Run) {
 				p("      %s", firstLine(act.Summary))
 			}
 		}
+		for _, line := range stageDetailLines(st) {
+			p("%s", line)
+		}
 	}
 }
 
@@ -171,6 +174,7 @@ func printChanges(w io.Writer, run *backend.Run, seen map[string]string) {
 			}
 			note(st.Name+"/"+act.Name, act.Status, firstLine(detail))
 		}
+		noteConditions(st, note)
 	}
 	note("run", run.Status, firstLine(run.StatusReason))
 	for _, c := range changes {

@@ -110,8 +110,10 @@ var runResultsDocs = map[string]string{
 	"status":           "Status of the run: InProgress, Stopping, Stopped, Succeeded, Superseded or Failed.",
 	"status_reason":    "Why the run ended as it did, when it did not succeed.",
 	"pipeline_version": "Version of the pipeline definition the run executes.",
-	"stages": "Per stage: `name`, `status` and `actions`; per action: `name`, `status`, `attempt`, `started`, `finished` " +
-		"(RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), `output_variables`, `summary` and `error`.",
+	"stages": "Per stage: `name`, `status` (`Skipped` when its entry condition skipped it), `actions` and `conditions`; per action: " +
+		"`name`, `status`, `attempt`, `started`, `finished` (RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), " +
+		"`output_variables`, `summary` and `error`; per condition evaluated: `type` (BEFORE_ENTRY, ON_SUCCESS, ON_FAILURE), `status`, " +
+		"`result` (the result it engaged when it failed), `summary` and `rules` (`name`, `status`, `summary`, `error`).",
 }
 
 // runResultsAttributes are the computed results in the resource's schema.

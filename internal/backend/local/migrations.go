@@ -368,6 +368,20 @@ var migrations = []migration{{
 			PRIMARY KEY (upload_id, part_number)
 		)`,
 	},
+}, {
+	version: 11,
+	name:    "stage condition overrides",
+	stmts: []string{
+		// OverrideStageCondition, asked from any process, read by the run's driver while the
+		// condition is being evaluated (conditions.go).
+		`CREATE TABLE condition_overrides (
+			execution_id   TEXT NOT NULL,
+			stage          TEXT NOT NULL,
+			condition_type TEXT NOT NULL,
+			created_at     TEXT NOT NULL,
+			PRIMARY KEY (execution_id, stage, condition_type)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

@@ -60,7 +60,7 @@ func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunReque
 		return nil, err
 	}
 	run := backend.Run{
-		ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(),
+		ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(), ExecutionType: backend.ExecutionStandard,
 		Status: backend.StatusInProgress, Trigger: req.Trigger, TriggerDetail: req.TriggerDetail,
 		Variables: vars, SourceRevisions: req.SourceRevisions, Started: a.c.now().UTC(),
 	}
@@ -247,6 +247,7 @@ func stopNow(run *backend.Run, reason string, now time.Time) {
 				st.Actions[j].Status, st.Actions[j].Error, st.Actions[j].Ended = backend.StatusAbandoned, "abandoned: "+reason, now
 			}
 		}
+		endConditions(st, backend.StatusCancelled, "cancelled: "+reason, now)
 		switch st.Status {
 		case backend.StatusInProgress, backend.StatusStopping:
 			st.Status = backend.StatusStopped
@@ -315,12 +316,14 @@ func (a *Account) RetryStage(ctx context.Context, pipelineName, id, stage string
 		if si < 0 || run.Stages[si].Status != backend.StatusFailed {
 			return fmt.Errorf("stage %q of execution %s did not fail: %w", stage, run.ID, backend.ErrInvalid)
 		}
-		for j := range run.Stages[si].Actions {
-			act := &run.Stages[si].Actions[j]
-			if allActions || act.Status != backend.StatusSucceeded {
-				*act = backend.ActionRun{Name: act.Name, Attempt: act.Attempt}
-			}
+		st := &run.Stages[si]
+		resetActions(st, allActions)
+		retryConditions(st)
+		if st.Retry == nil {
+			st.Retry = &backend.StageRetry{}
 		}
+		st.Retry.ManualAttempts++
+		st.Retry.LatestTrigger = backend.RetryManual
 		run.Stages[si].Status = ""
 		for k := si + 1; k < len(run.Stages); k++ {
 			run.Stages[k].Status = ""

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // fixtureExpectation is what the code that wrote a state directory fixture read back from it
@@ -85,6 +86,7 @@ func TestStateDirectoryOfSchemaV6(t *testing.T) {
 	if want.SchemaVersion != 6 {
 		t.Fatalf("fixture of schema %d, want 6", want.SchemaVersion)
 	}
+	legacyOnFailure(t, raw, &want)
 	dir := copyFixture(t, "state-v6")
 	c := openCloud(t, dir)
 
@@ -169,6 +171,33 @@ func TestDamagedLegacyDefinitionRefused(t *testing.T) {
 	}
 	if err := db.QueryRow(`SELECT definition FROM pipelines WHERE name = 'fixture-full'`).Scan(&def); err != nil || strings.Contains(def, "schemaVersion") {
 		t.Errorf("another definition was converted by the failed migration: %.80s (%v)", def, err)
+	}
+}
+
+// legacyOnFailure reads the stage field of schema 6's domain model that the model has since
+// replaced: OnFailureResult, now the on_failure block's result.
+func legacyOnFailure(t *testing.T, raw []byte, want *fixtureExpectation) {
+	t.Helper()
+	var legacy struct {
+		Accounts map[string]struct {
+			Pipelines []struct {
+				Definition struct {
+					Stages []struct{ OnFailureResult string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &legacy); err != nil {
+		t.Fatal(err)
+	}
+	for acct, a := range legacy.Accounts {
+		for i, p := range a.Pipelines {
+			for j, st := range p.Definition.Stages {
+				if st.OnFailureResult != "" {
+					want.Accounts[acct].Pipelines[i].Definition.Stages[j].OnFailure = &pipeline.FailureConditions{Result: st.OnFailureResult}
+				}
+			}
+		}
 	}
 }
 
