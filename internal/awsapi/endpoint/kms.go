@@ -26,6 +26,7 @@ func registerKMS(e *Endpoint) {
 		"ListKeyPolicies":                 awsapi.Handle(e.listKeyPolicies),
 		"EnableKeyRotation":               awsapi.Handle(e.enableKeyRotation),
 		"DisableKeyRotation":              awsapi.Handle(e.disableKeyRotation),
+		"RotateKeyOnDemand":               awsapi.Handle(e.rotateKeyOnDemand),
 		"GetKeyRotationStatus":            awsapi.Handle(e.getKeyRotationStatus),
 		"UpdateKeyDescription":            awsapi.Handle(e.updateKeyDescription),
 		"ScheduleKeyDeletion":             awsapi.Handle(e.scheduleKeyDeletion),
@@ -349,6 +350,21 @@ func (e *Endpoint) enableKeyRotation(ctx context.Context, req *awsapi.Request, i
 
 func (e *Endpoint) disableKeyRotation(ctx context.Context, req *awsapi.Request, in *rotationInput) (*struct{}, error) {
 	return e.setRotation(ctx, req, in, false)
+}
+
+// rotateKeyOnDemand makes new key material current now; older material still decrypts.
+func (e *Endpoint) rotateKeyOnDemand(ctx context.Context, req *awsapi.Request, in *keyIDInput) (*keyIDOutput, error) {
+	k, err := e.ownKey(ctx, req, in.KeyId, "kms:RotateKeyOnDemand")
+	if err != nil {
+		return nil, err
+	}
+	if !k.CustomerManaged {
+		return nil, wire.NewError(400, "UnsupportedOperationException", "%s is an AWS managed key: AWS rotates it", k.ARN)
+	}
+	if _, err := e.account(req).RotateKey(ctx, k.KeyID); err != nil {
+		return nil, e.kmsError(req, err)
+	}
+	return &keyIDOutput{KeyId: k.ARN}, nil
 }
 
 func (e *Endpoint) setRotation(ctx context.Context, req *awsapi.Request, in *rotationInput, on bool) (*struct{}, error) {

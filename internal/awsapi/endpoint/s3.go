@@ -93,10 +93,23 @@ func (e *Endpoint) bucket(ctx context.Context, req *awsapi.Request, action strin
 	if err := e.authorize(ctx, req, action, b.ARN); err != nil {
 		return nil, err
 	}
+	if err := expectedOwner(req, b); err != nil {
+		return nil, err
+	}
 	if err := wrongRegion(req, b); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// expectedOwner refuses, as S3 does, a request whose x-amz-expected-bucket-owner is not the
+// bucket's account (a caller making sure it never writes into a bucket of the same name in
+// another account).
+func expectedOwner(req *awsapi.Request, b *backend.Bucket) error {
+	if want := req.HTTP.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && want != b.AccountID {
+		return wire.NewError(403, "AccessDenied", "Access Denied: the bucket %s is not owned by the expected bucket owner %s", b.Name, want)
+	}
+	return nil
 }
 
 // wrongRegion answers a signed request for a bucket of another region with S3's redirect,
@@ -182,6 +195,11 @@ func (e *Endpoint) createBucket(ctx context.Context, req *awsapi.Request) (any, 
 	if req.Principal.Anonymous {
 		return nil, wire.NewError(403, "AccessDenied", "Access Denied: an anonymous request cannot create a bucket")
 	}
+	// A name another account holds is taken, whatever the caller may do: S3 says so before
+	// it evaluates the caller's permission to create a bucket (an identity policy's only).
+	if b, gerr := e.account(req).GetBucket(ctx, req.Bucket); gerr == nil && b.AccountID != req.Principal.Account {
+		return nil, wire.NewError(409, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").With("BucketName", req.Bucket)
+	}
 	if err := e.authorize(ctx, req, "s3:CreateBucket", partition(req).Bucket(req.Bucket)); err != nil {
 		return nil, err
 	}
@@ -207,6 +225,9 @@ func (e *Endpoint) headBucket(ctx context.Context, req *awsapi.Request) (any, er
 	}
 	h := http.Header{"X-Amz-Bucket-Region": {b.Region}}
 	if err := e.authorize(ctx, req, "s3:ListBucket", b.ARN); err != nil {
+		return nil, err
+	}
+	if err := expectedOwner(req, b); err != nil {
 		return nil, err
 	}
 	if wrongRegion(req, b) != nil {

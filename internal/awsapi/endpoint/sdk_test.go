@@ -394,6 +394,9 @@ func kmsScenario(t *testing.T, a *clients) {
 	if st := must[*kms.GetKeyRotationStatusOutput](t)(k.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: id})); !st.KeyRotationEnabled || aws.ToInt32(st.RotationPeriodInDays) != 365 {
 		t.Errorf("rotation %v every %d days", st.KeyRotationEnabled, aws.ToInt32(st.RotationPeriodInDays))
 	}
+	if rot := must[*kms.RotateKeyOnDemandOutput](t)(k.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: id})); !strings.HasSuffix(aws.ToString(rot.KeyId), aws.ToString(id)) {
+		t.Errorf("RotateKeyOnDemand names key %s, want %s", aws.ToString(rot.KeyId), aws.ToString(id))
+	}
 	must[*kms.DisableKeyRotationOutput](t)(k.DisableKeyRotation(ctx, &kms.DisableKeyRotationInput{KeyId: id}))
 	must[*kms.UpdateKeyDescriptionOutput](t)(k.UpdateKeyDescription(ctx, &kms.UpdateKeyDescriptionInput{KeyId: id, Description: aws.String("renamed")}))
 	must[*kms.TagResourceOutput](t)(k.TagResource(ctx, &kms.TagResourceInput{KeyId: id, Tags: []kmstypes.Tag{{TagKey: aws.String("env"), TagValue: aws.String("test")}}}))

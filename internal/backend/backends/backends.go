@@ -9,9 +9,11 @@ package backends
 
 import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/aws"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 func init() {
 	backend.Register(backend.KindLocal, local.OpenBackend)
+	backend.Register(backend.KindAWS, aws.Open)
 }

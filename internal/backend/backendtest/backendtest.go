@@ -251,7 +251,18 @@ func (e *env) pipelineOf(name string, stages ...pipeline.Stage) *pipeline.Pipeli
 			OutputArtifacts: []string{"src"},
 		}}}},
 	}
+	if len(stages) == 0 {
+		// CodePipeline takes 2 to 50 stages, and something besides the source.
+		stages = []pipeline.Stage{{Name: "Wait", Actions: []pipeline.Action{approval("Gate")}}}
+	}
 	p.Stages = append(p.Stages, stages...)
+	return p
+}
+
+// inB makes p a pipeline of account B: its role is B's (an account passes its own roles to
+// CodePipeline).
+func (e *env) inB(p *pipeline.Pipeline) *pipeline.Pipeline {
+	p.RoleARN = e.part.Role(AccountB, "pipeline")
 	return p
 }
 
@@ -318,7 +329,7 @@ func (e *env) everyField(name string) *pipeline.Pipeline {
 						Configuration: map[string]string{"FunctionName": "health"}},
 				}}},
 				Actions: []pipeline.Action{{Name: "Ship", Category: "Deploy", Owner: "AWS", Provider: "S3",
-					Version: "1", Region: e.region, RoleARN: e.part.Role(AccountB, "deployer"), InputArtifacts: []string{"src", "report"},
+					Version: "1", Region: e.region, RoleARN: e.part.Role(AccountB, "deployer"), InputArtifacts: []string{"report"},
 					Configuration: map[string]string{"BucketName": "site", "Extract": "true"}}}},
 		},
 		Triggers: []pipeline.Trigger{{ProviderType: "CodeStarSourceConnection", SourceActionName: "Checkout",

@@ -10,6 +10,15 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
+// definitionOpts compare stored definitions: empty equals absent, and an action's run order
+// by what it means (unset is 1, which CodePipeline writes out).
+var definitionOpts = []cmp.Option{cmpopts.EquateEmpty(), cmpopts.AcyclicTransformer("runOrder", func(a pipeline.Action) pipeline.Action {
+	if !a.RunOrderSet {
+		a.RunOrder = a.Order()
+	}
+	return a
+})}
+
 var pipelineCases = []Case{
 	{"pipelines", "create and get: every field comes back", func(e *env) {
 		p := e.everyField("full")
@@ -18,11 +27,11 @@ var pipelineCases = []Case{
 			e.t.Errorf("CreatePipeline = %+v", rec)
 		}
 		equal(e.t, "pipeline ARN", rec.ARN, arn.Pipeline(e.region, AccountA, "full"))
-		if diff := cmp.Diff(p, rec.Definition, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(p, rec.Definition, definitionOpts...); diff != "" {
 			e.t.Errorf("created definition (-given +stored):\n%s", diff)
 		}
 		got := must[*backend.PipelineRecord](e.t)(e.a.GetPipeline(e.ctx, "full"))
-		if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(rec, got, definitionOpts...); diff != "" {
 			e.t.Errorf("GetPipeline (-created +got):\n%s", diff)
 		}
 	}},
@@ -35,7 +44,7 @@ var pipelineCases = []Case{
 		must[*backend.PipelineRecord](e.t)(e.a.CreatePipeline(e.ctx, e.pipelineOf("app")))
 		_, err = e.a.CreatePipeline(e.ctx, e.pipelineOf("app"))
 		wantErr(e.t, "the same name again", err, backend.ErrAlreadyExists)
-		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.pipelineOf("app"))) // names are per account
+		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.inB(e.pipelineOf("app")))) // names are per account
 		_, err = e.a.CreatePipeline(e.ctx, e.pipelineOf("no spaces allowed"))
 		wantErr(e.t, "an invalid name", err, backend.ErrInvalid)
 		_, err = e.b.GetPipeline(e.ctx, "missing-in-b")
@@ -49,7 +58,7 @@ var pipelineCases = []Case{
 		if rec.Version != 2 || !rec.Created.Equal(first.Created) || rec.Updated.Before(first.Updated) {
 			e.t.Errorf("UpdatePipeline = version %d created %s updated %s (first: %s %s)", rec.Version, rec.Created, rec.Updated, first.Created, first.Updated)
 		}
-		if diff := cmp.Diff(p, must[*backend.PipelineRecord](e.t)(e.a.GetPipeline(e.ctx, "app")).Definition, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(p, must[*backend.PipelineRecord](e.t)(e.a.GetPipeline(e.ctx, "app")).Definition, definitionOpts...); diff != "" {
 			e.t.Errorf("definition after update (-given +stored):\n%s", diff)
 		}
 	}},
@@ -64,7 +73,7 @@ var pipelineCases = []Case{
 		for _, n := range []string{"b", "a", "c"} {
 			must[*backend.PipelineRecord](e.t)(e.a.CreatePipeline(e.ctx, e.pipelineOf(n)))
 		}
-		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.pipelineOf("other")))
+		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.inB(e.pipelineOf("other"))))
 		var names []string
 		for _, r := range must[[]*backend.PipelineRecord](e.t)(e.a.ListPipelines(e.ctx)) {
 			names = append(names, r.Name)
@@ -79,7 +88,7 @@ var pipelineCases = []Case{
 	{"pipelines", "import by name and by ARN", func(e *env) {
 		rec := must[*backend.PipelineRecord](e.t)(e.a.CreatePipeline(e.ctx, e.pipelineOf("imported")))
 		name := must[string](e.t)(arn.PipelineName(rec.ARN))
-		if diff := cmp.Diff(rec, must[*backend.PipelineRecord](e.t)(e.a.GetPipeline(e.ctx, name)), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(rec, must[*backend.PipelineRecord](e.t)(e.a.GetPipeline(e.ctx, name)), definitionOpts...); diff != "" {
 			e.t.Errorf("GetPipeline by the ARN's name (-created +got):\n%s", diff)
 		}
 	}},
@@ -107,7 +116,7 @@ var factCases = []Case{
 			Roles: map[string]*pipeline.Role{r.ARN: {ARN: r.ARN, AccountID: AccountA, TrustPolicy: r.TrustPolicy,
 				IdentityPolicies: []string{r.Policies["a"], r.Policies["z"]}}},
 		}
-		if diff := cmp.Diff(want, f, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(want, f, definitionOpts...); diff != "" {
 			e.t.Errorf("Facts (-want +got):\n%s", diff)
 		}
 	}},
@@ -120,7 +129,12 @@ var factCases = []Case{
 		p.ArtifactStores = []pipeline.ArtifactStoreRef{{Location: x.bucket, Type: "S3", EncryptionKey: &pipeline.EncryptionKey{ID: x.key.ARN, Type: "KMS"}}}
 		f := must[pipeline.Facts](e.t)(e.a.Facts(e.ctx, p))
 		role := must[*backend.Role](e.t)(e.b.GetRole(e.ctx, "deployer"))
-		if got := f.Roles[x.role]; got == nil || got.AccountID != AccountB || len(got.IdentityPolicies) != 1 || !samePolicy(got.IdentityPolicies[0], role.Policies["artifacts"]) {
+		if !e.seesOtherAccounts() {
+			// Acting as A's identity, B's role is not A's to read: left out, and said why.
+			if f.Roles[x.role] != nil || f.Unreadable[x.role] == "" {
+				e.t.Errorf("facts of B's role from A = %+v, unreadable %q; want it left out and named", f.Roles[x.role], f.Unreadable[x.role])
+			}
+		} else if got := f.Roles[x.role]; got == nil || got.AccountID != AccountB || len(got.IdentityPolicies) != 1 || !samePolicy(got.IdentityPolicies[0], role.Policies["artifacts"]) {
 			e.t.Errorf("facts of B's role from A = %+v", got)
 		}
 		if s := f.Stores[x.bucket]; s == nil || s.AccountID != AccountA || s.EncryptionKeyARN != x.key.ARN {
@@ -130,8 +144,15 @@ var factCases = []Case{
 			e.t.Errorf("facts of the key = %+v", k)
 		}
 		// From B, the store (global name) and the key (by ARN) of A are known, and B's own role.
+		// Acting as B's identity, A's bucket and key policy are A's to read: left out, and
+		// said why.
 		fb := must[pipeline.Facts](e.t)(e.b.Facts(e.ctx, p))
-		if fb.AccountID != AccountB || fb.Stores[x.bucket] == nil || fb.Keys[x.key.ARN] == nil || fb.Roles[x.role] == nil {
+		if e.seesOtherAccounts() {
+			if fb.AccountID != AccountB || fb.Stores[x.bucket] == nil || fb.Keys[x.key.ARN] == nil || fb.Roles[x.role] == nil {
+				e.t.Errorf("facts from B = %+v", fb)
+			}
+		} else if fb.AccountID != AccountB || fb.Stores[x.bucket] != nil || fb.Unreadable[x.bucket] == "" || fb.Keys[x.key.ARN] != nil ||
+			fb.Unreadable[x.key.ARN] == "" || fb.Roles[x.role] == nil {
 			e.t.Errorf("facts from B = %+v", fb)
 		}
 		// An alias resolves in the acting account: A's alias is not B's.

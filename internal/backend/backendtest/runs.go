@@ -370,7 +370,7 @@ var triggerCases = []Case{
 		}
 		seq0, marks0 := must2(e, tr.ChangeMarks)
 		must[*backend.PipelineRecord](e.t)(e.a.CreatePipeline(e.ctx, e.pipelineOf("a-app")))
-		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.pipelineOf("b-app")))
+		must[*backend.PipelineRecord](e.t)(e.b.CreatePipeline(e.ctx, e.inB(e.pipelineOf("b-app"))))
 		var all []string
 		for _, rec := range must[[]*backend.PipelineRecord](e.t)(tr.AllPipelines(e.ctx)) {
 			all = append(all, rec.AccountID+"/"+rec.Name)
