@@ -149,7 +149,7 @@ func (b *Backend) UpdatePipeline(ctx context.Context, p *pipeline.Pipeline) (*ba
 		return nil, err
 	}
 	err = retryIAM(ctx, roleNotAssumable, func() error {
-		_, err := b.clients.cp.UpdatePipeline(ctx, &codepipeline.UpdatePipelineInput{Pipeline: d})
+		_, err := b.clients.cp.UpdatePipeline(ctx, updateInput(d))
 		return err
 	})
 	if err != nil {
@@ -208,4 +208,8 @@ func (b *Backend) setTags(ctx context.Context, cur *backend.PipelineRecord, tags
 		}
 	}
 	return nil
+}
+
+func updateInput(d *cptypes.PipelineDeclaration) *codepipeline.UpdatePipelineInput {
+	return &codepipeline.UpdatePipelineInput{Pipeline: d}
 }
