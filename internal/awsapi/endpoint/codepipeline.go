@@ -206,7 +206,9 @@ func (e *Endpoint) getPipeline(ctx context.Context, req *awsapi.Request, in *get
 		return nil, err
 	}
 	if in.Version != 0 && in.Version != rec.Version {
-		return nil, wire.NewError(400, "PipelineVersionNotFoundException", "Pipeline %s version %d is not found: the local cloud keeps the current version (%d) only", in.Name, in.Version, rec.Version)
+		if rec, err = e.versionThatRan(ctx, req, rec, in.Version); err != nil {
+			return nil, err
+		}
 	}
 	d, err := declarationOf(rec)
 	if err != nil {
@@ -216,6 +218,30 @@ func (e *Endpoint) getPipeline(ctx context.Context, req *awsapi.Request, in *get
 	return &codepipelinejson.GetPipelineOutput{Pipeline: d, Metadata: &codepipelinejson.PipelineMetadata{
 		PipelineArn: rec.ARN, Created: &created, Updated: &updated,
 	}}, nil
+}
+
+// versionThatRan is an earlier version of a pipeline: the local cloud keeps the definition
+// every execution ran, so a version that ran is the definition of one of its executions.
+func (e *Endpoint) versionThatRan(ctx context.Context, req *awsapi.Request, rec *backend.PipelineRecord, version int) (*backend.PipelineRecord, error) {
+	acct := e.account(req)
+	runs, err := acct.ListRuns(ctx, rec.Name, 0)
+	if err != nil {
+		return nil, e.cpError(req, err)
+	}
+	for _, r := range runs {
+		if r.PipelineVersion != version {
+			continue
+		}
+		def, err := acct.RunDefinition(ctx, rec.Name, r.ID)
+		if err != nil {
+			return nil, e.cpError(req, err)
+		}
+		old := *rec
+		old.Version, old.Definition = version, def
+		return &old, nil
+	}
+	return nil, wire.NewError(400, "PipelineVersionNotFoundException",
+		"Pipeline %s version %d is not found: the local cloud keeps the current version (%d) and the versions executions ran", rec.Name, version, rec.Version)
 }
 
 type updatePipelineInput struct {

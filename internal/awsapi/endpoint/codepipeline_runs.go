@@ -206,6 +206,7 @@ type pipelineExecution struct {
 	Trigger             executionTrigger   `json:"trigger"`
 	ExecutionMode       string             `json:"executionMode"`
 	ExecutionType       string             `json:"executionType"`
+	RollbackMetadata    *rollbackMetadata  `json:"rollbackMetadata,omitempty"`
 }
 
 type getExecutionOutput struct {
@@ -253,7 +254,7 @@ func (e *Endpoint) getPipelineExecution(ctx context.Context, req *awsapi.Request
 	out := pipelineExecution{PipelineName: run.Pipeline, PipelineVersion: run.PipelineVersion, PipelineExecutionID: run.ID,
 		Status: run.Status, StatusSummary: run.StatusReason, ArtifactRevisions: []artifactRevision{}, Variables: variablesOf(run),
 		Trigger:       executionTrigger{TriggerType: triggerType(run.Trigger), TriggerDetail: run.TriggerDetail},
-		ExecutionMode: run.ExecutionMode, ExecutionType: "STANDARD"}
+		ExecutionMode: run.ExecutionMode, ExecutionType: executionTypeOf(run), RollbackMetadata: rollbackOf(run)}
 	for _, s := range sourceRevisions(def, run) {
 		if a := findAction(def, def.Stages[0].Name, s.ActionName); a != nil && len(a.OutputArtifacts) > 0 {
 			out.ArtifactRevisions = append(out.ArtifactRevisions, artifactRevision{Name: a.OutputArtifacts[0], RevisionId: s.RevisionId, RevisionSummary: s.RevisionSummary})
@@ -302,6 +303,7 @@ type executionSummary struct {
 	StopTrigger         *stopTrigger       `json:"stopTrigger,omitempty"`
 	ExecutionMode       string             `json:"executionMode"`
 	ExecutionType       string             `json:"executionType"`
+	RollbackMetadata    *rollbackMetadata  `json:"rollbackMetadata,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -359,7 +361,7 @@ func (e *Endpoint) listPipelineExecutions(ctx context.Context, req *awsapi.Reque
 		s := executionSummary{PipelineExecutionID: r.ID, Status: r.Status, StatusSummary: r.StatusReason,
 			StartTime: epochOf(r.Started), LastUpdateTime: epochOf(lastUpdate(r)), SourceRevisions: sourceRevisions(def, r),
 			Trigger:       executionTrigger{TriggerType: triggerType(r.Trigger), TriggerDetail: r.TriggerDetail},
-			ExecutionMode: r.ExecutionMode, ExecutionType: "STANDARD"}
+			ExecutionMode: r.ExecutionMode, ExecutionType: executionTypeOf(r), RollbackMetadata: rollbackOf(r)}
 		if s.SourceRevisions == nil {
 			s.SourceRevisions = []sourceRevision{}
 		}
@@ -449,6 +451,7 @@ type actionState struct {
 type stageExecution struct {
 	PipelineExecutionID string `json:"pipelineExecutionId"`
 	Status              string `json:"status"`
+	Type                string `json:"type,omitempty"`
 }
 
 type transitionState struct {
@@ -460,6 +463,11 @@ type stageState struct {
 	InboundTransitionState *transitionState `json:"inboundTransitionState,omitempty"`
 	ActionStates           []actionState    `json:"actionStates"`
 	LatestExecution        *stageExecution  `json:"latestExecution,omitempty"`
+
+	BeforeEntryConditionState *stageConditionState `json:"beforeEntryConditionState,omitempty"`
+	OnSuccessConditionState   *stageConditionState `json:"onSuccessConditionState,omitempty"`
+	OnFailureConditionState   *stageConditionState `json:"onFailureConditionState,omitempty"`
+	RetryStageMetadata        *retryStageMetadata  `json:"retryStageMetadata,omitempty"`
 }
 
 type pipelineStateOutput struct {
@@ -523,14 +531,16 @@ func (e *Endpoint) getPipelineState(ctx context.Context, req *awsapi.Request, in
 		// The newest run that entered the stage is its latest execution.
 		var latest *backend.Run
 		for _, r := range runs {
-			if i := r.StageIndex(st.Name); i >= 0 && r.Stages[i].Status != "" && r.Stages[i].Status != backend.StatusCancelled {
+			// A stage whose entry condition is being evaluated is entered too.
+			if i := r.StageIndex(st.Name); i >= 0 && (r.Stages[i].Status != "" || len(r.Stages[i].Conditions) > 0) && r.Stages[i].Status != backend.StatusCancelled {
 				latest = r
 				break
 			}
 		}
 		if latest != nil {
 			i := latest.StageIndex(st.Name)
-			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: stageStatus(latest.Stages[i].Status)}
+			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: orDefault(stageStatus(latest.Stages[i].Status), backend.StatusInProgress), Type: executionTypeOf(latest)}
+			conditionStates(&ss, &latest.Stages[i])
 		}
 		for _, a := range st.Actions {
 			as := actionState{ActionName: a.Name}
@@ -679,7 +689,7 @@ type actionExecutionDetail struct {
 	ActionName          string                 `json:"actionName"`
 	StartTime           *wire.EpochSeconds     `json:"startTime,omitempty"`
 	LastUpdateTime      *wire.EpochSeconds     `json:"lastUpdateTime,omitempty"`
-	Status              string                 `json:"status"`
+	Status              string                 `json:"status,omitempty"` // unknown for an earlier attempt
 	Input               *actionExecutionInput  `json:"input,omitempty"`
 	Output              *actionExecutionOutput `json:"output,omitempty"`
 }
@@ -723,6 +733,12 @@ func (e *Endpoint) listActionExecutions(ctx context.Context, req *awsapi.Request
 			for _, ar := range st.Actions {
 				if ar.Status == "" {
 					continue
+				}
+				// The local cloud keeps an action's latest attempt only: an earlier one (a
+				// retried stage) is listed with its id alone, as CodePipeline lists each attempt.
+				for attempt := 1; attempt < ar.Attempt; attempt++ {
+					details = append(details, actionExecutionDetail{PipelineExecutionID: r.ID, ActionExecutionID: actionExecutionID(r.ID, st.Name, ar.Name, attempt),
+						PipelineVersion: r.PipelineVersion, StageName: st.Name, ActionName: ar.Name})
 				}
 				details = append(details, actionDetail(req, def, r, st.Name, ar, produced))
 			}

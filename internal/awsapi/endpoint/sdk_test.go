@@ -693,8 +693,31 @@ func codepipelineScenario(t *testing.T, a *clients) {
 		Filter: &cptypes.ActionExecutionFilter{PipelineExecutionId: id}, MaxResults: aws.Int32(1)}); p.HasMorePages(); {
 		details += len(must[*codepipeline.ListActionExecutionsOutput](t)(p.NextPage(ctx)).ActionExecutionDetails)
 	}
-	if details != 3 {
-		t.Errorf("ListActionExecutions by 1: %d action executions, want 3", details)
+	if details != 4 {
+		t.Errorf("ListActionExecutions by 1: %d action executions, want 4 (Deploy's two attempts each)", details)
+	}
+
+	// Conditions and rollbacks: the stage has no condition to override; the succeeded run is
+	// a target to roll Deploy back to, the stopped one is not; the rule executions are none.
+	_, err = cp.OverrideStageCondition(ctx, &codepipeline.OverrideStageConditionInput{PipelineName: aws.String("first"), StageName: aws.String("Deploy"),
+		PipelineExecutionId: id, ConditionType: cptypes.ConditionTypeBeforeEntry})
+	var notOverridable *cptypes.ConditionNotOverridableException
+	if !errors.As(err, &notOverridable) {
+		t.Errorf("overriding a condition the stage does not have: %v, want ConditionNotOverridableException", err)
+	}
+	_, err = cp.RollbackStage(ctx, &codepipeline.RollbackStageInput{PipelineName: aws.String("first"), StageName: aws.String("Deploy"), TargetPipelineExecutionId: aws.String(created)})
+	var unable *cptypes.UnableToRollbackStageException
+	if !errors.As(err, &unable) {
+		t.Errorf("rolling back to a run stopped before the stage: %v, want UnableToRollbackStageException", err)
+	}
+	rb := must[*codepipeline.RollbackStageOutput](t)(cp.RollbackStage(ctx, &codepipeline.RollbackStageInput{PipelineName: aws.String("first"),
+		StageName: aws.String("Deploy"), TargetPipelineExecutionId: id}))
+	if x := waitForEnd(t, cp, "first", aws.ToString(rb.PipelineExecutionId)); x.ExecutionType != cptypes.ExecutionTypeRollback ||
+		x.RollbackMetadata == nil || aws.ToString(x.RollbackMetadata.RollbackTargetPipelineExecutionId) != aws.ToString(id) || x.Status != cptypes.PipelineExecutionStatusSucceeded {
+		t.Errorf("the rollback execution: %s %s %+v", x.ExecutionType, x.Status, x.RollbackMetadata)
+	}
+	if rules := must[*codepipeline.ListRuleExecutionsOutput](t)(cp.ListRuleExecutions(ctx, &codepipeline.ListRuleExecutionsInput{PipelineName: aws.String("first")})); len(rules.RuleExecutionDetails) != 0 {
+		t.Errorf("rule executions of a pipeline without conditions: %d", len(rules.RuleExecutionDetails))
 	}
 
 	_, err = cp.GetPipelineExecution(ctx, &codepipeline.GetPipelineExecutionInput{PipelineName: aws.String("first"), PipelineExecutionId: aws.String("00000000-0000-0000-0000-000000000000")})
@@ -708,7 +731,7 @@ func codepipelineScenario(t *testing.T, a *clients) {
 			runs = append(runs, string(s.Trigger.TriggerType))
 		}
 	}
-	if fmt.Sprint(runs) != "[StartPipelineExecution CreatePipeline]" {
+	if fmt.Sprint(runs) != "[ManualRollback StartPipelineExecution CreatePipeline]" {
 		t.Errorf("executions by 1, newest first, by trigger: %v", runs)
 	}
 	for _, name := range []string{"first", "second", "third"} {
