@@ -19,8 +19,9 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
-func TestAccArtifactStore_lifecycle(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccArtifactStore_lifecycle(t *testing.T) { eachBackend(t, testArtifactStoreLifecycle) }
+
+func testArtifactStoreLifecycle(t *testing.T, dir string) {
 	const role = "arn:aws:iam::222222222222:role/deployer"
 	withRole := fmt.Sprintf(`
 resource "codepipeline_artifact_store" "test" {

@@ -42,8 +42,9 @@ resource "codepipeline_cross_account_key" "test" {
 `, roles, extra)
 }
 
-func TestAccCrossAccountKey_lifecycle(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccCrossAccountKey_lifecycle(t *testing.T) { eachBackend(t, testCrossAccountKeyLifecycle) }
+
+func testCrossAccountKeyLifecycle(t *testing.T, dir string) {
 	const res = "codepipeline_cross_account_key.test"
 	oneRole := keyConfig(fmt.Sprintf("%q", testDeployerARN), "")
 	twoRoles := keyConfig(fmt.Sprintf("%q, %q", testAuditorARN, testDeployerARN), "")

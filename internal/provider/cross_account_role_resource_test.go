@@ -26,7 +26,7 @@ const (
 // roleConfig is a role named name in account 222222222222 (the target account) for the
 // artifacts of bucket app-artifacts encrypted with keyARN.
 func roleConfig(name, keyARN string) string {
-	return fmt.Sprintf(`
+	return forBackend(fmt.Sprintf(`
 provider "codepipeline" {
   account_id = "222222222222"
 }
@@ -37,11 +37,12 @@ resource "codepipeline_cross_account_role" "test" {
   artifact_bucket_arn = "arn:aws:s3:::app-artifacts"
   key_arn             = %q
 }
-`, name, keyARN)
+`, name, keyARN))
 }
 
-func TestAccCrossAccountRole_lifecycle(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccCrossAccountRole_lifecycle(t *testing.T) { eachBackend(t, testCrossAccountRoleLifecycle) }
+
+func testCrossAccountRoleLifecycle(t *testing.T, dir string) {
 	const res = "codepipeline_cross_account_role.test"
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

@@ -35,7 +35,10 @@ type xacctScenario struct {
 	pipelineKey      string // the pipeline's encryption_key: "" the key's ARN, "none", "alias", "aws/s3"
 }
 
-func (s xacctScenario) config() string {
+// config is the scenario's configuration as the current run's backend needs it (forBackend).
+func (s xacctScenario) config() string { return forBackend(s.configText()) }
+
+func (s xacctScenario) configText() string {
 	storeRoles, keyRoles := "[local.deployer]", "[local.deployer]"
 	if s.storeWithoutRole {
 		storeRoles = "[]"
@@ -166,8 +169,9 @@ func xacctKeyBlock(id string) string {
     }`, id)
 }
 
-func TestAccCrossAccount_scenario(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccCrossAccount_scenario(t *testing.T) { eachBackend(t, testCrossAccountScenario) }
+
+func testCrossAccountScenario(t *testing.T, dir string) {
 	useProviderBinary(t)
 	config := xacctScenario{}.config()
 	resource.Test(t, resource.TestCase{

@@ -90,8 +90,9 @@ resource "codepipeline_pipeline" "app" {
 `, buildInput, buildExtra)
 }
 
-func TestAccPipeline_lifecycle(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccPipeline_lifecycle(t *testing.T) { eachBackend(t, testPipelineLifecycle) }
+
+func testPipelineLifecycle(t *testing.T, dir string) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

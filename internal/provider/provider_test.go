@@ -97,6 +97,12 @@ func testBackend(t *testing.T, dir, account string) backend.Backend {
 }
 
 func testBackendErr(dir, account string) backend.Backend {
+	if b, ok, err := awsBackendOf(dir, account); ok {
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
 	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: account, Region: backend.DefaultRegion, StateDir: dir})
 	if err != nil {
 		panic(err)

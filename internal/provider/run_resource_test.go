@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -111,8 +113,9 @@ func putSourceZip(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func TestAccRun_deploysTheSource(t *testing.T) {
-	dir := testStateDir(t)
+func TestAccRun_deploysTheSource(t *testing.T) { eachBackend(t, testRunDeploysTheSource) }
+
+func testRunDeploysTheSource(t *testing.T, dir string) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -240,4 +243,83 @@ func TestCLICommandIsExact(t *testing.T) {
 	if got := cliCommand(cfg, "runs", "show", "app"); got != "codepipeline runs show app -state-dir /s" {
 		t.Errorf("cliCommand with the default account = %s", got)
 	}
+}
+
+// s3ApprovalPipelineConfig is s3PipelineConfig with a Manual approval between its source and
+// its deploy.
+func s3ApprovalPipelineConfig(deployBucket, run string) string {
+	return strings.Replace(s3PipelineConfig(deployBucket, run), `  stage {
+    name = "Deploy"`, `  stage {
+    name = "Approve"
+    action {
+      name     = "Gate"
+      category = "Approval"
+      owner    = "AWS"
+      provider = "Manual"
+      version  = "1"
+    }
+  }
+
+  stage {
+    name = "Deploy"`, 1)
+}
+
+// approveWhenWaiting approves, in the background, the first run of pipeline web that waits at
+// Approve/Gate, as a person would while the apply waits for the run; the channel yields what
+// went wrong, or nil once it approved.
+func approveWhenWaiting(t *testing.T, dir string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		b := testBackendErr(dir, "111111111111")
+		defer b.Close()
+		runs, err := backend.RunsOf(b)
+		if err != nil {
+			done <- err
+			return
+		}
+		for ctx.Err() == nil {
+			if run, err := runs.GetRun(ctx, "web", ""); err == nil && run.Trigger != backend.TriggerCreate {
+				if a := run.Action("Approve", "Gate"); a != nil && a.Status == backend.StatusInProgress {
+					done <- runs.PutApprovalResult(ctx, "web", run.ID, "Approve", "Gate", true, "looked at it")
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		done <- fmt.Errorf("no run of web waited at Approve/Gate: %w", ctx.Err())
+	}()
+	return done
+}
+
+// TestAccRun_approvedThenDeployed: a run with an S3 source, a Manual approval and an S3
+// deploy waits at the approval, is approved while the apply waits, and deploys the source.
+func TestAccRun_approvedThenDeployed(t *testing.T) { eachBackend(t, testRunApprovedThenDeployed) }
+
+func testRunApprovedThenDeployed(t *testing.T, dir string) {
+	var approved <-chan error
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: s3ApprovalPipelineConfig("web-site", "")},
+			{
+				PreConfig: func() {
+					putSourceZip(t, dir, map[string]string{"index.html": "<h1>approved</h1>"})
+					approved = approveWhenWaiting(t, dir)
+				},
+				Config: s3ApprovalPipelineConfig("web-site", runBlock),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("codepipeline_run.web", tfjsonpath.New("status"), knownvalue.StringExact("Succeeded")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", tfjsonpath.New("stages").AtSliceIndex(1).AtMapKey("status"), knownvalue.StringExact("Succeeded")),
+					statecheck.ExpectKnownValue("codepipeline_run.web", tfjsonpath.New("stages").AtSliceIndex(2).AtMapKey("status"), knownvalue.StringExact("Succeeded")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					func(*terraform.State) error { return <-approved },
+					checkDeployedObject(dir, "web-site", "www/index.html", "<h1>approved</h1>"),
+				),
+			},
+		},
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/wire"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -405,10 +406,16 @@ func (e *Endpoint) putBucketEncryption(ctx context.Context, req *awsapi.Request)
 	case "aws:kms", "aws:kms:dsse":
 		if def.KMSMasterKeyID != "" {
 			k, err := e.account(req).GetKey(ctx, def.KMSMasterKeyID)
-			if err != nil {
+			switch {
+			case err == nil:
+				keyARN = k.ARN
+			case arn.IsARN(def.KMSMasterKeyID):
+				// S3 takes a key ARN as it is: a key that does not exist (or that this account
+				// may not describe) fails the writes that use it, not the configuration.
+				keyARN = def.KMSMasterKeyID
+			default:
 				return nil, wire.NewError(400, "InvalidArgument", "KMSMasterKeyID %s: the key does not exist", def.KMSMasterKeyID)
 			}
-			keyARN = k.ARN
 		}
 	default:
 		return nil, wire.NewError(400, "InvalidArgument", "SSEAlgorithm %q: AES256, aws:kms or aws:kms:dsse", def.SSEAlgorithm)

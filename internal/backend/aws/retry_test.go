@@ -87,9 +87,13 @@ func TestRetriesWhileIAMCatchesUp(t *testing.T) {
 		call   func(ctx context.Context, b *Backend) error
 	}{
 		{"S3 PutBucketPolicy, Invalid principal", s3InvalidPrincipal, func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
-			func(ctx context.Context, b *Backend) error { return b.putPolicy(ctx, "bkt", `{"Version":"2012-10-17","Statement":[]}`) }},
+			func(ctx context.Context, b *Backend) error {
+				return b.putPolicy(ctx, "bkt", `{"Version":"2012-10-17","Statement":[]}`)
+			}},
 		{"KMS PutKeyPolicy, invalid principals", kmsInvalidPrincipal, ok(`{}`),
-			func(ctx context.Context, b *Backend) error { return b.putKeyPolicy(ctx, "k", `{"Version":"2012-10-17","Statement":[]}`) }},
+			func(ctx context.Context, b *Backend) error {
+				return b.putKeyPolicy(ctx, "k", `{"Version":"2012-10-17","Statement":[]}`)
+			}},
 		{"CodePipeline UpdatePipeline, role not assumable", cpRoleNotAuthorized, ok(`{}`),
 			func(ctx context.Context, b *Backend) error {
 				err := retryIAM(ctx, roleNotAssumable, func() error {

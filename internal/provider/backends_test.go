@@ -1,0 +1,125 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/endpoint"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+)
+
+// The acceptance tests of stores, keys, roles, pipelines, the cross-account scenario and a
+// run run their one body twice (eachBackend): with the local backend, and with backend =
+// "aws" through aws-sdk-go-v2 against the local cloud's AWS endpoint, served in this test
+// process on loopback over a fresh state directory. Terraform and the provider find the
+// endpoint and the credentials as a user's configuration gives them: CODEPIPELINE_BACKEND,
+// AWS_ENDPOINT_URL, AWS_SHARED_CREDENTIALS_FILE with a profile per account (acct-ACCOUNT),
+// AWS_PROFILE for the default account, AWS_REGION. A provider block naming another account
+// gets that account's profile (forBackend).
+
+// awsTestClouds are the endpoints of the aws runs, by state directory: testBackend acts
+// through the aws backend where the test runs against one.
+var awsTestClouds sync.Map // dir → *awsTestCloud
+
+type awsTestCloud struct {
+	url, creds, config string
+}
+
+// the test accounts, each with a profile of its root's access key.
+var testAccounts = []string{"111111111111", "222222222222"}
+
+// eachBackend runs body with the local backend, then with the aws backend against the AWS
+// endpoint; dir is the state directory of the run (the endpoint's, for aws).
+func eachBackend(t *testing.T, body func(t *testing.T, dir string)) {
+	t.Run("local", func(t *testing.T) { body(t, testStateDir(t)) })
+	t.Run("aws", func(t *testing.T) { body(t, awsTestBackend(t)) })
+}
+
+// awsTestBackend serves the AWS endpoint over a fresh state directory and points
+// CODEPIPELINE_BACKEND=aws and the AWS SDK's environment at it.
+func awsTestBackend(t *testing.T) string {
+	t.Helper()
+	dir := testStateDir(t)
+	local := testBackendErr(dir, testAccounts[0])
+	cloud, err := backend.CloudOf(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int64
+	ep := endpoint.New(endpoint.Config{Cloud: cloud, Logf: t.Logf, Observe: func(awsapi.Exchange) { calls.Add(1) }})
+	srv := httptest.NewServer(ep)
+	t.Cleanup(func() {
+		// The run went through the aws backend: the endpoint answered it.
+		if calls.Load() == 0 && !t.Failed() {
+			t.Error("the aws run made no call to the AWS endpoint: the provider did not use the aws backend")
+		}
+		srv.Close()
+		ep.Close()
+		local.Close()
+		awsTestClouds.Delete(dir)
+	})
+	aws := filepath.Join(t.TempDir(), "aws")
+	if err := os.MkdirAll(aws, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c := &awsTestCloud{url: srv.URL, creds: filepath.Join(aws, "credentials"), config: filepath.Join(aws, "config")}
+	var profiles string
+	for _, acct := range testAccounts {
+		k, err := cloud.AccountKey(context.Background(), acct, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		profiles += fmt.Sprintf("[acct-%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", acct, k.ID, k.Secret)
+	}
+	if err := os.WriteFile(c.creds, []byte(profiles), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.config, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		backend.BackendEnv: backend.KindAWS, "AWS_ENDPOINT_URL": c.url, "AWS_SHARED_CREDENTIALS_FILE": c.creds, "AWS_CONFIG_FILE": c.config,
+		"AWS_PROFILE": "acct-" + testAccounts[0], "AWS_REGION": backend.DefaultRegion,
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_DEFAULT_PROFILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	awsTestClouds.Store(dir, c)
+	return dir
+}
+
+// awsBackendOf opens the aws backend acting as account against the endpoint of dir, or
+// returns nil when the test runs with the local backend.
+func awsBackendOf(dir, account string) (backend.Backend, bool, error) {
+	v, ok := awsTestClouds.Load(dir)
+	if !ok {
+		return nil, false, nil
+	}
+	c := v.(*awsTestCloud)
+	endpoints := map[string]string{}
+	for _, s := range backend.AWSServices {
+		endpoints[s] = c.url
+	}
+	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindAWS, AccountID: account, Region: backend.DefaultRegion,
+		AWS: backend.AWSConfig{Profile: "acct-" + account, SharedCredentialsFiles: []string{c.creds}, SharedConfigFiles: []string{c.config}, Endpoints: endpoints}})
+	return b, true, err
+}
+
+var accountAttr = regexp.MustCompile(`(?m)^(\s*)account_id\s*=\s*"([0-9]{12})"\s*$`)
+
+// forBackend is config as the current run needs it: with the aws backend, each provider block
+// naming an account gets that account's profile.
+func forBackend(config string) string {
+	if os.Getenv(backend.BackendEnv) != backend.KindAWS {
+		return config
+	}
+	return accountAttr.ReplaceAllString(config, "${0}\n${1}aws {\n${1}  profile = \"acct-${2}\"\n${1}}")
+}
