@@ -22,6 +22,7 @@ var version = "dev"
 // rules catalogue first, so tfplugindocs renders the current one.
 //go:generate go run ./tools/rulesdoc -out templates/guides/rules.md.tmpl
 //go:generate go run ./tools/awsopsdoc -file templates/guides/aws-endpoint.md.tmpl
+//go:generate go run ./tools/awspolicydoc -file templates/guides/real-aws.md.tmpl
 //go:generate go tool tfplugindocs generate --provider-name codepipeline
 
 func main() {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
@@ -98,6 +99,7 @@ func (b *Backend) newClients(cfg awssdk.Config) *clients {
 		}
 		return nil
 	}
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), addCheckOperation)
 	return &clients{
 		s3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			if u := ep("s3"); u != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/endpoint"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backendtest"
 )
 
@@ -133,3 +134,25 @@ func TestAWSBackendChecksTheAccount(t *testing.T) {
 }
 
 func asConfigError(err error, target **backend.ConfigError) bool { return errors.As(err, target) }
+
+// TestRealAWSGuideHasThePolicy: the guide publishes the policy the table of operations makes
+// (make generate writes it; this fails when one moved without the other).
+func TestRealAWSGuideHasThePolicy(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "templates", "guides", "real-aws.md.tmpl")
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := backends.WithPolicy(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(doc) != string(want) {
+		t.Errorf("%s does not publish the aws backend's least-privilege policy: run make generate", path)
+	}
+	for _, action := range []string{"codepipeline:StartPipelineExecution", "iam:PassRole", "s3:PutBucketPolicy", "kms:PutKeyPolicy", "sts:GetCallerIdentity"} {
+		if !strings.Contains(backends.AWSLeastPrivilegePolicy(), `"`+action+`"`) {
+			t.Errorf("the policy lacks %s", action)
+		}
+	}
+}
