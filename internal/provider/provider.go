@@ -115,7 +115,7 @@ func (p *codepipelineProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"backend": schema.StringAttribute{
 				Optional: true,
 				Description: fmt.Sprintf("Where resources live and runs execute: one of %s. Defaults to `%s`, the embedded local backend. "+
-					"`%s` is reserved for the AWS backend, which this version does not include yet: choosing it is a configuration error.",
+					"`%s` acts on AWS itself through aws-sdk-go-v2, with the credentials the AWS SDKs find (and the `aws` block); see the Real AWS guide.",
 					quotedList(backend.Kinds), backend.KindLocal, backend.KindAWS),
 				Validators: []validator.String{stringvalidator.OneOf(backend.Kinds...)},
 			},
@@ -188,7 +188,7 @@ func (p *codepipelineProvider) ValidateConfig(ctx context.Context, req provider.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A kind this build does not include (backend = "aws" for now) is refused at plan, by the
+	// A kind this build does not include is refused at plan, by the
 	// same check backend.Open makes.
 	if kind := m.Backend.ValueString(); slices.Contains(backend.Kinds, kind) {
 		addConfigError(&resp.Diagnostics, backend.Available(kind))
