@@ -18,6 +18,9 @@ type cloudFlags struct {
 	c                             *cli
 	stateDir, account, region     string
 	repositoriesDir, functionsDir string
+	// kind and profile choose the backend: -backend aws acts on AWS itself, with the
+	// credentials of -profile (else the environment's), as the provider's aws block does.
+	kind, profile string
 }
 
 // addCloudFlags adds the flags to cmd; withAccount adds -account and -region too (serve acts
@@ -36,6 +39,14 @@ func (c *cli) addCloudFlags(cmd *cobra.Command, withAccount bool) *cloudFlags {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs))
 	}
 	return f
+}
+
+// addBackendFlags adds -backend and -profile: the commands that act on pipelines and runs act
+// on AWS itself with -backend aws (or CODEPIPELINE_BACKEND=aws), as the provider does.
+func (f *cloudFlags) addBackendFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.kind, "backend", "", "the backend `KIND`: local, or aws for AWS itself (default: "+backend.BackendEnv+", else local)")
+	fs.StringVar(&f.profile, "profile", "", "with -backend aws: the AWS profile `NAME` (default: the AWS SDKs' own, AWS_PROFILE)")
 }
 
 // location is the state directory a command acts on, and how it was found.
@@ -115,6 +126,8 @@ func (f *cloudFlags) configs(loc location) ([]backend.Config, error) {
 			functions = f.functionsDir
 		}
 		cfg, err := backend.Resolve(backend.Settings{
+			Backend:         backend.Setting{Value: f.kind, Set: f.kind != ""},
+			AWS:             backend.AWSConfig{Profile: f.profile},
 			StateDir:        backend.Setting{Value: loc.dir, Set: true},
 			AccountID:       backend.Setting{Value: account, Set: account != ""},
 			Region:          backend.Setting{Value: region, Set: region != ""},

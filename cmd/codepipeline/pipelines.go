@@ -31,6 +31,7 @@ account.`,
 		Example: "  codepipeline pipelines list\n  codepipeline pipelines list -account 222222222222",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		s, err := cf.open(cmd.Context(), openOptions{})
 		if err != nil {

@@ -24,6 +24,7 @@ func newRunsDecideCmd(c *cli, approve bool) *cobra.Command {
 		Example: fmt.Sprintf("  codepipeline runs %s release 5b0c4f7e-... Approve Manual -summary \"checked the staging site\"", verb),
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().StringVar(&summary, "summary", "", "a comment recorded with the decision")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -16,6 +16,7 @@ func newRunsListCmd(c *cli) *cobra.Command {
 		Example: "  codepipeline runs list quickstart\n  codepipeline runs list quickstart -n 5",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -17,6 +17,7 @@ func newRunsLogsCmd(c *cli) *cobra.Command {
 		Example: "  codepipeline runs logs quickstart 5b0c4f7e-... Test Html",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})

@@ -16,6 +16,7 @@ failed cannot be overridden: retry the stage instead.`,
 		Example: "  codepipeline runs override-condition quickstart 5b0c4f7e-... Deploy before-entry",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		t, err := conditionTypeArg(args[3])
 		if err != nil {

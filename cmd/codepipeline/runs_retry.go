@@ -20,6 +20,7 @@ this process until it ends, and shows it. Exit 0 when the run then succeeds.`,
 		Example: "  codepipeline runs retry quickstart 5b0c4f7e-... Test",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&all, "all", false, "run all of the stage's actions again, not only the failed ones")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -17,6 +17,7 @@ the rollback succeeds.`,
 		Example: "  codepipeline runs rollback quickstart Deploy 5b0c4f7e-...",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		s, err := cf.openPipeline(cmd.Context(), args[0], openOptions{runs: true})
 		if err != nil {

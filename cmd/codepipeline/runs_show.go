@@ -20,6 +20,7 @@ succeeded, 1 when it failed or was stopped.`,
 		Example: "  codepipeline runs show quickstart\n  codepipeline runs show quickstart -watch",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the run until it ends; exit 1 unless it succeeded")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

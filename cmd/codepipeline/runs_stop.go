@@ -20,6 +20,7 @@ func newRunsStopCmd(c *cli) *cobra.Command {
   codepipeline runs stop quickstart 5b0c4f7e-... -abandon -reason "wrong branch"`,
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().BoolVar(&abandon, "abandon", false, "stop running actions at once instead of letting them finish")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded with the run")

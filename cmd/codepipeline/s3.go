@@ -49,6 +49,7 @@ func newS3LsCmd(c *cli) *cobra.Command {
 		Example: "  codepipeline s3 ls s3://quickstart-site\n  codepipeline s3 ls s3://quickstart-artifacts/quickstart/ -versions",
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.Flags().BoolVar(&versions, "versions", false, "list every version and delete marker, not only the current objects")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		bucket, prefix, err := s3URL(cmd, args[0])
@@ -101,6 +102,7 @@ func newS3CatCmd(c *cli) *cobra.Command {
   codepipeline s3 cat s3://quickstart-site/index.html -version-id 3f2a...`,
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.Flags().StringVar(&versionID, "version-id", "", "the object version to print (default: the latest)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		bucket, key, err := s3URL(cmd, args[0])

@@ -26,6 +26,7 @@ created with (the provider's repositories_dir and functions_dir); -repositories-
   codepipeline start release -var ENV=staging -var VERSION=1.2.3`,
 	}
 	cf := c.addCloudFlags(cmd, true)
+	cf.addBackendFlags(cmd)
 	cmd.ValidArgsFunction = completeRunArgs(cf)
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "a pipeline variable for this run, NAME=VALUE (repeatable)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
