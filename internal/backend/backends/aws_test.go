@@ -156,3 +156,69 @@ func TestRealAWSGuideHasThePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestAWSBackendAssumesARole: aws { assume_role } acts as the role (its account's identity),
+// through STS with the role's trust policy and external id deciding; a role it may not assume
+// fails at Open, naming it.
+func TestAWSBackendAssumesARole(t *testing.T) {
+	c := newAWSCloud(t)
+	ctx := context.Background()
+	b := c.cloud.As(backendtest.AccountB, backend.DefaultRegion)
+	defer b.Close()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"xyz"}}}]}`
+	admin := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	if _, err := b.CreateRole(ctx, backend.Role{Name: "admin", TrustPolicy: trust, Policies: map[string]string{"all": admin}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := c.config_(t, backendtest.AccountA, backend.DefaultRegion) // account A's credentials,
+	cfg.AccountID = ""                                                 // acting as whom the role is
+	cfg.AWS.AssumeRole = &backend.AssumeRole{RoleARN: "arn:aws:iam::222222222222:role/admin", SessionName: "terraform", ExternalID: "xyz"}
+	assumed, err := backend.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer assumed.Close()
+	if id := assumed.Identity(); id.AccountID != backendtest.AccountB {
+		t.Fatalf("acting as %s, want the role's account %s", id.AccountID, backendtest.AccountB)
+	}
+	if _, err := assumed.CreateBucket(ctx, backend.Bucket{Name: "made-by-the-role"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.GetBucket(ctx, "made-by-the-role"); err != nil || got.AccountID != backendtest.AccountB {
+		t.Errorf("the bucket the role made: %+v, %v; want it in account %s", got, err, backendtest.AccountB)
+	}
+	cfg.AWS.AssumeRole.ExternalID = "wrong"
+	if _, err := backend.Open(ctx, cfg); err == nil || !strings.Contains(err.Error(), "role/admin") {
+		t.Errorf("assuming the role with the wrong external id: %v, want a refusal naming the role", err)
+	}
+}
+
+// TestAWSBackendFindsEndpointsAsTheSDKsDo: without aws.endpoints, AWS_ENDPOINT_URL_<SERVICE>
+// points each service at the endpoint, and S3 is then addressed path-style (a bucket host name
+// under 127.0.0.1 would not resolve). A name that is no service is refused.
+func TestAWSBackendFindsEndpointsAsTheSDKsDo(t *testing.T) {
+	c := newAWSCloud(t)
+	cfg := c.config_(t, backendtest.AccountA, backend.DefaultRegion)
+	cfg.AWS.Endpoints = nil
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9") // overridden by each service's
+	for _, s := range backend.AWSServices {
+		t.Setenv("AWS_ENDPOINT_URL_"+strings.ToUpper(s), c.url)
+	}
+	b, err := backend.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.CreateBucket(context.Background(), backend.Bucket{Name: "path-style", Versioning: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PutObject(context.Background(), "", "path-style", "k", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	cfg.AWS.Endpoints = map[string]string{"lambda": c.url}
+	_, err = backend.Open(context.Background(), cfg)
+	var ce *backend.ConfigError
+	if !errors.As(err, &ce) || ce.Attribute != "aws.endpoints" || !strings.Contains(err.Error(), "lambda") {
+		t.Errorf("an endpoint of an unknown service: %v, want a ConfigError on aws.endpoints naming it", err)
+	}
+}
