@@ -171,7 +171,7 @@ func TestAWSBackendAssumesARole(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := c.config_(t, backendtest.AccountA, backend.DefaultRegion) // account A's credentials,
-	cfg.AccountID = ""                                                 // acting as whom the role is
+	cfg.AccountID = ""                                               // acting as whom the role is
 	cfg.AWS.AssumeRole = &backend.AssumeRole{RoleARN: "arn:aws:iam::222222222222:role/admin", SessionName: "terraform", ExternalID: "xyz"}
 	assumed, err := backend.Open(ctx, cfg)
 	if err != nil {
@@ -194,8 +194,8 @@ func TestAWSBackendAssumesARole(t *testing.T) {
 }
 
 // TestAWSBackendFindsEndpointsAsTheSDKsDo: without aws.endpoints, AWS_ENDPOINT_URL_<SERVICE>
-// points each service at the endpoint, and S3 is then addressed path-style (a bucket host name
-// under 127.0.0.1 would not resolve). A name that is no service is refused.
+// points each service at the endpoint (over AWS_ENDPOINT_URL). A name that is no service is
+// refused.
 func TestAWSBackendFindsEndpointsAsTheSDKsDo(t *testing.T) {
 	c := newAWSCloud(t)
 	cfg := c.config_(t, backendtest.AccountA, backend.DefaultRegion)
