@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +33,26 @@ var awsTestClouds sync.Map // dir → *awsTestCloud
 
 type awsTestCloud struct {
 	url, creds, config string
+	mu                 sync.Mutex
+	ops                map[string]int // service/operation → calls answered, since resetCalls
+}
+
+// resetCalls starts counting the calls the endpoint answers anew; calls returns them.
+func (c *awsTestCloud) resetCalls() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops = map[string]int{}
+}
+
+func (c *awsTestCloud) calls() (int, map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, out := 0, map[string]int{}
+	for op, k := range c.ops {
+		n += k
+		out[op] = k
+	}
+	return n, out
 }
 
 // the test accounts, each with a profile of its root's access key.
@@ -54,7 +76,13 @@ func awsTestBackend(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var calls atomic.Int64
-	ep := endpoint.New(endpoint.Config{Cloud: cloud, Logf: t.Logf, Observe: func(awsapi.Exchange) { calls.Add(1) }})
+	c := &awsTestCloud{ops: map[string]int{}}
+	ep := endpoint.New(endpoint.Config{Cloud: cloud, Logf: t.Logf, Observe: func(e awsapi.Exchange) {
+		calls.Add(1)
+		c.mu.Lock()
+		c.ops[e.Service+"/"+e.Operation]++
+		c.mu.Unlock()
+	}})
 	srv := httptest.NewServer(ep)
 	t.Cleanup(func() {
 		// The run went through the aws backend: the endpoint answered it.
@@ -70,7 +98,7 @@ func awsTestBackend(t *testing.T) string {
 	if err := os.MkdirAll(aws, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	c := &awsTestCloud{url: srv.URL, creds: filepath.Join(aws, "credentials"), config: filepath.Join(aws, "config")}
+	c.url, c.creds, c.config = srv.URL, filepath.Join(aws, "credentials"), filepath.Join(aws, "config")
 	var profiles string
 	for _, acct := range testAccounts {
 		k, err := cloud.AccountKey(context.Background(), acct, true)
@@ -122,4 +150,48 @@ func forBackend(config string) string {
 		return config
 	}
 	return accountAttr.ReplaceAllString(config, "${0}\n${1}aws {\n${1}  profile = \"acct-${2}\"\n${1}}")
+}
+
+// TestAccAWSRefreshCalls measures what a refresh costs on AWS: the calls the provider makes,
+// counted at the endpoint, for `terraform plan` of the applied cross-account scenario (a key,
+// an artifact store, a role and a pipeline: the infrastructure of the AWS provider's
+// configuration in internal/awsapi/endpoint/testdata/terraform, whose refresh
+// TestAccAWSProvider counts). It logs the numbers for the record; the plan must be empty.
+func TestAccAWSRefreshCalls(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	useProviderBinary(t)
+	dir := awsTestBackend(t)
+	v, _ := awsTestClouds.Load(dir)
+	c := v.(*awsTestCloud)
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(xacctScenario{}.config()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf := terraformPath(t)
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := runTerraform(tf, work, args...)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	run("apply", "-auto-approve", "-input=false", "-no-color")
+	defer run("destroy", "-auto-approve", "-input=false", "-no-color")
+	c.resetCalls()
+	run("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	n, ops := c.calls()
+	names := make([]string, 0, len(ops))
+	for op, k := range ops {
+		names = append(names, fmt.Sprintf("%s %d", op, k))
+	}
+	sort.Strings(names)
+	const resources = 4
+	t.Logf("refresh (terraform plan) of the cross-account scenario on the aws backend: %d calls for %d resources (%.1f a resource): %s",
+		n, resources, float64(n)/resources, strings.Join(names, ", "))
+	if n == 0 {
+		t.Error("the plan made no call: it did not refresh against AWS")
+	}
 }

@@ -44,7 +44,16 @@ func TestAccAWSProvider(t *testing.T) {
 			w := newTerraform(t, c, cmk)
 			w.run("init", "-input=false")
 			w.run("apply", "-input=false", "-auto-approve")
+			c.mu.Lock()
+			before := len(c.seen)
+			c.mu.Unlock()
 			w.run("plan", "-input=false", "-detailed-exitcode") // 2 (changes) fails the test
+			c.mu.Lock()
+			refresh := len(c.seen) - before
+			c.mu.Unlock()
+			// For the record (the aws backend's refresh of the same infrastructure is counted by
+			// internal/provider's TestAccAWSRefreshCalls): 14 resources of the AWS provider.
+			t.Logf("refresh (terraform plan) of the AWS provider's configuration: %d calls for 14 resources (%.1f a resource)", refresh, float64(refresh)/14)
 
 			ctx := context.Background()
 			a := c.root(acctA)
