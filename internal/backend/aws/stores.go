@@ -300,6 +300,9 @@ func (b *Backend) emptyBucket(ctx context.Context, name string) error {
 	ups := s3.NewListMultipartUploadsPaginator(s, &s3.ListMultipartUploadsInput{Bucket: awssdk.String(name), ExpectedBucketOwner: b.owner()})
 	for ups.HasMorePages() {
 		page, err := ups.NextPage(ctx)
+		if codeOf(err) == "NoSuchUpload" {
+			break // no upload in progress (as gofakes3 says it)
+		}
 		if err != nil {
 			return wrap("s3:ListBucketMultipartUploads", backend.KindBucket, name, err)
 		}
