@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"testing"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi"
@@ -152,46 +153,59 @@ func forBackend(config string) string {
 	return accountAttr.ReplaceAllString(config, "${0}\n${1}aws {\n${1}  profile = \"acct-${2}\"\n${1}}")
 }
 
-// TestAccAWSRefreshCalls measures what a refresh costs on AWS: the calls the provider makes,
-// counted at the endpoint, for `terraform plan` of the applied cross-account scenario (a key,
-// an artifact store, a role and a pipeline: the infrastructure of the AWS provider's
-// configuration in internal/awsapi/endpoint/testdata/terraform, whose refresh
-// TestAccAWSProvider counts). It logs the numbers for the record; the plan must be empty.
-func TestAccAWSRefreshCalls(t *testing.T) {
+// TestAccAWSBackendNumbers measures, for the record, what the aws backend costs against the
+// local backend in one run: apply and destroy of the cross-account scenario (a key, an artifact
+// store, a role and a pipeline over two accounts) on each, and the calls a refresh (terraform
+// plan) makes on AWS, counted at the endpoint — the AWS provider's configuration of the same
+// infrastructure (internal/awsapi/endpoint/testdata/terraform) is counted by
+// TestAccAWSProvider. It logs the numbers; the plans must be empty. No timing is asserted.
+func TestAccAWSBackendNumbers(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
 	}
 	useProviderBinary(t)
-	dir := awsTestBackend(t)
-	v, _ := awsTestClouds.Load(dir)
-	c := v.(*awsTestCloud)
-	work := t.TempDir()
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(xacctScenario{}.config()), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	tf := terraformPath(t)
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := runTerraform(tf, work, args...)
-		if err != nil {
-			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	took := map[string][2]time.Duration{}
+	eachBackend(t, func(t *testing.T, dir string) {
+		work := t.TempDir()
+		if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(xacctScenario{}.config()), 0o600); err != nil {
+			t.Fatal(err)
 		}
-		return out
-	}
-	run("apply", "-auto-approve", "-input=false", "-no-color")
-	defer run("destroy", "-auto-approve", "-input=false", "-no-color")
-	c.resetCalls()
-	run("plan", "-input=false", "-no-color", "-detailed-exitcode")
-	n, ops := c.calls()
-	names := make([]string, 0, len(ops))
-	for op, k := range ops {
-		names = append(names, fmt.Sprintf("%s %d", op, k))
-	}
-	sort.Strings(names)
-	const resources = 4
-	t.Logf("refresh (terraform plan) of the cross-account scenario on the aws backend: %d calls for %d resources (%.1f a resource): %s",
-		n, resources, float64(n)/resources, strings.Join(names, ", "))
-	if n == 0 {
-		t.Error("the plan made no call: it did not refresh against AWS")
+		run := func(args ...string) time.Duration {
+			t.Helper()
+			start := time.Now()
+			out, err := runTerraform(tf, work, args...)
+			if err != nil {
+				t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return time.Since(start)
+		}
+		apply := run("apply", "-auto-approve", "-input=false", "-no-color")
+		v, onAWS := awsTestClouds.Load(dir)
+		if onAWS {
+			c := v.(*awsTestCloud)
+			c.resetCalls()
+			run("plan", "-input=false", "-no-color", "-detailed-exitcode")
+			n, ops := c.calls()
+			names := make([]string, 0, len(ops))
+			for op, k := range ops {
+				names = append(names, fmt.Sprintf("%s %d", op, k))
+			}
+			sort.Strings(names)
+			const resources = 4
+			t.Logf("refresh (terraform plan) of the cross-account scenario on the aws backend: %d calls for %d resources (%.1f a resource): %s",
+				n, resources, float64(n)/resources, strings.Join(names, ", "))
+			if n == 0 {
+				t.Error("the plan made no call: it did not refresh against AWS")
+			}
+		}
+		destroy := run("destroy", "-auto-approve", "-input=false", "-no-color")
+		took[filepath.Base(t.Name())] = [2]time.Duration{apply, destroy}
+	})
+	l, a := took["local"], took["aws"]
+	if l[0] > 0 && a[0] > 0 {
+		t.Logf("apply %s local, %s aws → endpoint (ratio %.2f); destroy %s local, %s aws (ratio %.2f)",
+			l[0].Round(time.Millisecond), a[0].Round(time.Millisecond), float64(a[0])/float64(l[0]),
+			l[1].Round(time.Millisecond), a[1].Round(time.Millisecond), float64(a[1])/float64(l[1]))
 	}
 }
