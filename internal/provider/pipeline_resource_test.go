@@ -178,6 +178,8 @@ func TestAccPipeline_rules(t *testing.T) {
 		"timeout-approval-only": {`timeout_in_minutes = 10`, "src", `\[timeout-approval-only\].*stage\[1\]\.action\[0\]\.timeout_in_minutes`},
 		"run-order":             {`run_order = 1000`, "src", `\[run-order\].*stage\[1\]\.action\[0\]\.run_order`},
 		"name-format":           {`namespace = "bad.namespace"`, "src", `\[name-format\].*stage\[1\]\.action\[0\]\.namespace`},
+		// cfgRequiredEdit puts a NUL in the build's ProjectName.
+		"config-nul": {"", "src", `\[config-nul\].*stage\[1\]\.action\[0\]\.configuration\["ProjectName"\]`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -195,8 +197,11 @@ func TestAccPipeline_rules(t *testing.T) {
 
 // cfgRequiredEdit is what the config-required case puts in place of the build's ProjectName.
 func cfgRequiredEdit(caseName string) string {
-	if caseName == "config-required" {
+	switch caseName {
+	case "config-required":
 		return `EnvironmentVariables = "[]"`
+	case "config-nul":
+		return `ProjectName = "app\u0000"`
 	}
 	return `ProjectName = "app"`
 }
