@@ -126,7 +126,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer removeAllWritable(dir)
 	logw := proc.NewLog(maxLogBytes)
 	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 

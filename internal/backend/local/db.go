@@ -55,6 +55,7 @@ type options struct {
 	heartbeat   time.Duration
 	staleAfter  time.Duration
 	compression *artifact.Compression
+	workDir     string
 }
 
 // WithHeartbeat sets how often a run's driver proves it is alive, and after how long without
@@ -69,6 +70,12 @@ func WithArtifactCompression(c artifact.Compression) Option {
 	return func(o *options) { o.compression = &c }
 }
 
+// WithWorkDir sets the work root, where actions get their workspaces (see workspaces.go),
+// overriding CODEPIPELINE_WORK_DIR.
+func WithWorkDir(dir string) Option {
+	return func(o *options) { o.workDir = dir }
+}
+
 // WithNow replaces the clock (time.Now by default), so tests can move past a key's
 // deletion date.
 func WithNow(now func() time.Time) Option {
@@ -79,7 +86,9 @@ func WithNow(now func() time.Time) Option {
 // or several processes) may share a state directory.
 type Cloud struct {
 	dir string
-	now func() time.Time
+	// workRoot holds the actions' workspaces, outside dir (see workspaces.go).
+	workRoot string
+	now      func() time.Time
 	// compression is how output artifacts are zipped (see ArtifactCompressionEnv).
 	compression artifact.Compression
 	// inlineMax is the largest stored body kept in its row (inlineMax; tests set 0 to see files).
@@ -126,6 +135,10 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err := os.MkdirAll(filepath.Join(dir, objectsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
 	}
+	workRoot, err := workRootFor(dir, o.workDir)
+	if err != nil {
+		return nil, err
+	}
 	compression, err := artifactCompression(o.compression)
 	if err != nil {
 		return nil, err
@@ -135,7 +148,7 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		return nil, err
 	}
 	c := &Cloud{
-		dir: dir, now: o.now, master: master, refs: 1, compression: compression, inlineMax: inlineMax,
+		dir: dir, workRoot: workRoot, now: o.now, master: master, refs: 1, compression: compression, inlineMax: inlineMax,
 		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),
@@ -166,7 +179,9 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		c.reader.Close()
 		return nil, fmt.Errorf("local backend: recovering abandoned runs: %w", err)
 	}
-	// Orphaned object files cost only disk space: a failed sweep does not stop Open.
+	// Orphaned object files and workspaces cost only disk space: a failed sweep does not stop
+	// Open.
+	_ = c.sweepWorkspaces(context.Background())
 	_, _ = c.sweepObjects(context.Background())
 	return c, nil
 }

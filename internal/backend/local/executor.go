@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +41,7 @@ func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*bac
 
 	err = x.drive(ctx)
 	x.releaseLocks(context.WithoutCancel(ctx))
+	a.c.removeRunWorkspaces(e.run.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -702,7 +702,9 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 		if cd.owner == "" && c.now().Sub(parseTime(cd.heartbeat)) <= c.staleAfter {
 			continue // started but not picked up yet
 		}
+		recovered := false
 		err = c.write(ctx, func(tx *sql.Tx) error {
+			recovered = false
 			// Read and rewritten in one transaction, and only if nobody claimed it meanwhile.
 			var run backend.Run
 			if err := decodeRun(ctx, tx, cd.state, &run); err != nil {
@@ -727,10 +729,14 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 			if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err != nil {
 				return err
 			}
+			recovered = true
 			return killLeftProcesses(ctx, tx, cd.id, cd.owner)
 		})
 		if err != nil {
 			return err
+		}
+		if recovered {
+			c.removeRunWorkspaces(cd.id)
 		}
 	}
 	return nil
@@ -756,23 +762,10 @@ func abandonRun(run *backend.Run, now time.Time) {
 	run.Status, run.StatusReason, run.Ended = backend.StatusFailed, reasonAbandon, now
 }
 
-// workspace returns a fresh directory for one attempt of an action.
+// workspace returns a fresh directory for this attempt of action j of stage si (see
+// workspaces.go: named by ids, never by the stage's or the action's name).
 func (x *executor) workspace(si, j int) (string, error) {
-	act := x.run.Stages[si].Actions[j]
-	dir := filepath.Join(x.a.c.dir, "work", x.run.ID, safeName(x.def.Stages[si].Name), safeName(act.Name)+"-"+strconv.Itoa(act.Attempt))
-	if err := os.RemoveAll(dir); err != nil {
-		return "", err
-	}
-	return dir, os.MkdirAll(dir, 0o700)
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == os.PathSeparator || r == 0 {
-			return '_'
-		}
-		return r
-	}, s)
+	return x.a.c.newWorkspace(x.run.ID, si, j, x.run.Stages[si].Actions[j].Attempt)
 }
 
 // killLeftProcesses kills the process groups a dead driver's actions left running, when that

@@ -244,7 +244,7 @@ func TestZipSlipInputIsRefusedAndWritesNothingOutside(t *testing.T) {
 				}
 			}
 			// The workspace itself was cleaned up.
-			if entries, _ := os.ReadDir(filepath.Join(stateDir, "work", run.ID, "Build")); len(entries) != 0 {
+			if entries, _ := os.ReadDir(filepath.Join(c.workRoot, run.ID)); len(entries) != 0 {
 				t.Errorf("workspace left behind: %v", entries)
 			}
 		})
