@@ -75,6 +75,9 @@ func (f cloudFlags) open() (context.Context, *local.Account, func(), error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	for _, w := range c.Warnings() {
+		fmt.Fprintln(os.Stderr, "codepipeline: warning:", w)
+	}
 	a := c.For(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx, a, func() { stop(); a.Close(); c.Close() }, nil

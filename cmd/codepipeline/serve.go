@@ -81,6 +81,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer cloud.Close()
+	for _, w := range cloud.Warnings() {
+		fmt.Fprintln(stderr, "codepipeline: warning:", w)
+	}
 	d, err := daemon.New(daemon.Config{
 		Cloud: cloud, RepositoriesDir: cfg.RepositoriesDir, FunctionsDir: cfg.FunctionsDir,
 		Listen: *listen, PollInterval: *poll, Rescan: *rescan, StopGrace: *grace, Logger: slog.New(handler),

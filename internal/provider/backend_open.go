@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -16,22 +17,28 @@ var openClouds = struct {
 	byDir map[string]*local.Cloud
 }{byDir: map[string]*local.Cloud{}}
 
-// openBackend builds the backend a provider configuration acts through.
-func openBackend(cfg backend.Config) (backend.Backend, error) {
+// openBackend builds the backend a provider configuration acts through, with the warnings of
+// opening its state directory (the first time in this process).
+func openBackend(cfg backend.Config) (backend.Backend, []string, error) {
 	if cfg.Kind != backend.KindLocal {
-		return nil, &backend.ConfigError{Attribute: "backend", Summary: "Backend Not Available",
+		return nil, nil, &backend.ConfigError{Attribute: "backend", Summary: "Backend Not Available",
 			Detail: fmt.Sprintf("backend %q is not available in this version of the provider.", cfg.Kind)}
 	}
 	openClouds.Lock()
 	defer openClouds.Unlock()
 	c, ok := openClouds.byDir[cfg.StateDir]
+	var warnings []string
 	if !ok {
 		var err error
 		if c, err = local.Open(cfg); err != nil {
-			return nil, &backend.ConfigError{Attribute: "state_dir", Summary: "Cannot Open The Local State Directory",
-				Detail: fmt.Sprintf("%v\n\nFix: point state_dir (or CODEPIPELINE_STATE_DIR) at a writable directory.", err)}
+			detail := fmt.Sprintf("%v\n\nFix: point state_dir (or CODEPIPELINE_STATE_DIR) at a writable directory.", err)
+			if errors.Is(err, local.ErrStateDamaged) {
+				detail = err.Error() // it says how to restore or start over
+			}
+			return nil, nil, &backend.ConfigError{Attribute: "state_dir", Summary: "Cannot Open The Local State Directory", Detail: detail}
 		}
 		openClouds.byDir[cfg.StateDir] = c
+		warnings = c.Warnings()
 	}
-	return c.For(cfg), nil
+	return c.For(cfg), warnings, nil
 }

@@ -114,7 +114,7 @@ func TestAccCrossAccountExample(t *testing.T) {
 	// policy: the role may no longer read the build output it deploys.
 	// It runs the pipeline the way its provider configuration does: with the example's
 	// repositories directory.
-	b, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: "111111111111", Region: backend.DefaultRegion,
+	b, _, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: "111111111111", Region: backend.DefaultRegion,
 		StateDir: stateDir, RepositoriesDir: filepath.Join(dir, ".work", "repos")})
 	if err != nil {
 		t.Fatal(err)

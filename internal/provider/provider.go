@@ -197,10 +197,13 @@ func (p *codepipelineProvider) Configure(ctx context.Context, req provider.Confi
 		addConfigError(&resp.Diagnostics, err)
 		return
 	}
-	b, err := openBackend(cfg)
+	b, warnings, err := openBackend(cfg)
 	if err != nil {
 		addConfigError(&resp.Diagnostics, err)
 		return
+	}
+	for _, w := range warnings {
+		resp.Diagnostics.AddAttributeWarning(path.Root("state_dir"), "Local State Directory Made Private", w)
 	}
 	data := &providerData{Config: cfg, Backend: b}
 	resp.DataSourceData = data

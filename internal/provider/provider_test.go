@@ -93,7 +93,7 @@ func testBackend(t *testing.T, dir, account string) backend.Backend {
 }
 
 func testBackendErr(dir, account string) backend.Backend {
-	b, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: account, Region: backend.DefaultRegion, StateDir: dir})
+	b, _, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: account, Region: backend.DefaultRegion, StateDir: dir})
 	if err != nil {
 		panic(err)
 	}

@@ -108,13 +108,21 @@ type Cloud struct {
 
 	defaultAccount, defaultRegion string
 
+	// warnings are what Open changed that the user should know (modes it tightened).
+	warnings []string
+
 	mu     sync.Mutex
 	refs   int
 	closed bool
 }
 
+// Warnings says what Open changed in the state directory that its user should know: the modes
+// it made private. The provider shows them as warnings; the CLI prints them.
+func (c *Cloud) Warnings() []string { return c.warnings }
+
 // Open opens the state directory cfg.StateDir, creating it, its database and its master key
-// when absent, and applies pending schema migrations. The returned Cloud holds one reference,
+// when it is new, refusing it when parts of it are missing (statedir.go), making it private,
+// and applies pending schema migrations. The returned Cloud holds one reference,
 // released by Close; each Account handed out by As holds another, released by its Close, and
 // the database closes when the last reference is released.
 func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
@@ -132,9 +140,6 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local backend: state directory %q: %w", cfg.StateDir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, objectsDir), 0o700); err != nil {
-		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
-	}
 	workRoot, err := workRootFor(dir, o.workDir)
 	if err != nil {
 		return nil, err
@@ -143,13 +148,27 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	master, err := loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile))
+	// Damaged state is refused before anything is created or changed (statedir.go).
+	parts, err := inspectStateDir(dir)
 	if err != nil {
 		return nil, err
 	}
+	if !parts.db && (parts.key || parts.objects > 0) {
+		return nil, refuseWithoutDatabase(dir, parts)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, objectsDir), privateDir); err != nil {
+		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
+	}
+	warnings, err := tightenModes(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := createPrivateFile(filepath.Join(dir, dbFile)); err != nil {
+		return nil, fmt.Errorf("local backend: creating the database: %w", err)
+	}
 	c := &Cloud{
-		dir: dir, workRoot: workRoot, now: o.now, master: master, refs: 1, compression: compression, inlineMax: inlineMax,
-		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter,
+		dir: dir, workRoot: workRoot, now: o.now, refs: 1, compression: compression, inlineMax: inlineMax,
+		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter, warnings: warnings,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),
 	}
@@ -159,12 +178,25 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	// One writer connection per process: in-process writers queue in database/sql rather
 	// than spin on SQLite's busy handler; other processes are held off by the file lock.
 	c.writer.SetMaxOpenConns(1)
+	if parts.db {
+		if err := checkDatabaseParts(context.Background(), c.writer, dir, parts); err != nil {
+			c.writer.Close()
+			return nil, err
+		}
+	}
 	if err := c.migrate(context.Background()); err != nil {
 		c.writer.Close()
 		return nil, err
 	}
 	if c.reader, err = openDB(filepath.Join(dir, dbFile), o.busyTimeout, false); err != nil {
 		c.writer.Close()
+		return nil, err
+	}
+	// The master key is made after the database, and only while the database has never used
+	// one (checkDatabaseParts refused a lost key).
+	if c.master, err = loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile)); err != nil {
+		c.writer.Close()
+		c.reader.Close()
 		return nil, err
 	}
 	if err := c.checkMasterKey(context.Background()); err != nil {
@@ -179,10 +211,8 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		c.reader.Close()
 		return nil, fmt.Errorf("local backend: recovering abandoned runs: %w", err)
 	}
-	// Orphaned object files and workspaces cost only disk space: a failed sweep does not stop
-	// Open.
-	_ = c.sweepWorkspaces(context.Background())
-	_, _ = c.sweepObjects(context.Background())
+	// What killed writers left behind costs only disk space: a failed sweep does not stop Open.
+	c.sweep(context.Background())
 	return c, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,9 +17,10 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
-// Heartbeat timing of run owners. A run whose owner is a dead process of this machine is
-// recovered as soon as anyone opens the state directory; one whose owner is elsewhere (or whose
-// pid was reused) once its heartbeat is older than staleAfter.
+// Heartbeat timing of run owners (see liveness.go). A run whose owner is a dead process of
+// this machine is recovered as soon as anyone opens the state directory or waits for a stage
+// it holds, and a live one never, however old its heartbeat (a paused process is alive); one
+// whose owner is elsewhere, once its heartbeat is older than staleAfter.
 const (
 	defaultHeartbeat  = time.Second
 	defaultStaleAfter = 30 * time.Second
@@ -74,32 +74,6 @@ func (a *Account) claim(ctx context.Context, pipelineName, id string) (*executio
 		return nil
 	})
 	return out, err
-}
-
-// processOwner names this process as a run owner: host, pid and a random token, so that a
-// reused pid is not mistaken for the owner.
-func processOwner() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newVersionID()[:8])
-}
-
-// ownerGone reports whether the owner of a run has stopped: a process of this machine that no
-// longer exists, or a heartbeat older than staleAfter.
-func (c *Cloud) ownerGone(owner string, heartbeat time.Time) bool {
-	if c.now().Sub(heartbeat) > c.staleAfter {
-		return true
-	}
-	parts := strings.Split(owner, ":")
-	if len(parts) != 3 {
-		return true
-	}
-	host, _ := os.Hostname()
-	pid, err := strconv.Atoi(parts[1])
-	if parts[0] != host || err != nil {
-		return false
-	}
-	// Signal 0 checks that the process exists without touching it.
-	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
 // executor drives one run. The run's state is written only by it, under mu.

@@ -260,6 +260,19 @@ var migrations = []migration{{
 			PRIMARY KEY (execution_id, stage_index)
 		)`,
 	},
+}, {
+	version: 7,
+	name:    "blob intents",
+	stmts: []string{
+		// A blob file about to be linked by a put, or about to be removed after a delete: the
+		// database names it before the file changes, so that what a killed writer left can be
+		// cleaned up, and a file the database never named is never removed (sweep.go).
+		`CREATE TABLE blob_intents (
+			name       TEXT PRIMARY KEY,
+			writer     TEXT NOT NULL,
+			created_at TEXT NOT NULL
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.
