@@ -3,9 +3,9 @@ package local
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"crypto/cipher"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
