@@ -499,9 +499,9 @@ func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, 
 // a run that a newer one is already waiting ahead of is superseded itself. In QUEUED mode a
 // run also waits while an older run, still driven, has not entered the stage yet.
 func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error) {
-	acquired := false
+	acquired, recoveredRun := false, ""
 	err := x.a.c.write(ctx, func(tx *sql.Tx) error {
-		acquired = false
+		acquired, recoveredRun = false, ""
 		id := x.a.id
 		// A run superseded while it waited must not take a lock that has just been freed.
 		var supersededBy string
@@ -521,6 +521,18 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 		case holder == x.run.ID:
 			acquired = true
 			return nil
+		}
+		if holder != "" {
+			// A holder whose driver died holds the stage forever unless a waiter frees it: the
+			// waiter itself recovers the dead run, without waiting for another Open.
+			freed, err := x.freeDeadHolder(ctx, tx, holder)
+			if err != nil {
+				return err
+			}
+			if freed {
+				recoveredRun = holder
+				holder = ""
+			}
 		}
 		if mode == pipeline.ExecutionModeSuperseded {
 			// A newer run already waiting for this stage goes next: this one is replaced.
@@ -565,10 +577,34 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 		acquired = true
 		return nil
 	})
+	if err == nil && recoveredRun != "" {
+		x.a.c.removeRunWorkspaces(recoveredRun)
+	}
 	if acquired {
 		x.heldLock = stage
 	}
 	return acquired, err
+}
+
+// freeDeadHolder recovers run holder, which holds a stage lock this run waits for, when it
+// cannot go on: its driver is gone (abandoned, as recoverAbandonedRuns does), it ended without
+// releasing the lock, or it no longer exists. It reports whether the lock is free now.
+func (x *executor) freeDeadHolder(ctx context.Context, tx *sql.Tx, holder string) (bool, error) {
+	var owner, heartbeat, status, state string
+	err := tx.QueryRowContext(ctx, `SELECT owner, heartbeat_at, status, state FROM executions WHERE id = ?`, holder).
+		Scan(&owner, &heartbeat, &status, &state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && backend.RunEnded(status):
+		_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, holder)
+		return err == nil, err
+	case err != nil:
+		return false, err
+	}
+	c := x.a.c
+	if owner == "" && c.now().Sub(parseTime(heartbeat)) <= c.staleAfter || owner != "" && !c.ownerGone(owner, parseTime(heartbeat)) {
+		return false, nil
+	}
+	return c.abandonDead(ctx, tx, holder, owner, heartbeat, state)
 }
 
 // otherRun is another live execution of the pipeline, as the stage-entry rules see it.
@@ -677,34 +713,9 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 			continue // started but not picked up yet
 		}
 		recovered := false
-		err = c.write(ctx, func(tx *sql.Tx) error {
-			recovered = false
-			// Read and rewritten in one transaction, and only if nobody claimed it meanwhile.
-			var run backend.Run
-			if err := decodeRun(ctx, tx, cd.state, &run); err != nil {
-				return nil // unreadable: left for a person to look at, not blocking Open
-			}
-			abandonRun(&run, c.now().UTC())
-			header, err := encodeRunHeader(&run)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
-				run.Status, header, cd.id, cd.owner, cd.heartbeat)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return nil
-			}
-			if err := putStages(ctx, tx, &run, nil); err != nil {
-				return err
-			}
-			if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err != nil {
-				return err
-			}
-			recovered = true
-			return killLeftProcesses(ctx, tx, cd.id, cd.owner)
+		err = c.write(ctx, func(tx *sql.Tx) (err error) {
+			recovered, err = c.abandonDead(ctx, tx, cd.id, cd.owner, cd.heartbeat, cd.state)
+			return err
 		})
 		if err != nil {
 			return err
@@ -714,6 +725,41 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// abandonDead fails run id as abandoned in tx, its owner being gone: its running actions and
+// stages fail, its stage locks are released and the processes its actions left are killed.
+// It does nothing, and returns false, when the run was claimed meanwhile (owner or heartbeat
+// changed). A run whose state cannot be read is left for a person to look at, but its stage
+// locks are released all the same: it must not hold other runs back. The caller removes the
+// run's workspaces once tx committed.
+func (c *Cloud) abandonDead(ctx context.Context, tx *sql.Tx, id, owner, heartbeat, state string) (bool, error) {
+	var run backend.Run
+	if err := decodeRun(ctx, tx, state, &run); err != nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ? AND
+			EXISTS (SELECT 1 FROM executions WHERE id = ? AND owner = ? AND heartbeat_at = ?)`, id, id, owner, heartbeat)
+		return false, err
+	}
+	abandonRun(&run, c.now().UTC())
+	header, err := encodeRunHeader(&run)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
+		run.Status, header, id, owner, heartbeat)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if err := putStages(ctx, tx, &run, nil); err != nil {
+		return false, err
+	}
+	if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, id); err != nil {
+		return false, err
+	}
+	return true, killLeftProcesses(ctx, tx, id, owner)
 }
 
 // abandonRun marks a run whose driver died: running actions and stages failed, the run Failed

@@ -95,6 +95,10 @@ func TestKilledDriverLeavesAnAbandonedRunAndIntactArtifacts(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Kill(-actionPID, syscall.SIGKILL) })
 
 	before := must[*backend.Run](t)(a.GetRun(ctx, "crash", run.ID))
+	runWork := filepath.Join(c.workRoot, run.ID)
+	if entries, err := os.ReadDir(runWork); err != nil || len(entries) != 1 {
+		t.Fatalf("the running action's workspace in %s: %v %v", runWork, entries, err)
+	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +118,11 @@ func TestKilledDriverLeavesAnAbandonedRunAndIntactArtifacts(t *testing.T) {
 	want := []string{backend.StatusSucceeded, backend.StatusSucceeded, backend.StatusFailed, backend.StatusCancelled, backend.StatusFailed}
 	if fmt.Sprint(statuses) != fmt.Sprint(want) {
 		t.Errorf("stages Source, Build, Hang, Deploy and action Hang = %v, want %v", statuses, want)
+	}
+	// Recovery removed the dead run's workspaces: unpacked inputs are plaintext copies of
+	// artifacts.
+	if _, err := os.Stat(runWork); !os.IsNotExist(err) {
+		t.Errorf("the dead run's workspaces are still in %s (%v)", runWork, err)
 	}
 	var locks int
 	if err := c2.reader.QueryRow(`SELECT count(*) FROM stage_locks WHERE execution_id = ?`, run.ID).Scan(&locks); err != nil {
