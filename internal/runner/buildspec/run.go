@@ -35,6 +35,13 @@ type Env struct {
 	Grace time.Duration
 	// OnProcess, when set, is told the process group id of each shell the build starts.
 	OnProcess func(pgid int)
+	// TempDir is where Run keeps what each shell saves for the next (its working directory and
+	// environment, variables included); empty means os.TempDir(). The local backend puts it
+	// in the action's workspace, which goes with the action.
+	TempDir string
+	// Wrap, when set, rewrites each shell's command before it starts (the local backend runs it
+	// in a sandbox).
+	Wrap func(proc.Command) proc.Command
 }
 
 // PhaseStatus is how a phase ended, in CodeBuild's terms.
@@ -116,11 +123,14 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 	if env.PrimarySourceDir == "" {
 		return nil, errors.New("buildspec: Env.PrimarySourceDir is required")
 	}
+	if err := checkCommands(spec); err != nil {
+		return nil, err
+	}
 	shell := spec.Shell
 	if shell == "" {
 		shell = "bash"
 	}
-	stateDir, err := os.MkdirTemp("", "buildspec-state-")
+	stateDir, err := os.MkdirTemp(env.TempDir, "buildspec-state-")
 	if err != nil {
 		return nil, fmt.Errorf("buildspec: %w", err)
 	}
@@ -188,6 +198,26 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// checkCommands refuses a command holding a NUL character: a shell drops it without a word,
+// and runs a command other than the one written.
+func checkCommands(spec *Spec) error {
+	for _, name := range Phases {
+		ph := spec.Phases[name]
+		if ph == nil {
+			continue
+		}
+		for block, cmds := range map[string][]string{"commands": ph.Commands, "finally": ph.Finally} {
+			for i, c := range cmds {
+				if strings.ContainsRune(c, 0) {
+					return fmt.Errorf("buildspec: phase %s, %s command %d contains a NUL character, which the shell would drop; remove it",
+						strings.ToUpper(string(name)), block, i+1)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 type runner struct {
@@ -286,10 +316,14 @@ func (r *runner) block(cmds []string) (int, int, error) {
 		if err := os.WriteFile(script, []byte(blockScript(cmds, start, prefix)), 0o600); err != nil {
 			return 0, 0, fmt.Errorf("buildspec: %w", err)
 		}
-		res, err := proc.Run(r.ctx, proc.Command{
+		cmd := proc.Command{
 			Path: r.shell, Args: []string{script}, Dir: r.dir, Env: r.environ(),
 			Stdout: r.out.Stdout, Stderr: r.out.Stderr, Grace: r.out.Grace, OnStart: r.out.OnProcess,
-		})
+		}
+		if r.out.Wrap != nil {
+			cmd = r.out.Wrap(cmd)
+		}
+		res, err := proc.Run(r.ctx, cmd)
 		if err != nil {
 			return 0, 0, err
 		}
