@@ -41,6 +41,8 @@ type actionJob struct {
 	inputs    map[string]string
 	inputRefs map[string]backend.ArtifactRef
 	log       io.Writer
+	// isolate is how the action's commands run: in a sandbox, or as they are (isolation.go).
+	isolate func(proc.Command) proc.Command
 }
 
 // trackProcess records the process group the action runs in now (a build runs one shell per
@@ -132,6 +134,9 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
 		workDir: dir, inputs: map[string]string{}, inputRefs: map[string]backend.ArtifactRef{}, log: logw}
+	if job.isolate, err = x.a.isolation(dir, logw); err != nil {
+		return nil, err
+	}
 	if err := x.fetchInputs(ctx, job); err != nil {
 		return nil, err
 	}

@@ -144,7 +144,7 @@ func codeBuildEnvironment(value string) (map[string]string, error) {
 func runBuild(ctx context.Context, job *actionJob, spec *buildspec.Spec, primary string, secondary, vars map[string]string) (*providerResult, error) {
 	res, err := buildspec.Run(ctx, spec, buildspec.Env{
 		PrimarySourceDir: primary, SecondarySourceDirs: secondary, Vars: vars,
-		Stdout: job.log, Stderr: job.log, OnProcess: job.trackProcess, TempDir: job.workDir,
+		Stdout: job.log, Stderr: job.log, OnProcess: job.trackProcess, TempDir: job.workDir, Wrap: job.isolate,
 	})
 	if err != nil {
 		return nil, err

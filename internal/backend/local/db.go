@@ -56,6 +56,7 @@ type options struct {
 	staleAfter  time.Duration
 	compression *artifact.Compression
 	workDir     string
+	sandbox     string
 }
 
 // WithHeartbeat sets how often a run's driver proves it is alive, and after how long without
@@ -76,6 +77,12 @@ func WithWorkDir(dir string) Option {
 	return func(o *options) { o.workDir = dir }
 }
 
+// WithActionSandbox sets whether actions run in a sandbox ("auto", "required" or "off"),
+// overriding CODEPIPELINE_ACTION_SANDBOX (see isolation.go).
+func WithActionSandbox(mode string) Option {
+	return func(o *options) { o.sandbox = mode }
+}
+
 // WithNow replaces the clock (time.Now by default), so tests can move past a key's
 // deletion date.
 func WithNow(now func() time.Time) Option {
@@ -88,6 +95,8 @@ type Cloud struct {
 	dir string
 	// workRoot holds the actions' workspaces, outside dir (see workspaces.go).
 	workRoot string
+	// sandbox says whether actions run in a sandbox (see isolation.go).
+	sandbox string
 	now      func() time.Time
 	// compression is how output artifacts are zipped (see ArtifactCompressionEnv).
 	compression artifact.Compression
@@ -148,6 +157,10 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
+	sandboxing, err := sandboxMode(o.sandbox)
+	if err != nil {
+		return nil, err
+	}
 	// Damaged state is refused before anything is created or changed (statedir.go).
 	parts, err := inspectStateDir(dir)
 	if err != nil {
@@ -167,7 +180,7 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		return nil, fmt.Errorf("local backend: creating the database: %w", err)
 	}
 	c := &Cloud{
-		dir: dir, workRoot: workRoot, now: o.now, refs: 1, compression: compression, inlineMax: inlineMax,
+		dir: dir, workRoot: workRoot, sandbox: sandboxing, now: o.now, refs: 1, compression: compression, inlineMax: inlineMax,
 		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter, warnings: warnings,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),

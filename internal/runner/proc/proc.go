@@ -40,6 +40,9 @@ type Command struct {
 	// OnStart, when set, is told the process group id as soon as the command started, so that
 	// a caller can record it and kill the group should this process die without doing so.
 	OnStart func(pgid int)
+	// Attr, when set, adjusts the process attributes before the start (the sandbox asks for
+	// new namespaces there); the new process group is Run's to set.
+	Attr func(*syscall.SysProcAttr)
 }
 
 // Result is how a command ended.
@@ -70,7 +73,11 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdin = c.Stdin
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	if c.Attr != nil {
+		c.Attr(cmd.SysProcAttr)
+	}
+	cmd.SysProcAttr.Setpgid = true
 	cmd.WaitDelay = pipeDrainDelay
 	grace := c.Grace
 	if grace <= 0 {
