@@ -97,7 +97,7 @@ type Cloud struct {
 	workRoot string
 	// sandbox says whether actions run in a sandbox (see isolation.go).
 	sandbox string
-	now      func() time.Time
+	now     func() time.Time
 	// compression is how output artifacts are zipped (see ArtifactCompressionEnv).
 	compression artifact.Compression
 	// inlineMax is the largest stored body kept in its row (inlineMax; tests set 0 to see files).

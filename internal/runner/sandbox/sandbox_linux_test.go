@@ -34,9 +34,9 @@ func newLayout(t *testing.T) layout {
 		}
 	}
 	for path, content := range map[string]string{
-		filepath.Join(l.state, "master.key"):    "the master key",
-		filepath.Join(l.other, "artifact.txt"):  "another account's file",
-		filepath.Join(l.mine, "input.txt"):      "my input",
+		filepath.Join(l.state, "master.key"):     "the master key",
+		filepath.Join(l.other, "artifact.txt"):   "another account's file",
+		filepath.Join(l.mine, "input.txt"):       "my input",
 		filepath.Join(l.state, "functions", "h"): "#!/bin/sh\necho handler ran\n",
 	} {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
