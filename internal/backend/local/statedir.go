@@ -170,10 +170,17 @@ func tightenModes(dir string) ([]string, error) {
 	objects := filepath.Join(dir, objectsDir)
 	check(objects)
 	if entries, err := os.ReadDir(objects); err == nil {
+		// Up to 256 of them: one warning for all.
+		n := 0
 		for _, e := range entries {
-			if e.IsDir() {
-				check(filepath.Join(objects, e.Name()))
+			if fi, err := e.Info(); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+				if os.Chmod(filepath.Join(objects, e.Name()), fi.Mode().Perm()&^0o077) == nil {
+					n++
+				}
 			}
+		}
+		if n > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d directories under %s were readable or writable by other users; made private", n, objects))
 		}
 	}
 	check(filepath.Join(dir, masterKeyFile))
