@@ -128,7 +128,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	if err != nil {
 		return nil, err
 	}
-	defer removeAllWritable(dir)
+	defer func() { _ = removeAllWritable(dir) }()
 	logw := proc.NewLog(maxLogBytes)
 	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 
