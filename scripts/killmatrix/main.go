@@ -320,6 +320,8 @@ resource "codepipeline_run" "r" {
 		return nil, fmt.Errorf("unknown scenario %q", m.scenario)
 	}
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// Its own process group: nothing aimed at the driver's processes reaches this one.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd, cmd.Start()
 }
 
@@ -340,7 +342,7 @@ func (m *matrix) waitDriving(driver *exec.Cmd) (int, error) {
 		err := db.QueryRow(`SELECT owner FROM executions WHERE status = ? AND owner != '' ORDER BY seq DESC LIMIT 1`, backend.StatusInProgress).Scan(&owner)
 		if err == nil {
 			if parts := strings.Split(owner, ":"); len(parts) == 3 {
-				if pid, err := strconv.Atoi(parts[1]); err == nil && processAlive(pid) {
+				if pid, err := strconv.Atoi(parts[1]); err == nil && pid > 1 && pid != os.Getpid() && processAlive(pid) {
 					return pid, nil
 				}
 			}

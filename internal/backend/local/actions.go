@@ -49,9 +49,10 @@ type actionJob struct {
 // phase), for recovery to kill should this process die; the record goes when the action ends.
 func (job *actionJob) trackProcess(pgid int) {
 	x := job.x
+	started := startTime(pgid)
 	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid) VALUES (?, ?, ?, ?)
-			ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid`, x.run.ID, job.stage, job.action.Name, pgid)
+		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid, started) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid, started = excluded.started`, x.run.ID, job.stage, job.action.Name, pgid, started)
 		return err
 	})
 }

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -789,27 +787,32 @@ func (x *executor) workspace(si, j int) (string, error) {
 }
 
 // killLeftProcesses kills the process groups a dead driver's actions left running, when that
-// driver ran on this machine (a group id means nothing elsewhere), and forgets them.
+// driver ran on this machine (a group id means nothing elsewhere), and forgets them. A group
+// is killed only while its leader is the process that was recorded (same start time): a
+// group id whose process ended may belong to someone else's processes by now.
 func killLeftProcesses(ctx context.Context, tx *sql.Tx, executionID, owner string) error {
-	host, _ := os.Hostname()
-	if parts := strings.Split(owner, ":"); len(parts) == 3 && parts[0] == host {
-		rows, err := tx.QueryContext(ctx, `SELECT pgid FROM action_processes WHERE execution_id = ?`, executionID)
+	if host, _, _, ok := parseOwner(owner); ok && host == hostname() {
+		rows, err := tx.QueryContext(ctx, `SELECT pgid, started FROM action_processes WHERE execution_id = ?`, executionID)
 		if err != nil {
 			return err
 		}
-		var groups []int
+		type group struct {
+			pgid    int
+			started string
+		}
+		var groups []group
 		for rows.Next() {
-			var pgid int
-			if err := rows.Scan(&pgid); err != nil {
+			var g group
+			if err := rows.Scan(&g.pgid, &g.started); err != nil {
 				rows.Close()
 				return err
 			}
-			groups = append(groups, pgid)
+			groups = append(groups, g)
 		}
 		rows.Close()
-		for _, pgid := range groups {
-			if pgid > 1 {
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		for _, g := range groups {
+			if g.pgid > 1 && g.started != "" && processAlive(g.pgid, g.started) {
+				_ = syscall.Kill(-g.pgid, syscall.SIGKILL)
 			}
 		}
 	}

@@ -3,9 +3,11 @@ package local
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,5 +116,49 @@ func TestPausedDriverIsNotAbandoned(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "run ended: Succeeded") {
 		t.Errorf("the driver's run did not succeed:\n%s", out)
+	}
+}
+
+// TestRecoveryKillsOnlyTheRecordedProcessGroup: a dead driver's action group is killed by the
+// recovery; a group id whose recorded leader is gone may be someone else's by now (pids wrap
+// within minutes on a busy machine) and is left alone.
+func TestRecoveryKillsOnlyTheRecordedProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	c := openCloud(t, dir)
+	a := c.As(acctA, region)
+	defer a.Close()
+	setupApprovalPipeline(t, a, "")
+	ctx := context.Background()
+	var groups []*exec.Cmd
+	for range 2 {
+		g := exec.Command("sleep", "60")
+		g.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = g.Process.Kill(); _ = g.Wait() })
+		groups = append(groups, g)
+	}
+	ours, stranger := groups[0].Process.Pid, groups[1].Process.Pid
+	pid, start := deadProcess(t)
+	dead := hostname() + ":" + strconv.Itoa(pid) + ":dead0000." + start
+	run := must[*backend.Run](t)(a.StartRun(ctx, backend.RunRequest{Pipeline: "gate"}))
+	if err := c.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE executions SET owner = ? WHERE id = ?`, dead, run.ID); err != nil {
+			return err
+		}
+		// The stranger's group id was recorded for a leader that started at another time.
+		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid, started) VALUES (?, 'A', 'a', ?, ?), (?, 'B', 'b', ?, '1')`,
+			run.ID, ours, startTime(ours), run.ID, stranger)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	openCloud(t, dir).Close() // recovers the run
+	if err := groups[0].Wait(); err == nil {
+		t.Error("the recorded action group was not killed")
+	}
+	if !processAlive(stranger, "") {
+		t.Error("a process group whose recorded leader was gone was killed")
 	}
 }

@@ -262,7 +262,7 @@ var migrations = []migration{{
 	},
 }, {
 	version: 7,
-	name:    "blob intents",
+	name:    "blob intents, action process start times",
 	stmts: []string{
 		// A blob file about to be linked by a put, or about to be removed after a delete: the
 		// database names it before the file changes, so that what a killed writer left can be
@@ -272,6 +272,9 @@ var migrations = []migration{{
 			writer     TEXT NOT NULL,
 			created_at TEXT NOT NULL
 		)`,
+		// The start time of an action's process group leader: a recovery kills the group only
+		// while its leader is that process (pids are reused, sometimes within minutes).
+		`ALTER TABLE action_processes ADD COLUMN started TEXT NOT NULL DEFAULT ''`,
 	},
 }}
 
