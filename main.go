@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	// The backend kinds this build includes, opened through backend.Open.
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/provider"
 )
 

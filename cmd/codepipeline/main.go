@@ -8,6 +8,9 @@ import (
 	"os"
 	"runtime"
 	"sort"
+
+	// The backend kinds this build includes, opened through backend.Open.
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 )
 
 // version is set by the release build (-ldflags "-X main.version=...").

@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 func init() {
@@ -60,7 +59,7 @@ func addCloudFlags(fs *flag.FlagSet) cloudFlags {
 
 // open opens the state directory as the flags' account, with a context that ends on SIGINT or
 // SIGTERM; done undoes both.
-func (f cloudFlags) open() (context.Context, *local.Account, func(), error) {
+func (f cloudFlags) open() (context.Context, backend.Runner, func(), error) {
 	cfg, err := backend.Resolve(backend.Settings{
 		StateDir:        backend.Setting{Value: *f.stateDir, Set: true},
 		AccountID:       backend.Setting{Value: *f.account, Set: true},
@@ -71,16 +70,20 @@ func (f cloudFlags) open() (context.Context, *local.Account, func(), error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := local.Open(cfg)
+	b, err := backend.Open(context.Background(), cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for _, w := range c.Warnings() {
+	runs, err := backend.RunsOf(b)
+	if err != nil {
+		b.Close()
+		return nil, nil, nil, err
+	}
+	for _, w := range backend.Warnings(b) {
 		fmt.Fprintln(os.Stderr, "codepipeline: warning:", w)
 	}
-	a := c.For(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	return ctx, a, func() { stop(); a.Close(); c.Close() }, nil
+	return ctx, runs, func() { stop(); b.Close() }, nil
 }
 
 func runRuns(args []string, stdout, stderr io.Writer) int {
@@ -195,7 +198,7 @@ func runStart(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer done()
-	run, err := a.StartRun(ctx, backend.RunRequest{Pipeline: pos[0], Variables: overrides, Trigger: local.TriggerManual, TriggerDetail: "codepipeline start"})
+	run, err := a.StartRun(ctx, backend.RunRequest{Pipeline: pos[0], Variables: overrides, Trigger: backend.TriggerManual, TriggerDetail: "codepipeline start"})
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitFindings
@@ -204,7 +207,7 @@ func runStart(args []string, stdout, stderr io.Writer) int {
 }
 
 // driveAndWatch drives a run here while a view follows it; the exit code says how it ended.
-func driveAndWatch(ctx context.Context, a *local.Account, run *backend.Run, stdout, stderr io.Writer) int {
+func driveAndWatch(ctx context.Context, a backend.Runner, run *backend.Run, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "run %s of %s\n", run.ID, run.Pipeline)
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	watched := make(chan struct{})
@@ -228,7 +231,7 @@ func driveAndWatch(ctx context.Context, a *local.Account, run *backend.Run, stdo
 	return exitOK
 }
 
-func listRuns(ctx context.Context, a *local.Account, pipelineName string, limit int, w io.Writer) error {
+func listRuns(ctx context.Context, a backend.Runner, pipelineName string, limit int, w io.Writer) error {
 	runs, err := a.ListRuns(ctx, pipelineName, limit)
 	if err != nil {
 		return err
@@ -240,7 +243,7 @@ func listRuns(ctx context.Context, a *local.Account, pipelineName string, limit 
 	return nil
 }
 
-func showRun(ctx context.Context, a *local.Account, pipelineName, id string, watch bool, w io.Writer) error {
+func showRun(ctx context.Context, a backend.Runner, pipelineName, id string, watch bool, w io.Writer) error {
 	if watch {
 		return watchRun(ctx, a, pipelineName, id, w)
 	}
@@ -252,7 +255,7 @@ func showRun(ctx context.Context, a *local.Account, pipelineName, id string, wat
 	return nil
 }
 
-func stopRun(ctx context.Context, a *local.Account, pipelineName, id string, abandon bool, reason string, w io.Writer) error {
+func stopRun(ctx context.Context, a backend.Runner, pipelineName, id string, abandon bool, reason string, w io.Writer) error {
 	if err := a.StopRun(ctx, pipelineName, id, abandon, reason); err != nil {
 		return err
 	}
@@ -267,7 +270,7 @@ func stopRun(ctx context.Context, a *local.Account, pipelineName, id string, aba
 // watchRun follows a run until it ends or ctx ends: a table redrawn in place on a terminal,
 // one line per change otherwise. When ctx ends it shows the run once more, so a caller that
 // stops the watch once the run ended still leaves its final state on screen.
-func watchRun(ctx context.Context, a *local.Account, pipelineName, id string, w io.Writer) error {
+func watchRun(ctx context.Context, a backend.Runner, pipelineName, id string, w io.Writer) error {
 	tty := isTerminal(w)
 	seen := map[string]string{}
 	drawn := 0
@@ -344,6 +347,10 @@ func printRun(w io.Writer, run *backend.Run) {
 				detail = act.Error
 			}
 			p("    %-22s %-12s %-8s %s", act.Name, statusBadge(act.Status), duration(act.Started, act.Ended), firstLine(detail))
+			if act.Error != "" && act.Summary != "" {
+				// A failed action's summary (a build's test reports, its warnings) under its error.
+				p("      %s", firstLine(act.Summary))
+			}
 		}
 	}
 }

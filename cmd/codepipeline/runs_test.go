@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -19,19 +18,29 @@ import (
 // region, which the CLI then opens with -state-dir.
 type runsCloud struct {
 	dir string
-	a   *local.Account
+	a   runsAccount
+}
+
+// runsAccount is what the tests do to a state directory besides the CLI.
+type runsAccount interface {
+	backend.Backend
+	backend.Runner
 }
 
 func newRunsCloud(t *testing.T) *runsCloud {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID, Region: backend.DefaultRegion, StateDir: dir}
-	c, err := local.Open(cfg)
+	// A connection of its own, as another process preparing the state would have.
+	b, err := backend.Open(context.Background(), cfg, backend.Unshared())
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := c.For(cfg)
-	t.Cleanup(func() { a.Close(); c.Close() })
+	t.Cleanup(func() { b.Close() })
+	a, ok := b.(runsAccount)
+	if !ok {
+		t.Fatalf("the %s backend cannot run pipelines", cfg.Kind)
+	}
 	return &runsCloud{dir: dir, a: a}
 }
 
@@ -366,5 +375,39 @@ func TestRunsWrongArgumentsExitTwoWithUsage(t *testing.T) {
 	}
 	if code, _, errOut := runCLI("start", "-var", "novalue", "-state-dir", rc.dir, "web"); code != exitUsage || !strings.Contains(errOut, "NAME=VALUE") {
 		t.Errorf("start -var without '=': exit %d, stderr %q", code, errOut)
+	}
+}
+
+// A failed build's test report is what its author wants to see: runs show prints the
+// action's summary under its error.
+func TestRunsShowPrintsAFailedBuildsReport(t *testing.T) {
+	rc := newRunsCloud(t)
+	spec := `version: 0.2
+phases:
+  build:
+    commands:
+      - printf '<testsuite><testcase classname="cart" name="adds"/><testcase classname="cart" name="totals"><failure message="12 != 13"/></testcase></testsuite>' > junit.xml
+      - exit 1
+reports:
+  unit-tests:
+    files: [junit.xml]
+`
+	rc.createPipeline(t, "tested", pipeline.Stage{Name: "Test", Actions: []pipeline.Action{{
+		Name: "Unit", Category: pipeline.CategoryTest, Owner: "AWS", Provider: "CodeBuild", Version: "1",
+		Configuration:  map[string]string{"ProjectName": "app", "BuildSpec": spec},
+		InputArtifacts: []string{"src"},
+	}}})
+	if code, out, _ := rc.cli(t, "start", "tested"); code != exitFindings {
+		t.Fatalf("start: exit %d\n%s", code, out)
+	}
+	_, out, _ := rc.cli(t, "runs", "show", "tested")
+	for _, want := range []string{"build failed: phase BUILD", "build failed; unit-tests (JUNITXML): 2 tests, 1 passed, 1 failed, 0 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("runs show does not say %q:\n%s", want, out)
+		}
+	}
+	id := rc.latest(t, "tested").ID
+	if _, out, _ = rc.cli(t, "runs", "logs", "tested", id, "Test", "Unit"); !strings.Contains(out, "failed: cart › totals: 12 != 13") {
+		t.Errorf("runs logs does not list the failed test:\n%s", out)
 	}
 }

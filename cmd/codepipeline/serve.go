@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/daemon"
 )
 
@@ -41,7 +40,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state-dir", def, "the local backend's state directory (env "+backend.StateDirEnv+")")
 	repositories := fs.String("repositories-dir", "", "directory of the git repositories of local sources (default: under the state directory)")
 	functions := fs.String("functions-dir", "", "directory of the Invoke/Lambda handlers (default: under the state directory)")
-	listen := fs.String("listen", local.DefaultServeAddr, "address to serve webhooks on; webhook URLs name "+local.DefaultServeAddr+", and another interface must be asked for explicitly")
+	listen := fs.String("listen", backend.DefaultServeAddr, "address to serve webhooks on; webhook URLs name "+backend.DefaultServeAddr+", and another interface must be asked for explicitly")
 	poll := fs.Duration("poll-interval", daemon.DefaultPollInterval, "how often sources with PollForSourceChanges = \"true\" are polled")
 	rescan := fs.Duration("rescan", daemon.DefaultRescan, "safety-net rescan of the event-driven sources")
 	grace := fs.Duration("stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
@@ -75,18 +74,23 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if *jsonLogs {
 		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
 	}
-	cloud, err := local.Open(cfg)
+	b, err := backend.Open(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitUsage
 	}
-	defer cloud.Close()
-	for _, w := range cloud.Warnings() {
+	defer b.Close()
+	triggers, err := backend.TriggersOf(b)
+	if err != nil {
+		fmt.Fprintln(stderr, "codepipeline:", err)
+		return exitUsage
+	}
+	for _, w := range backend.Warnings(b) {
 		fmt.Fprintln(stderr, "codepipeline: warning:", w)
 	}
 	d, err := daemon.New(daemon.Config{
-		Cloud: cloud, RepositoriesDir: cfg.RepositoriesDir, FunctionsDir: cfg.FunctionsDir,
-		Listen: *listen, PollInterval: *poll, Rescan: *rescan, StopGrace: *grace, Logger: slog.New(handler),
+		Backend: triggers,
+		Listen:  *listen, PollInterval: *poll, Rescan: *rescan, StopGrace: *grace, Logger: slog.New(handler),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)

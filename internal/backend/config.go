@@ -1,12 +1,15 @@
-// Package backend holds what the provider hands to a backend: the resolved configuration of
-// one provider block (which backend, which account and region it acts as, where local state
-// lives), independent of Terraform.
 package backend
+
+// The resolved configuration of one provider block (which backend, which account and region it
+// acts as, where local state lives), independent of Terraform. Resolve checks what can be
+// checked without a backend; whether the kind is available is Open's to say (Available).
 
 import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 // Kinds of backend.
@@ -52,6 +55,9 @@ type Config struct {
 	AWS             AWSConfig
 }
 
+// Partition is the partition of the configuration's region.
+func (c Config) Partition() arn.Partition { return arn.PartitionOf(c.Region) }
+
 // AWSConfig is the `aws` block, reserved for the AWS backend.
 type AWSConfig struct {
 	Profile    string
@@ -84,12 +90,16 @@ type ConfigError struct {
 	Attribute string
 	Summary   string
 	Detail    string
+	Err       error // the cause, when there is one
 }
 
 func (e *ConfigError) Error() string { return e.Attribute + ": " + e.Summary + ": " + e.Detail }
 
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // Resolve applies defaults and the environment to s (getenv is os.Getenv outside tests) and
-// checks what can be checked without touching any backend.
+// checks what can be checked without touching any backend. A known kind that this build does
+// not include is refused by Open (see Available), not here.
 func Resolve(s Settings, getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Kind:      orDefault(s.Backend, KindLocal),
@@ -97,16 +107,7 @@ func Resolve(s Settings, getenv func(string) string) (Config, error) {
 		Region:    orDefault(s.Region, DefaultRegion),
 		AWS:       s.AWS,
 	}
-	switch cfg.Kind {
-	case KindLocal:
-	case KindAWS:
-		return Config{}, &ConfigError{
-			Attribute: "backend",
-			Summary:   "AWS Backend Not Available Yet",
-			Detail: `backend = "aws" is reserved for the AWS backend, which this version of the provider does not include. ` +
-				`Nothing falls back to the local backend silently.` + "\n\nFix: remove the backend argument (or set it to \"local\") to use the embedded local backend.",
-		}
-	default:
+	if !knownKind(cfg.Kind) {
 		return Config{}, &ConfigError{
 			Attribute: "backend",
 			Summary:   "Unknown Backend",

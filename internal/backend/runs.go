@@ -3,11 +3,16 @@ package backend
 import (
 	"context"
 	"time"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
-// Runner starts, drives and inspects pipeline executions. The local backend implements it; a
-// backend value that does not (none yet) cannot run pipelines.
+// Runner starts, drives and inspects pipeline executions: the runs capability (RunsOf).
 type Runner interface {
+	// ActionTypes are the action types this backend executes, in the order of
+	// pipeline.ActionTypes: the one list of them. A run that reaches another type fails at
+	// that action, saying so.
+	ActionTypes() []pipeline.ActionTypeID
 	// StartRun records a new execution of a pipeline of this account and region, with the
 	// pipeline's current definition; it does not run anything yet.
 	StartRun(ctx context.Context, req RunRequest) (*Run, error)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -26,7 +27,7 @@ var derivers = map[string]func(*Inventory, *Resource){
 	"aws_s3_bucket": func(inv *Inventory, r *Resource) {
 		if b, ok := asString(inv.value(r, "bucket")); ok && b != "" {
 			fill(r, "id", b)
-			fill(r, "arn", policy.BucketARN(b))
+			fill(r, "arn", arn.AWS.Bucket(b))
 		}
 	},
 	"aws_iam_role": func(inv *Inventory, r *Resource) {
@@ -38,7 +39,7 @@ var derivers = map[string]func(*Inventory, *Resource){
 		fill(r, "name", name)
 		path, _ := asString(inv.value(r, "path"))
 		if acct := inv.provider(r).AccountID; acct != "" && (path == "" || path == "/") {
-			fill(r, "arn", policy.RoleARN(acct, name))
+			fill(r, "arn", arn.AWS.Role(acct, name))
 		}
 	},
 	"aws_kms_alias": func(inv *Inventory, r *Resource) {
@@ -55,9 +56,9 @@ var derivers = map[string]func(*Inventory, *Resource){
 		if !ok || b == "" {
 			return
 		}
-		fill(r, "arn", policy.BucketARN(b))
+		fill(r, "arn", arn.AWS.Bucket(b))
 		if roles, ok := knownStrings(inv.value(r, "cross_account_roles")); ok {
-			fill(r, "policy", policy.BucketPolicy(b, roles).JSON())
+			fill(r, "policy", policy.BucketPolicy(arn.AWS, b, roles).JSON())
 		}
 		if acct := inv.provider(r).AccountID; acct != "" {
 			fill(r, "account_id", acct)
@@ -67,16 +68,16 @@ var derivers = map[string]func(*Inventory, *Resource){
 		fillDefault(r, "enable_key_rotation", true)
 		acct := inv.provider(r).AccountID
 		if roles, ok := knownStrings(inv.value(r, "grantee_roles")); ok && acct != "" {
-			fill(r, "policy", policy.KeyPolicy(acct, roles).JSON())
+			fill(r, "policy", policy.KeyPolicy(arn.AWS, acct, roles).JSON())
 		}
 	},
 	"codepipeline_cross_account_role": func(inv *Inventory, r *Resource) {
 		name, _ := asString(inv.value(r, "name"))
 		if acct := inv.provider(r).AccountID; acct != "" && name != "" {
-			fill(r, "arn", policy.RoleARN(acct, name))
+			fill(r, "arn", arn.AWS.Role(acct, name))
 		}
 		if t, ok := asString(inv.value(r, "trusted_account_id")); ok && t != "" {
-			fill(r, "trust_policy", policy.TrustPolicy(t).JSON())
+			fill(r, "trust_policy", policy.TrustPolicy(arn.AWS, t).JSON())
 		}
 		// With key_arn a reference to a key created in the same apply, the policy is built at
 		// conversion instead, where the key has a placeholder ARN (generatedRolePolicy).
@@ -87,7 +88,7 @@ var derivers = map[string]func(*Inventory, *Resource){
 			key, okK = "", true
 		}
 		if okB && okK && strings.HasPrefix(bucketARN, "arn:aws:s3:::") {
-			fill(r, "policy", policy.TargetRolePolicy(strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), key).JSON())
+			fill(r, "policy", policy.TargetRolePolicy(arn.AWS, strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), key).JSON())
 		}
 	},
 	"aws_iam_policy_document": func(inv *Inventory, r *Resource) {

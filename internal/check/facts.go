@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
@@ -128,7 +129,7 @@ func (c *converter) keyFact(k *Resource) *pipeline.Key {
 		if s, ok := asString(c.inv.value(k, "policy")); ok && s != "" {
 			key.Policy = s
 		} else if key.AccountID != "" {
-			key.Policy = policy.KeyPolicy(key.AccountID, nil).JSON()
+			key.Policy = policy.KeyPolicy(arn.AWS, key.AccountID, nil).JSON()
 		} else {
 			key.Policy = pipeline.Unknown
 		}
@@ -184,7 +185,7 @@ func (c *converter) generatedRolePolicy(r *Resource) string {
 	if !pipeline.IsKnown(bucketARN) || !pipeline.IsKnown(keyARN) || !strings.HasPrefix(bucketARN, "arn:aws:s3:::") {
 		return pipeline.Unknown
 	}
-	return policy.TargetRolePolicy(strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), keyARN).JSON()
+	return policy.TargetRolePolicy(arn.AWS, strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), keyARN).JSON()
 }
 
 // computed returns a computed-only attribute of this provider's resources. Such an attribute

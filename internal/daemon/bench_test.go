@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -25,12 +25,12 @@ func BenchmarkWebhookNoMatch(b *testing.B) {
 	e := newEnv(b)
 	e.initRepo("app")
 	e.createPipeline(gitPipeline("app", "app", "", "true"))
-	if _, err := e.acct.PutWebhook(context.Background(), &local.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret,
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret,
 		Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}}, TargetPipeline: "app", TargetAction: "Source"}, false); err != nil {
 		b.Fatal(err)
 	}
 	d := e.startDaemon(e.cloud, nil)
-	url := local.WebhookURL(d.Addr(), acct, region, "gh")
+	url := backend.WebhookURL(d.Addr(), acct, region, "gh")
 	body := pushPayload("refs/heads/feature")
 	sig := sign(body, secret)
 	const conns = 8

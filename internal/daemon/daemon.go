@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,6 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -49,11 +49,11 @@ const (
 
 // Config configures a daemon.
 type Config struct {
-	Cloud *local.Cloud
-	// RepositoriesDir and FunctionsDir are as in the provider configuration ("" = under the
-	// state directory); they must match the provider's for the daemon to see the same repos.
-	RepositoriesDir, FunctionsDir string
-	// Listen is the address to serve webhooks on ("" = local.DefaultServeAddr); Listener, when
+	// Backend is the partition the daemon serves, opened through backend.Open with the
+	// repositories and functions directories of the provider configurations (they must match
+	// for the daemon to see the same repositories).
+	Backend backend.Triggers
+	// Listen is the address to serve webhooks on ("" = backend.DefaultServeAddr); Listener, when
 	// set, is used instead.
 	Listen   string
 	Listener net.Listener
@@ -85,7 +85,7 @@ type Daemon struct {
 	decoy string
 
 	accMu    sync.Mutex
-	accounts map[[2]string]*local.Account
+	accounts map[[2]string]backend.TriggerAccount
 
 	// Runs this daemon drives.
 	runMu      sync.Mutex
@@ -107,14 +107,14 @@ type Daemon struct {
 }
 
 type activeRun struct {
-	acct     *local.Account
+	acct     backend.TriggerAccount
 	pipeline string
 }
 
 // New checks cfg and binds the listener, so the address is known before Run.
 func New(cfg Config) (*Daemon, error) {
-	if cfg.Cloud == nil {
-		return nil, errors.New("daemon: no state directory")
+	if cfg.Backend == nil {
+		return nil, errors.New("daemon: no backend")
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -137,7 +137,7 @@ func New(cfg Config) (*Daemon, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	d := &Daemon{cfg: cfg, log: cfg.Logger, owner: cfg.Owner, accounts: map[[2]string]*local.Account{},
+	d := &Daemon{cfg: cfg, log: cfg.Logger, owner: cfg.Owner, accounts: map[[2]string]backend.TriggerAccount{},
 		active: map[string]activeRun{}, gitDirs: map[string]bool{}, decoy: rand.Text()}
 	if d.owner == "" {
 		host, _ := os.Hostname()
@@ -147,7 +147,7 @@ func New(cfg Config) (*Daemon, error) {
 	if d.ln == nil {
 		addr := cfg.Listen
 		if addr == "" {
-			addr = local.DefaultServeAddr
+			addr = backend.DefaultServeAddr
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -173,17 +173,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(d.ln) }()
-	d.log.Info("serving webhooks", "addr", d.Addr(), "state_dir", d.cfg.Cloud.Dir(), "owner", d.owner)
+	stateDir, _ := d.cfg.Backend.WatchedFiles()
+	d.log.Info("serving webhooks", "addr", d.Addr(), "state_dir", stateDir, "owner", d.owner)
 
 	var err error
 	if d.watcher, err = fsnotify.NewWatcher(); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("daemon: file notifications: %w", err)
 	}
-	if err := d.watcher.Add(d.cfg.Cloud.Dir()); err != nil {
+	if err := d.watcher.Add(stateDir); err != nil {
 		_ = srv.Close()
 		d.watcher.Close()
-		return fmt.Errorf("daemon: watching %s: %w", d.cfg.Cloud.Dir(), err)
+		return fmt.Errorf("daemon: watching %s: %w", stateDir, err)
 	}
 	d.loop(ctx)
 	d.shutdown(srv)
@@ -255,9 +256,8 @@ func (d *Daemon) loop(ctx context.Context) {
 
 // classify records what an event makes dirty and reports whether it matters.
 func (d *Daemon) classify(ev fsnotify.Event, dbDirty *bool, dirtyRepos map[string]bool) bool {
-	if filepath.Dir(ev.Name) == d.cfg.Cloud.Dir() {
-		base := filepath.Base(ev.Name)
-		if base == filepath.Base(d.cfg.Cloud.DatabasePath()) || base == filepath.Base(d.cfg.Cloud.DatabasePath())+"-wal" {
+	if dir, files := d.cfg.Backend.WatchedFiles(); filepath.Dir(ev.Name) == dir {
+		if slices.Contains(files, filepath.Base(ev.Name)) {
 			*dbDirty = true
 			return true
 		}
@@ -289,7 +289,7 @@ func (d *Daemon) classify(ev fsnotify.Event, dbDirty *bool, dirtyRepos map[strin
 // renewLease takes or renews the lease; a daemon that gets it reloads and scans everything,
 // which also catches up on what changed while no daemon was watching.
 func (d *Daemon) renewLease(ctx context.Context) {
-	held, err := d.cfg.Cloud.AcquireLease(ctx, leaseName, d.owner, d.cfg.LeaseTTL)
+	held, err := d.cfg.Backend.AcquireLease(ctx, leaseName, d.owner, d.cfg.LeaseTTL)
 	if err != nil {
 		d.log.Warn("renewing the lease", "err", err)
 		held = false
@@ -311,7 +311,7 @@ func (d *Daemon) renewLease(ctx context.Context) {
 // onDatabaseChange reacts to a write to the state database: new or changed pipelines are
 // reloaded, and a new object version is checked against the S3 sources.
 func (d *Daemon) onDatabaseChange(ctx context.Context) {
-	seq, mark, err := d.cfg.Cloud.ChangeMarks(ctx)
+	seq, mark, err := d.cfg.Backend.ChangeMarks(ctx)
 	if err != nil {
 		d.log.Warn("reading the state database", "err", err)
 		return
@@ -328,12 +328,12 @@ func (d *Daemon) onDatabaseChange(ctx context.Context) {
 
 // reload reads every pipeline's sources and watches their repositories.
 func (d *Daemon) reload(ctx context.Context) {
-	seq, mark, err := d.cfg.Cloud.ChangeMarks(ctx)
+	seq, mark, err := d.cfg.Backend.ChangeMarks(ctx)
 	if err != nil {
 		d.log.Warn("reading the state database", "err", err)
 		return
 	}
-	recs, err := d.cfg.Cloud.AllPipelines(ctx)
+	recs, err := d.cfg.Backend.AllPipelines(ctx)
 	if err != nil {
 		d.log.Warn("reading pipelines", "err", err)
 		return
@@ -417,7 +417,7 @@ func (d *Daemon) check(ctx context.Context, s *source, why string, refsByRepo ma
 			refsByRepo[s.repoPath] = refs
 		}
 	}
-	raw, err := d.cfg.Cloud.TriggerCursor(ctx, s.key)
+	raw, err := d.cfg.Backend.TriggerCursor(ctx, s.key)
 	if err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ func (d *Daemon) check(ctx context.Context, s *source, why string, refsByRepo ma
 		}
 	}
 	if enc := encodeCursor(next); enc != raw {
-		return d.cfg.Cloud.SaveTriggerCursor(ctx, s.key, enc)
+		return d.cfg.Backend.SaveTriggerCursor(ctx, s.key, enc)
 	}
 	return nil
 }
@@ -460,7 +460,7 @@ func (d *Daemon) startFor(ctx context.Context, s *source, ch change, why string)
 }
 
 // drive executes a run in a goroutine until it ends or shutdown stops it.
-func (d *Daemon) drive(acct *local.Account, run *backend.Run) {
+func (d *Daemon) drive(acct backend.TriggerAccount, run *backend.Run) {
 	d.runMu.Lock()
 	d.active[run.ID] = activeRun{acct: acct, pipeline: run.Pipeline}
 	d.runWG.Add(1)
@@ -508,7 +508,7 @@ func (d *Daemon) shutdown(srv *http.Server) {
 	}
 	d.cancelRuns()
 	if d.held {
-		if err := d.cfg.Cloud.ReleaseLease(ctx, leaseName, d.owner); err != nil {
+		if err := d.cfg.Backend.ReleaseLease(ctx, leaseName, d.owner); err != nil {
 			d.log.Warn("releasing the lease", "err", err)
 		}
 	}
@@ -519,21 +519,20 @@ func (d *Daemon) shutdown(srv *http.Server) {
 	for _, a := range d.accounts {
 		a.Close()
 	}
-	d.accounts = map[[2]string]*local.Account{}
+	d.accounts = map[[2]string]backend.TriggerAccount{}
 	d.accMu.Unlock()
 	d.log.Info("stopped", "runs_stopped", len(active))
 }
 
 // account is the daemon's view of an account and region, with its repositories directory.
-func (d *Daemon) account(accountID, region string) *local.Account {
+func (d *Daemon) account(accountID, region string) backend.TriggerAccount {
 	d.accMu.Lock()
 	defer d.accMu.Unlock()
 	k := [2]string{accountID, region}
 	if a, ok := d.accounts[k]; ok {
 		return a
 	}
-	a := d.cfg.Cloud.For(backend.Config{Kind: backend.KindLocal, AccountID: accountID, Region: region,
-		StateDir: d.cfg.Cloud.Dir(), RepositoriesDir: d.cfg.RepositoriesDir, FunctionsDir: d.cfg.FunctionsDir})
+	a := d.cfg.Backend.Account(accountID, region)
 	d.accounts[k] = a
 	return a
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -25,8 +24,8 @@ func TestCommitStartsRun(t *testing.T) {
 
 	commit := e.commit(filepath.Join(e.repos, "app"), "main.go", "package main")
 	runs := e.waitRuns("app", 1)
-	if runs[0].Trigger != local.TriggerEvent || !strings.Contains(runs[0].TriggerDetail, commit[:12]) {
-		t.Fatalf("run trigger = %s %q, want %s naming commit %s", runs[0].Trigger, runs[0].TriggerDetail, local.TriggerEvent, commit[:12])
+	if runs[0].Trigger != backend.TriggerEvent || !strings.Contains(runs[0].TriggerDetail, commit[:12]) {
+		t.Fatalf("run trigger = %s %q, want %s naming commit %s", runs[0].Trigger, runs[0].TriggerDetail, backend.TriggerEvent, commit[:12])
 	}
 	ended := e.waitEnded("app")
 	if ended[0].Status != backend.StatusSucceeded {
@@ -64,8 +63,8 @@ func TestObjectPutStartsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := e.waitRuns("site", 1)
-	if runs[0].Trigger != local.TriggerEvent || !strings.Contains(runs[0].TriggerDetail, version) {
-		t.Fatalf("run trigger = %s %q, want %s naming version %s", runs[0].Trigger, runs[0].TriggerDetail, local.TriggerEvent, version)
+	if runs[0].Trigger != backend.TriggerEvent || !strings.Contains(runs[0].TriggerDetail, version) {
+		t.Fatalf("run trigger = %s %q, want %s naming version %s", runs[0].Trigger, runs[0].TriggerDetail, backend.TriggerEvent, version)
 	}
 	// Another key of the bucket is not the watched object.
 	if _, err := e.acct.PutObject(ctx, "", "daemon-source", "other.zip", bytes.NewReader([]byte("x"))); err != nil {
@@ -89,8 +88,8 @@ func TestPollingFindsChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := e.waitRuns("polled", 1)
-	if runs[0].Trigger != local.TriggerPoll {
-		t.Fatalf("run trigger = %s, want %s", runs[0].Trigger, local.TriggerPoll)
+	if runs[0].Trigger != backend.TriggerPoll {
+		t.Fatalf("run trigger = %s, want %s", runs[0].Trigger, backend.TriggerPoll)
 	}
 }
 
@@ -115,8 +114,8 @@ func TestPipelineWithTriggersStartsOnMatchingPushOnly(t *testing.T) {
 	}
 	src := e.commit(repo, "src/app/main.go", "package app")
 	runs := e.waitRuns("mono", 1)
-	if runs[0].Trigger != local.TriggerWebhookV2 || !strings.Contains(runs[0].TriggerDetail, src[:12]) {
-		t.Fatalf("run = %s %q, want %s for %s", runs[0].Trigger, runs[0].TriggerDetail, local.TriggerWebhookV2, src[:12])
+	if runs[0].Trigger != backend.TriggerWebhookV2 || !strings.Contains(runs[0].TriggerDetail, src[:12]) {
+		t.Fatalf("run = %s %q, want %s for %s", runs[0].Trigger, runs[0].TriggerDetail, backend.TriggerWebhookV2, src[:12])
 	}
 	e.git(repo, "tag", "v2")
 	runs = e.waitRuns("mono", 2)
@@ -172,7 +171,7 @@ func TestWebhookRequests(t *testing.T) {
 		{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"},
 		{JSONPath: "$['repository']['name']", MatchEquals: "app"},
 	}
-	for _, w := range []*local.Webhook{
+	for _, w := range []*backend.Webhook{
 		{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret, Filters: filters, TargetPipeline: "app", TargetAction: "Source"},
 		{Name: "office", Authentication: pipeline.WebhookAuthIP, AllowedIPRange: "192.0.2.0/24", Filters: filters, TargetPipeline: "app", TargetAction: "Source"},
 		{Name: "loopback", Authentication: pipeline.WebhookAuthIP, AllowedIPRange: "127.0.0.0/8", Filters: filters, TargetPipeline: "app", TargetAction: "Source"},
@@ -182,7 +181,7 @@ func TestWebhookRequests(t *testing.T) {
 		}
 	}
 	d := e.startDaemon(e.cloud, func(c *Config) { c.MaxBodyBytes = 64 << 10 })
-	url := func(name string) string { return local.WebhookURL(d.Addr(), acct, region, name) }
+	url := func(name string) string { return backend.WebhookURL(d.Addr(), acct, region, name) }
 
 	good := pushPayload("refs/heads/main")
 	tampered := bytes.Clone(good)
@@ -222,7 +221,7 @@ func TestWebhookRequests(t *testing.T) {
 		t.Fatalf("signed push: %d %+v, want a started run", status, resp)
 	}
 	run, err := e.acct.GetRun(ctx, "app", resp.ExecutionID)
-	if err != nil || run.Trigger != local.TriggerWebhook || !strings.Contains(run.TriggerDetail, "webhook gh") {
+	if err != nil || run.Trigger != backend.TriggerWebhook || !strings.Contains(run.TriggerDetail, "webhook gh") {
 		t.Fatalf("run %+v (%v), want a Webhook run", run, err)
 	}
 	if status, resp := post(t, url("gh"), good, map[string]string{"X-Hub-Signature-256": sign(good, secret), "X-GitHub-Delivery": "d-1"}); status != http.StatusOK || resp.Result != "duplicate delivery" {
@@ -265,7 +264,7 @@ func TestUnknownWebhookIsAnsweredAsABadSignature(t *testing.T) {
 	e := newEnv(t)
 	e.initRepo("app")
 	e.createPipeline(gitPipeline("app", "app", "", "true"))
-	if _, err := e.acct.PutWebhook(context.Background(), &local.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
 		SecretToken: secret, Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
 		TargetPipeline: "app", TargetAction: "Source"}, false); err != nil {
 		t.Fatal(err)
@@ -277,17 +276,17 @@ func TestUnknownWebhookIsAnsweredAsABadSignature(t *testing.T) {
 		"malformed signature": {"X-Hub-Signature-256": "sha256=zz"},
 		"wrong signature":     {"X-Hub-Signature-256": sign(body, "guess")},
 	} {
-		knownStatus, known := postRaw(t, local.WebhookURL(d.Addr(), acct, region, "gh"), body, headers)
+		knownStatus, known := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "gh"), body, headers)
 		for _, other := range []string{"nope", "gh2", strings.Repeat("x", 100)} {
-			status, got := postRaw(t, local.WebhookURL(d.Addr(), acct, region, other), body, headers)
+			status, got := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, other), body, headers)
 			if status != knownStatus || got != known {
 				t.Errorf("%s to %q: %d %q; the known webhook answers %d %q", name, other, status, got, knownStatus, known)
 			}
 		}
 	}
 	big := bytes.Repeat([]byte("x"), 2<<10)
-	knownStatus, known := postRaw(t, local.WebhookURL(d.Addr(), acct, region, "gh"), big, nil)
-	if status, got := postRaw(t, local.WebhookURL(d.Addr(), acct, region, "nope"), big, nil); status != knownStatus || got != known {
+	knownStatus, known := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "gh"), big, nil)
+	if status, got := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "nope"), big, nil); status != knownStatus || got != known {
 		t.Errorf("oversized body to an unknown webhook: %d %q; the known webhook answers %d %q", status, got, knownStatus, known)
 	}
 	if n := e.runCount("app"); n != 0 {
@@ -301,13 +300,13 @@ func TestSignedDeliveryIsNotReplayed(t *testing.T) {
 	e := newEnv(t)
 	e.initRepo("app")
 	e.createPipeline(gitPipeline("app", "app", "", "true"))
-	if _, err := e.acct.PutWebhook(context.Background(), &local.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
 		SecretToken: secret, Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
 		TargetPipeline: "app", TargetAction: "Source"}, false); err != nil {
 		t.Fatal(err)
 	}
 	d := e.startDaemon(e.cloud, nil)
-	url := local.WebhookURL(d.Addr(), acct, region, "gh")
+	url := backend.WebhookURL(d.Addr(), acct, region, "gh")
 	body := pushPayload("refs/heads/main")
 	signed := func(b []byte, delivery string) map[string]string {
 		h := map[string]string{"X-Hub-Signature-256": sign(b, secret)}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -30,12 +30,20 @@ const (
 	waitFor = 30 * time.Second
 )
 
-// env is a state directory with an artifact store and a repositories directory.
+// env is a state directory with an artifact store and a repositories directory, opened
+// through backend.Open as `codepipeline serve` opens it.
 type env struct {
 	t     testing.TB
-	cloud *local.Cloud
-	acct  *local.Account
+	cfg   backend.Config
+	cloud backend.Triggers
+	acct  account
 	repos string
+}
+
+// account is what the tests do as the account: what the daemon does, and webhooks.
+type account interface {
+	backend.TriggerAccount
+	backend.Webhooks
 }
 
 func newEnv(t testing.TB) *env {
@@ -43,26 +51,34 @@ func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	repos := filepath.Join(dir, "repos")
 	cfg := backend.Config{Kind: backend.KindLocal, AccountID: acct, Region: region, StateDir: filepath.Join(dir, "state"), RepositoriesDir: repos}
-	c, err := local.Open(cfg)
+	b, err := backend.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := c.For(cfg)
-	t.Cleanup(func() { a.Close(); c.Close() })
+	t.Cleanup(func() { b.Close() })
+	a, ok := b.(account)
+	triggers, err := backend.TriggersOf(b)
+	if !ok || err != nil {
+		t.Fatalf("the %s backend does not offer what the daemon needs (%v)", cfg.Kind, backend.Capabilities(b))
+	}
 	if _, err := a.CreateBucket(context.Background(), backend.Bucket{Name: store, Versioning: true}); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, cloud: c, acct: a, repos: repos}
+	return &env{t: t, cfg: cfg, cloud: triggers, acct: a, repos: repos}
 }
 
-// reopen is a second Cloud over the same state directory: what a second daemon process has.
-func (e *env) reopen() *local.Cloud {
-	c, err := local.Open(backend.Config{Kind: backend.KindLocal, AccountID: acct, Region: region, StateDir: e.cloud.Dir()})
+// reopen is a second connection to the same state directory: what a second daemon process has.
+func (e *env) reopen() backend.Triggers {
+	b, err := backend.Open(context.Background(), e.cfg, backend.Unshared())
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { c.Close() })
-	return c
+	e.t.Cleanup(func() { b.Close() })
+	t, err := backend.TriggersOf(b)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return t
 }
 
 // logSink collects a daemon's log lines and shows them when the test fails.
@@ -106,11 +122,11 @@ func (r *running) stop(t testing.TB) {
 	}
 }
 
-func (e *env) startDaemon(c *local.Cloud, tweak func(*Config)) *running {
+func (e *env) startDaemon(c backend.Triggers, tweak func(*Config)) *running {
 	e.t.Helper()
 	logs := &logSink{}
 	cfg := Config{
-		Cloud: c, RepositoriesDir: e.repos, Listen: "127.0.0.1:0",
+		Backend: c, Listen: "127.0.0.1:0",
 		Rescan: time.Hour, PollInterval: time.Hour, LeaseTTL: 900 * time.Millisecond, StopGrace: 20 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
@@ -220,7 +236,7 @@ func (e *env) waitCursor(pipelineName, action string, cond func(*cursor) bool) {
 	e.t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for time.Now().Before(deadline) {
-		raw, err := e.cloud.TriggerCursor(context.Background(), local.CursorKey{AccountID: acct, Region: region, Pipeline: pipelineName, Action: action})
+		raw, err := e.cloud.TriggerCursor(context.Background(), backend.CursorKey{AccountID: acct, Region: region, Pipeline: pipelineName, Action: action})
 		if err != nil {
 			e.t.Fatal(err)
 		}

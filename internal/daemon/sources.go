@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/gitcmd"
 )
 
 // Kinds of watched sources.
@@ -22,7 +22,7 @@ const (
 
 // source is one source action the daemon watches for changes.
 type source struct {
-	key     local.CursorKey
+	key     backend.CursorKey
 	kind    string
 	polling bool              // PollForSourceChanges = "true": checked on the poll timer only
 	trigger *pipeline.Trigger // the V2 git trigger naming this action, nil for a plain source
@@ -51,11 +51,11 @@ func (s *source) identity() string {
 func (s *source) triggerType() string {
 	switch {
 	case s.polling:
-		return local.TriggerPoll
+		return backend.TriggerPoll
 	case s.trigger != nil:
-		return local.TriggerWebhookV2
+		return backend.TriggerWebhookV2
 	default:
-		return local.TriggerEvent
+		return backend.TriggerEvent
 	}
 }
 
@@ -85,7 +85,7 @@ func sourcesOf(rec *backend.PipelineRecord, repoPath func(string) (string, error
 				continue
 			}
 			cfg := a.Configuration
-			s := &source{key: local.CursorKey{AccountID: rec.AccountID, Region: rec.Region, Pipeline: rec.Name, Action: a.Name}}
+			s := &source{key: backend.CursorKey{AccountID: rec.AccountID, Region: rec.Region, Pipeline: rec.Name, Action: a.Name}}
 			s.polling = strings.EqualFold(cfg["PollForSourceChanges"], "true")
 			repoKey := ""
 			switch a.Provider {
@@ -132,7 +132,7 @@ func gitDirOf(repo string) string {
 
 // gitRefs reads the branches and tags of a repository.
 func gitRefs(ctx context.Context, repo string) (map[string]string, error) {
-	out, err := local.Git(ctx, repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
+	out, err := gitcmd.Run(ctx, repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +151,9 @@ func changedFiles(ctx context.Context, repo, old, new string) ([]string, error) 
 	var out string
 	var err error
 	if old == "" {
-		out, err = local.Git(ctx, repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", new)
+		out, err = gitcmd.Run(ctx, repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", new)
 	} else {
-		out, err = local.Git(ctx, repo, "diff", "--name-only", "-z", old, new)
+		out, err = gitcmd.Run(ctx, repo, "diff", "--name-only", "-z", old, new)
 	}
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func (d *Daemon) detect(ctx context.Context, s *source, prev *cursor, refs map[s
 	baseline := prev == nil || prev.Identity != next.Identity
 	switch s.kind {
 	case kindS3:
-		seq, version, found, err := d.cfg.Cloud.LatestObjectVersion(ctx, s.bucket, s.objectKey)
+		seq, version, found, err := d.cfg.Backend.LatestObjectVersion(ctx, s.bucket, s.objectKey)
 		if err != nil {
 			return nil, nil, err
 		}

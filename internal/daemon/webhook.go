@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -54,13 +53,13 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		level("webhook request", "status", status, "result", result, "execution", executionID)
 	}
 
-	hook, err := d.cfg.Cloud.LookupWebhook(ctx, account, region, name)
+	hook, err := d.cfg.Backend.LookupWebhook(ctx, account, region, name)
 	unknown := errors.Is(err, backend.ErrNotFound)
 	if unknown {
 		// Answered as a GitHub HMAC webhook answers a bad signature (the same checks, in the same
 		// order, against a secret nobody has), so that webhook names cannot be found by trying.
 		log.Warn("webhook request for an unknown webhook")
-		hook = &local.Webhook{Name: name, Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: d.decoy}
+		hook = &backend.Webhook{Name: name, Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: d.decoy}
 		err = nil
 	}
 	if err != nil {
@@ -117,18 +116,18 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: local.TriggerWebhook,
+	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: backend.TriggerWebhook,
 		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
 	// A Git host names each delivery; a redelivery of one starts nothing new. A signed body is
 	// also remembered by its content for ReplayWindow: re-sending a captured body with its
 	// signature, without a delivery id or with a new one, starts nothing either.
-	var seen []local.ReplayKey
+	var seen []backend.ReplayKey
 	if delivery := r.Header.Get("X-GitHub-Delivery"); delivery != "" {
 		req.TriggerDetail += ", delivery " + delivery
-		seen = append(seen, local.ReplayKey{Value: delivery})
+		seen = append(seen, backend.ReplayKey{Value: delivery})
 	}
 	if hook.Authentication == pipeline.WebhookAuthGitHubHMAC {
-		seen = append(seen, local.ReplayKey{Value: deliveryDigest(account, region, hook.Name, r.Header.Get("X-Hub-Signature-256"), body), Window: d.cfg.ReplayWindow})
+		seen = append(seen, backend.ReplayKey{Value: deliveryDigest(account, region, hook.Name, r.Header.Get("X-Hub-Signature-256"), body), Window: d.cfg.ReplayWindow})
 	}
 	var run *backend.Run
 	if len(seen) > 0 {

@@ -46,40 +46,39 @@ type ActionType struct {
 	RequiredWhen func(cfg map[string]string) []string
 	// SupportsTriggers: a V2 git trigger may name a source action of this type.
 	SupportsTriggers bool
-	// LocalExecution: the local backend executes this provider (others fail a run clearly).
-	LocalExecution bool
+	// Which types a backend executes is the backend's to say: backend.Runner.ActionTypes.
 }
 
 // customActionType is what any Custom-owned action accepts ("as registered").
 var customActionType = ActionType{Inputs: Range{0, 5}, Outputs: Range{0, 5}}
 
-// ActionTypes is the table of known action types (RULES.md "Artifact counts and required
-// configuration"), in the order the docs list them.
+// ActionTypes is the table of known action types: the artifact counts and required
+// configuration CodePipeline documents for each, in the order the docs list them.
 var ActionTypes = []ActionType{
 	{ID: ActionTypeID{CategorySource, OwnerAWS, "S3"}, Inputs: Range{0, 0}, Outputs: Range{1, 1},
-		Required: []string{"S3Bucket", "S3ObjectKey"}, LocalExecution: true},
+		Required: []string{"S3Bucket", "S3ObjectKey"}},
 	{ID: ActionTypeID{CategorySource, OwnerAWS, "CodeCommit"}, Inputs: Range{0, 0}, Outputs: Range{1, 1},
-		Required: []string{"RepositoryName", "BranchName"}, LocalExecution: true},
+		Required: []string{"RepositoryName", "BranchName"}},
 	{ID: ActionTypeID{CategorySource, OwnerAWS, "CodeStarSourceConnection"}, Inputs: Range{0, 0}, Outputs: Range{1, 1},
-		Required: []string{"ConnectionArn", "FullRepositoryId", "BranchName"}, SupportsTriggers: true, LocalExecution: true},
+		Required: []string{"ConnectionArn", "FullRepositoryId", "BranchName"}, SupportsTriggers: true},
 	{ID: ActionTypeID{CategorySource, OwnerAWS, "ECR"}, Inputs: Range{0, 0}, Outputs: Range{1, 1},
 		Required: []string{"RepositoryName"}},
 	{ID: ActionTypeID{CategorySource, OwnerThirdParty, "GitHub"}, Inputs: Range{0, 0}, Outputs: Range{1, 1},
 		Required: []string{"Owner", "Repo", "Branch", "OAuthToken"}},
 	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "CodeBuild"}, Inputs: Range{1, 5}, Outputs: Range{0, 5},
-		Required: []string{"ProjectName"}, LocalExecution: true},
+		Required: []string{"ProjectName"}},
 	{ID: ActionTypeID{CategoryTest, OwnerAWS, "CodeBuild"}, Inputs: Range{1, 5}, Outputs: Range{0, 5},
-		Required: []string{"ProjectName"}, LocalExecution: true},
+		Required: []string{"ProjectName"}},
 	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1},
-		Required: []string{"Commands"}, LocalExecution: true},
+		Required: []string{"Commands"}},
 	{ID: ActionTypeID{CategoryCompute, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1},
-		Required: []string{"Commands"}, LocalExecution: true},
+		Required: []string{"Commands"}},
 	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "ECRBuildAndPublish"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},
 		Required: []string{"ECRRepositoryName"}},
 	{ID: ActionTypeID{CategoryTest, OwnerAWS, "DeviceFarm"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},
 		Required: []string{"AppType", "ProjectId", "App", "DevicePoolArn", "TestType"}},
 	{ID: ActionTypeID{CategoryDeploy, OwnerAWS, "S3"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},
-		Required: []string{"BucketName", "Extract"}, RequiredWhen: requireObjectKeyUnlessExtract, LocalExecution: true},
+		Required: []string{"BucketName", "Extract"}, RequiredWhen: requireObjectKeyUnlessExtract},
 	{ID: ActionTypeID{CategoryDeploy, OwnerAWS, "CodeDeploy"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},
 		Required: []string{"ApplicationName", "DeploymentGroupName"}},
 	{ID: ActionTypeID{CategoryDeploy, OwnerAWS, "CloudFormation"}, Inputs: Range{0, 10}, Outputs: Range{0, 1},
@@ -91,11 +90,10 @@ var ActionTypes = []ActionType{
 	{ID: ActionTypeID{CategoryDeploy, OwnerAWS, "CodeDeployToECS"}, Inputs: Range{1, 5}, Outputs: Range{0, 0},
 		Required: []string{"ApplicationName", "DeploymentGroupName", "TaskDefinitionTemplateArtifact", "AppSpecTemplateArtifact"}},
 	{ID: ActionTypeID{CategoryInvoke, OwnerAWS, "Lambda"}, Inputs: Range{0, 5}, Outputs: Range{0, 5},
-		Required: []string{"FunctionName"}, LocalExecution: true},
+		Required: []string{"FunctionName"}},
 	{ID: ActionTypeID{CategoryInvoke, OwnerAWS, "StepFunctions"}, Inputs: Range{0, 1}, Outputs: Range{0, 1},
 		Required: []string{"StateMachineArn"}},
-	{ID: ActionTypeID{CategoryApproval, OwnerAWS, "Manual"}, Inputs: Range{0, 0}, Outputs: Range{0, 0},
-		LocalExecution: true},
+	{ID: ActionTypeID{CategoryApproval, OwnerAWS, "Manual"}, Inputs: Range{0, 0}, Outputs: Range{0, 0}},
 	{ID: ActionTypeID{CategoryBuild, OwnerCustom, "Jenkins"}, Inputs: Range{0, 5}, Outputs: Range{0, 5}},
 	{ID: ActionTypeID{CategoryTest, OwnerCustom, "Jenkins"}, Inputs: Range{0, 5}, Outputs: Range{0, 5}},
 }

@@ -3,16 +3,52 @@ package pipeline
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
-// Stage of the lifecycle at which a rule is enforced (RULES.md "Where").
+// Where is a set of phases of a resource's life at which a rule is enforced. It is the one
+// source of truth for them: the provider validates each phase with Options.At, and the rules
+// guide (tools/rulesdoc) prints them.
 type Where uint8
 
+// The phases, in the order a change goes through them. A phase also runs the rules of the
+// phases before it: values unknown at plan are known at apply, and what the backend holds may
+// have changed between an apply and a run. A rule that names a later phase only is one that
+// cannot decide before it.
 const (
-	AtPlan  Where = 1 << iota // ValidateConfig / ModifyPlan, whenever the values are known
-	AtApply                   // the preflight before anything is created or changed
-	AtRun                     // the backend's access checks while a run executes
+	// AtPlan: `terraform validate` and `plan` — on the configuration alone (ValidateConfig),
+	// and with the backend's facts about what already exists (ModifyPlan).
+	AtPlan Where = 1 << iota
+	// AtApply: the preflight before apply creates or changes anything, with every value and
+	// the facts of what this apply created.
+	AtApply
+	// AtRun: the preflight of codepipeline_run against the backend as it stands; the backend's
+	// access checks enforce the same while the run executes.
+	AtRun
 )
+
+// Phases lists the phases with the names the guide and diagnostics use.
+var Phases = []struct {
+	Where Where
+	Name  string
+}{{AtPlan, "plan"}, {AtApply, "apply"}, {AtRun, "run"}}
+
+// String names the phases of w: "plan, apply".
+func (w Where) String() string {
+	var out []string
+	for _, p := range Phases {
+		if w&p.Where != 0 {
+			out = append(out, p.Name)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// RunsAt reports whether the rule is checked at phase at: at one of its phases, or at a later
+// phase than one of them.
+func (r *Rule) RunsAt(at Where) bool {
+	return r.Where&(at|(at-1)) != 0
+}
 
 // Rule is one entry of the catalogue: a small value with a stable ID, a doc line and a check,
 // in the manner of go/analysis analyzers. Adding a rule means declaring one with register.
@@ -72,6 +108,8 @@ type Input struct {
 type Options struct {
 	Only []string // when non-empty, run only these rule IDs
 	Skip []string // never run these rule IDs
+	// At, when set, is the phase being validated: only the rules that run at it (Rule.RunsAt).
+	At Where
 }
 
 // Pass is handed to a rule's Check: the input, a shared index of the pipeline, and Report.
@@ -102,18 +140,41 @@ func (p *Pass) Reportf(path Path, fix, format string, args ...any) {
 func Validate(in Input) []Finding { return ValidateWith(in, Options{}) }
 
 // ValidateWith is Validate restricted by opts.
-func ValidateWith(in Input, opts Options) []Finding {
+func ValidateWith(in Input, opts Options) []Finding { return validate(Rules(), in, opts) }
+
+// validate runs rules over in as opts select.
+func validate(rules []*Rule, in Input, opts Options) []Finding {
 	pass := &Pass{Input: &in, Index: NewIndex(in.Pipeline, in.Facts)}
 	only := toSet(opts.Only)
 	skip := toSet(opts.Skip)
-	for _, r := range Rules() {
-		if (len(only) > 0 && !only[r.ID]) || skip[r.ID] {
+	for _, r := range rules {
+		if (len(only) > 0 && !only[r.ID]) || skip[r.ID] || (opts.At != 0 && !r.RunsAt(opts.At)) {
 			continue
 		}
 		pass.rule = r
 		r.Check(pass)
 	}
 	return pass.findings
+}
+
+// FactFindings validates in at phase at with its facts, and returns what the facts add: the
+// findings that the same validation without facts does not have. At plan, ValidateConfig has
+// already reported those (it has no backend); ModifyPlan reports these.
+func FactFindings(in Input, at Where) []Finding {
+	facts := in.Facts
+	in.Facts = Facts{}
+	offline := map[string]bool{}
+	for _, f := range ValidateWith(in, Options{At: at}) {
+		offline[f.String()] = true
+	}
+	in.Facts = facts
+	var added []Finding
+	for _, f := range ValidateWith(in, Options{At: at}) {
+		if !offline[f.String()] {
+			added = append(added, f)
+		}
+	}
+	return added
 }
 
 func toSet(ids []string) map[string]bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -182,7 +183,8 @@ func bucketProbes(bucket, pipelineName, keyARN, role string) []grantProbe {
 			prefix = string(r[:20])
 		}
 	}
-	object := policy.ObjectARN(bucket, prefix+"/SourceArti/object.zip")
+	part := partitionOfRole(role)
+	object := part.Object(bucket, prefix+"/SourceArti/object.zip")
 	var out []grantProbe
 	for _, a := range policy.BucketObjectUseActions {
 		ctx := requestContext(role)
@@ -195,7 +197,7 @@ func bucketProbes(bucket, pipelineName, keyARN, role string) []grantProbe {
 		out = append(out, grantProbe{a, object, ctx})
 	}
 	for _, a := range policy.BucketUseActions {
-		out = append(out, grantProbe{a, policy.BucketARN(bucket), requestContext(role)})
+		out = append(out, grantProbe{a, part.Bucket(bucket), requestContext(role)})
 	}
 	return out
 }
@@ -330,10 +332,20 @@ func storeKeyARN(facts Facts, ref *ArtifactStoreRef) (string, bool) {
 	return id, keyARNPattern.MatchString(id)
 }
 
-func bucketGrantFix(bucket string) string {
+func bucketGrantFix(bucket, role string) string {
+	part := partitionOfRole(role)
 	return fmt.Sprintf("Add the role to cross_account_roles of the codepipeline_artifact_store for %q, or add a bucket policy statement allowing it %s on %s and %s on %s.",
-		bucket, strings.Join(policy.BucketObjectGrantActions, ", "), policy.ObjectsARN(bucket),
-		strings.Join(policy.BucketGrantActions, ", "), policy.BucketARN(bucket))
+		bucket, strings.Join(policy.BucketObjectGrantActions, ", "), part.Objects(bucket),
+		strings.Join(policy.BucketGrantActions, ", "), part.Bucket(bucket))
+}
+
+// partitionOfRole is the partition of a role ARN, which is the partition of the buckets and
+// keys it is granted: the aws partition when role is not an ARN.
+func partitionOfRole(role string) arn.Partition {
+	if a, err := arn.Parse(role); err == nil {
+		return a.Partition
+	}
+	return arn.AWS
 }
 
 var _ = register(&Rule{
@@ -351,7 +363,7 @@ var _ = register(&Rule{
 				}
 				gap, _ := findGrantGap(cache, []string{s.Policy}, false, r, bucketProbes(s.Bucket, "", s.EncryptionKeyARN, r))
 				if !gap.empty() {
-					p.Reportf(Root("cross_account_roles"), bucketGrantFix(s.Bucket),
+					p.Reportf(Root("cross_account_roles"), bucketGrantFix(s.Bucket, r),
 						"Cross-account role %s is listed, but the policy of bucket %q does not allow it %s.", r, s.Bucket, gap.describe())
 				}
 			}
@@ -366,7 +378,7 @@ var _ = register(&Rule{
 				what:   fmt.Sprintf("the policy of artifact bucket %q does not allow it %%s", ref.Location),
 				docs:   []string{st.Policy},
 				probes: bucketProbes(ref.Location, p.Pipeline.Name, keyARN, u.role),
-				fix:    bucketGrantFix(ref.Location),
+				fix:    bucketGrantFix(ref.Location, u.role),
 			}, true
 		})
 	},
@@ -396,7 +408,9 @@ var _ = register(&Rule{
 })
 
 var _ = register(&Rule{
-	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtApply | AtRun,
+	// At plan when the role, store and key already exist (the backend's facts); otherwise at
+	// the preflight of the apply that creates them.
+	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
 	Title: "Cross-Account Role Must Be Allowed To Use The Key",
 	Doc:   "The target-account role's own policies allow it kms:Decrypt and the other key actions on the artifact key in the pipeline's account.",
 	Check: func(p *Pass) {

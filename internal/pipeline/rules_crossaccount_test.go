@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -33,16 +34,16 @@ func seedInput() Input {
 		Stores: map[string]*ArtifactStore{seedBucket: {
 			Bucket: seedBucket, AccountID: seedAccount, Region: "us-east-1", Versioning: true,
 			EncryptionKeyARN: seedKey, CrossAccountRoles: []string{seedRole},
-			Policy: policy.BucketPolicy(seedBucket, []string{seedRole}).JSON(),
+			Policy: policy.BucketPolicy(arn.AWS, seedBucket, []string{seedRole}).JSON(),
 		}},
 		Keys: map[string]*Key{seedKey: {
 			ARN: seedKey, AccountID: seedAccount, CustomerManaged: true, RotationEnabled: true,
-			GranteeRoles: []string{seedRole}, Policy: policy.KeyPolicy(seedAccount, []string{seedRole}).JSON(),
+			GranteeRoles: []string{seedRole}, Policy: policy.KeyPolicy(arn.AWS, seedAccount, []string{seedRole}).JSON(),
 		}},
 		Roles: map[string]*Role{seedRole: {
 			ARN: seedRole, AccountID: "222222222222",
-			IdentityPolicies: []string{policy.TargetRolePolicy(seedBucket, seedKey).JSON()},
-			TrustPolicy:      policy.TrustPolicy(seedAccount).JSON(),
+			IdentityPolicies: []string{policy.TargetRolePolicy(arn.AWS, seedBucket, seedKey).JSON()},
+			TrustPolicy:      policy.TrustPolicy(arn.AWS, seedAccount).JSON(),
 		}},
 	}}
 }
@@ -81,12 +82,12 @@ func TestSeedScenario(t *testing.T) {
 			[]got{errAt("xacct-cmk-required", seedKeyPath)}},
 		{"key by alias", func(in *Input) { storeKey(in, "alias/pipeline-artifacts") },
 			[]got{errAt("xacct-key-by-arn", seedKeyPath)}},
-		{"bucket policy missing the role", func(in *Input) { seedStore(in).Policy = policy.BucketPolicy(seedBucket, nil).JSON() },
+		{"bucket policy missing the role", func(in *Input) { seedStore(in).Policy = policy.BucketPolicy(arn.AWS, seedBucket, nil).JSON() },
 			[]got{errAt("xacct-bucket-policy", seedRolePath)}},
-		{"key policy missing the role", func(in *Input) { seedKeyFacts(in).Policy = policy.KeyPolicy(seedAccount, nil).JSON() },
+		{"key policy missing the role", func(in *Input) { seedKeyFacts(in).Policy = policy.KeyPolicy(arn.AWS, seedAccount, nil).JSON() },
 			[]got{errAt("xacct-key-policy", seedRolePath)}},
 		{"role without decrypt", func(in *Input) {
-			seedRoleFacts(in).IdentityPolicies = []string{policy.TargetRolePolicy(seedBucket, "").JSON()}
+			seedRoleFacts(in).IdentityPolicies = []string{policy.TargetRolePolicy(arn.AWS, seedBucket, "").JSON()}
 		}, []got{errAt("xacct-role-decrypt", seedRolePath)}},
 		{"key without rotation", func(in *Input) { seedKeyFacts(in).RotationEnabled = false },
 			[]got{warnAt("key-rotation", seedKeyPath)}},
@@ -226,7 +227,7 @@ func TestRuleXacctBucketPolicy(t *testing.T) {
 	runRuleCases(t, id, []ruleCase{
 		{name: "seed passes", mutate: seeded(nil)},
 		{name: "policy without the role fails", mutate: seeded(func(in *Input) {
-			seedStore(in).Policy = policy.BucketPolicy(seedBucket, []string{"arn:aws:iam::222222222222:role/other"}).JSON()
+			seedStore(in).Policy = policy.BucketPolicy(arn.AWS, seedBucket, []string{"arn:aws:iam::222222222222:role/other"}).JSON()
 		}), want: []got{errAt(id, seedRolePath)}},
 		{name: "account root grant passes", mutate: setPolicy(
 			allow("arn:aws:iam::222222222222:root", `["s3:Get*","s3:Put*"]`, objects),
@@ -241,19 +242,19 @@ func TestRuleXacctBucketPolicy(t *testing.T) {
 		{name: "missing ListBucket fails", mutate: setPolicy(allow(seedRole, `["s3:Get*","s3:Put*"]`, objects)),
 			want: []got{errAt(id, seedRolePath)}},
 		{name: "another account's role of the same name fails", mutate: seeded(func(in *Input) {
-			seedStore(in).Policy = policy.BucketPolicy(seedBucket, []string{"arn:aws:iam::333333333333:role/deployer"}).JSON()
+			seedStore(in).Policy = policy.BucketPolicy(arn.AWS, seedBucket, []string{"arn:aws:iam::333333333333:role/deployer"}).JSON()
 		}), want: []got{errAt(id, seedRolePath)}},
 		{name: "no policy grants nothing", mutate: seeded(func(in *Input) { seedStore(in).Policy = "" }),
 			want: []got{errAt(id, seedRolePath)}},
 		{name: "invalid policy grants nothing", mutate: seeded(func(in *Input) { seedStore(in).Policy = `{"Statement":` }),
 			want: []got{errAt(id, seedRolePath)}},
 		{name: "explicit deny fails", mutate: seeded(func(in *Input) {
-			d := policy.BucketPolicy(seedBucket, []string{seedRole})
+			d := policy.BucketPolicy(arn.AWS, seedBucket, []string{seedRole})
 			d.Statement = append(d.Statement, policy.Statement{Effect: "Deny", Principal: policy.AnyPrincipal(), Action: []string{"s3:PutObject"}, Resource: []string{objects}})
 			seedStore(in).Policy = d.JSON()
 		}), want: []got{errAt(id, seedRolePath)}},
 		{name: "encryption-required deny passes (the pipeline writes with the key)", mutate: seeded(func(in *Input) {
-			d := policy.BucketPolicy(seedBucket, []string{seedRole})
+			d := policy.BucketPolicy(arn.AWS, seedBucket, []string{seedRole})
 			d.Statement = append(d.Statement, policy.Statement{Effect: "Deny", Principal: policy.AnyPrincipal(), Action: []string{"s3:PutObject"}, Resource: []string{objects},
 				Condition: map[string]map[string][]string{"StringNotEquals": {"s3:x-amz-server-side-encryption": {"aws:kms"}}}})
 			seedStore(in).Policy = d.JSON()
@@ -267,12 +268,12 @@ func TestRuleXacctBucketPolicy(t *testing.T) {
 		{name: "store resource: explicit policy missing a listed role fails", mutate: func(in *Input) {
 			in.Pipeline = nil
 			in.Store = &ArtifactStore{Bucket: "b", Versioning: true, EncryptionKeyARN: seedKey, CrossAccountRoles: []string{seedRole},
-				Policy: policy.BucketPolicy("b", nil).JSON()}
+				Policy: policy.BucketPolicy(arn.AWS, "b", nil).JSON()}
 		}, want: []got{errAt(id, "cross_account_roles")}},
 		{name: "store resource: generated policy passes", mutate: func(in *Input) {
 			in.Pipeline = nil
 			in.Store = &ArtifactStore{Bucket: "b", Versioning: true, EncryptionKeyARN: seedKey, CrossAccountRoles: []string{seedRole},
-				Policy: policy.BucketPolicy("b", []string{seedRole}).JSON()}
+				Policy: policy.BucketPolicy(arn.AWS, "b", []string{seedRole}).JSON()}
 		}},
 		{name: "store resource: no policy yet is skipped", mutate: func(in *Input) {
 			in.Pipeline = nil
@@ -296,10 +297,10 @@ func TestRuleXacctKeyPolicy(t *testing.T) {
 	}
 	runRuleCases(t, id, []ruleCase{
 		{name: "seed passes", mutate: seeded(nil)},
-		{name: "policy without the role fails", mutate: seeded(func(in *Input) { seedKeyFacts(in).Policy = policy.KeyPolicy(seedAccount, nil).JSON() }),
+		{name: "policy without the role fails", mutate: seeded(func(in *Input) { seedKeyFacts(in).Policy = policy.KeyPolicy(arn.AWS, seedAccount, nil).JSON() }),
 			want: []got{errAt(id, seedRolePath)}},
 		{name: "grant to the role's account root passes", mutate: seeded(func(in *Input) {
-			seedKeyFacts(in).Policy = policy.KeyPolicy(seedAccount, []string{"arn:aws:iam::222222222222:root"}).JSON()
+			seedKeyFacts(in).Policy = policy.KeyPolicy(arn.AWS, seedAccount, []string{"arn:aws:iam::222222222222:root"}).JSON()
 		})},
 		{name: "grant on the key ARN passes", mutate: seeded(func(in *Input) {
 			seedKeyFacts(in).Policy = `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"` + seedRole + `"},"Action":"kms:*","Resource":"` + seedKey + `"}]}`
@@ -326,7 +327,7 @@ func TestRuleXacctKeyPolicy(t *testing.T) {
 
 func TestRuleXacctRoleDecrypt(t *testing.T) {
 	const id = "xacct-role-decrypt"
-	onlyS3 := policy.TargetRolePolicy(seedBucket, "").JSON()
+	onlyS3 := policy.TargetRolePolicy(arn.AWS, seedBucket, "").JSON()
 	runRuleCases(t, id, []ruleCase{
 		{name: "seed passes", mutate: seeded(nil)},
 		{name: "role without key statement fails", mutate: seeded(func(in *Input) { seedRoleFacts(in).IdentityPolicies = []string{onlyS3} }),
@@ -334,7 +335,7 @@ func TestRuleXacctRoleDecrypt(t *testing.T) {
 		{name: "role with no policies fails", mutate: seeded(func(in *Input) { seedRoleFacts(in).IdentityPolicies = nil }),
 			want: []got{errAt(id, seedRolePath)}},
 		{name: "role granted another key fails", mutate: seeded(func(in *Input) {
-			seedRoleFacts(in).IdentityPolicies = []string{policy.TargetRolePolicy(seedBucket, "arn:aws:kms:us-east-1:111111111111:key/other").JSON()}
+			seedRoleFacts(in).IdentityPolicies = []string{policy.TargetRolePolicy(arn.AWS, seedBucket, "arn:aws:kms:us-east-1:111111111111:key/other").JSON()}
 		}), want: []got{errAt(id, seedRolePath)}},
 		{name: "key grant in a second policy passes", mutate: seeded(func(in *Input) {
 			seedRoleFacts(in).IdentityPolicies = []string{onlyS3,

@@ -14,7 +14,8 @@ type nameKind struct {
 	max   int
 }
 
-// The name kinds of RULES.md name-format (CodePipeline API model constraints).
+// The name kinds the name-format rule checks, with the constraints of the CodePipeline API
+// model (botocore's codepipeline service-2.json: length and pattern of each name shape).
 var (
 	namePipeline  = nameKind{"pipeline name", ".@_-", 100}
 	nameStage     = nameKind{"stage name", ".@_-", 100}

@@ -1,9 +1,14 @@
 package policy
 
-import "sort"
+import (
+	"sort"
 
-// The permission sets of RULES.md "Permission sets". Policies are generated from these lists
-// and the rules check grants against them, so the two cannot drift apart.
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
+)
+
+// The permission sets: what the generated policies grant a cross-account role. Policies are
+// generated from these lists and the rules check grants against them, so the two cannot drift
+// apart; the cross-account guide lists them for users.
 var (
 	// KeyGrantActions is what a key policy grants a cross-account role, and what the role's
 	// own policy grants on the key.
@@ -39,29 +44,22 @@ const (
 	SidDeployListBucket   = "DeployBucketList"
 )
 
-// BucketARN and ObjectsARN name an S3 bucket and all of its objects.
-func BucketARN(bucket string) string  { return "arn:aws:s3:::" + bucket }
-func ObjectsARN(bucket string) string { return BucketARN(bucket) + "/*" }
-
-// ObjectARN names one object of a bucket.
-func ObjectARN(bucket, key string) string { return BucketARN(bucket) + "/" + key }
-
 // BucketPolicy is the artifact bucket's policy: the cross-account roles may read and write
 // objects and list the bucket; nobody may use the bucket without TLS. Without roles only the
-// TLS deny remains.
-func BucketPolicy(bucket string, crossAccountRoles []string) *Document {
+// TLS deny remains. The ARNs are those of partition p (the partition of the bucket's region).
+func BucketPolicy(p arn.Partition, bucket string, crossAccountRoles []string) *Document {
 	d := &Document{Version: Version2012}
 	if roles := sortedUnique(crossAccountRoles); len(roles) > 0 {
 		d.Statement = append(d.Statement,
 			Statement{Sid: SidObjectAccess, Effect: EffectAllow, Principal: AWSPrincipals(roles...),
-				Action: clone(BucketObjectGrantActions), Resource: []string{ObjectsARN(bucket)}},
+				Action: clone(BucketObjectGrantActions), Resource: []string{p.Objects(bucket)}},
 			Statement{Sid: SidListBucket, Effect: EffectAllow, Principal: AWSPrincipals(roles...),
-				Action: clone(BucketGrantActions), Resource: []string{BucketARN(bucket)}},
+				Action: clone(BucketGrantActions), Resource: []string{p.Bucket(bucket)}},
 		)
 	}
 	d.Statement = append(d.Statement, Statement{
 		Sid: SidDenyInsecure, Effect: EffectDeny, Principal: AnyPrincipal(),
-		Action: []string{"s3:*"}, Resource: []string{BucketARN(bucket), ObjectsARN(bucket)},
+		Action: []string{"s3:*"}, Resource: []string{p.Bucket(bucket), p.Objects(bucket)},
 		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
 	})
 	return d
@@ -69,9 +67,10 @@ func BucketPolicy(bucket string, crossAccountRoles []string) *Document {
 
 // KeyPolicy is the artifact key's policy: the key account's root keeps full administration
 // (without it the key could become unmanageable), and the grantee roles may use the key.
-func KeyPolicy(keyAccount string, granteeRoles []string) *Document {
+// The root ARN is that of partition p (the partition of the key's region).
+func KeyPolicy(p arn.Partition, keyAccount string, granteeRoles []string) *Document {
 	d := &Document{Version: Version2012, Statement: []Statement{{
-		Sid: SidKeyAdmin, Effect: EffectAllow, Principal: AWSPrincipals(RootARN(keyAccount)),
+		Sid: SidKeyAdmin, Effect: EffectAllow, Principal: AWSPrincipals(p.Root(keyAccount)),
 		Action: []string{"kms:*"}, Resource: []string{"*"},
 	}}}
 	if roles := sortedUnique(granteeRoles); len(roles) > 0 {
@@ -85,8 +84,9 @@ func KeyPolicy(keyAccount string, granteeRoles []string) *Document {
 
 // TargetRolePolicy is the identity policy of the target-account role: use of the artifact key
 // (omitted when keyARN is ""), read/write of the bucket's objects, listing of the bucket, and
-// the same on the deploy buckets (in the role's own account) that its actions write to.
-func TargetRolePolicy(bucket string, keyARN string, deployBuckets ...string) *Document {
+// the same on the deploy buckets (in the role's own account) that its actions write to. The
+// bucket ARNs are those of partition p.
+func TargetRolePolicy(p arn.Partition, bucket string, keyARN string, deployBuckets ...string) *Document {
 	d := &Document{Version: Version2012}
 	if keyARN != "" {
 		d.Statement = append(d.Statement, Statement{
@@ -94,13 +94,13 @@ func TargetRolePolicy(bucket string, keyARN string, deployBuckets ...string) *Do
 		})
 	}
 	d.Statement = append(d.Statement,
-		Statement{Sid: SidRoleObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: []string{ObjectsARN(bucket)}},
-		Statement{Sid: SidRoleListBucket, Effect: EffectAllow, Action: clone(BucketGrantActions), Resource: []string{BucketARN(bucket)}},
+		Statement{Sid: SidRoleObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: []string{p.Objects(bucket)}},
+		Statement{Sid: SidRoleListBucket, Effect: EffectAllow, Action: clone(BucketGrantActions), Resource: []string{p.Bucket(bucket)}},
 	)
 	if buckets := sortedUnique(deployBuckets); len(buckets) > 0 {
 		var objects, whole []string
 		for _, b := range buckets {
-			objects, whole = append(objects, ObjectsARN(b)), append(whole, BucketARN(b))
+			objects, whole = append(objects, p.Objects(b)), append(whole, p.Bucket(b))
 		}
 		d.Statement = append(d.Statement,
 			Statement{Sid: SidDeployObjectAccess, Effect: EffectAllow, Action: clone(BucketObjectGrantActions), Resource: objects},
@@ -110,10 +110,10 @@ func TargetRolePolicy(bucket string, keyARN string, deployBuckets ...string) *Do
 	return d
 }
 
-// TrustPolicy lets principals of trustedAccount assume the role.
-func TrustPolicy(trustedAccount string) *Document {
+// TrustPolicy lets principals of trustedAccount (in partition p) assume the role.
+func TrustPolicy(p arn.Partition, trustedAccount string) *Document {
 	return &Document{Version: Version2012, Statement: []Statement{{
-		Sid: SidTrust, Effect: EffectAllow, Principal: AWSPrincipals(RootARN(trustedAccount)),
+		Sid: SidTrust, Effect: EffectAllow, Principal: AWSPrincipals(p.Root(trustedAccount)),
 		Action: clone(TrustActions),
 	}}}
 }

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"testing"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 // reparse round-trips a built document through its canonical JSON, as stored state would.
@@ -15,7 +17,7 @@ func reparse(t *testing.T, d *Document) *Document {
 }
 
 func TestBucketPolicy(t *testing.T) {
-	d := reparse(t, BucketPolicy("artifacts", []string{deployRole, deployRole}))
+	d := reparse(t, BucketPolicy(arn.AWS, "artifacts", []string{deployRole, deployRole}))
 	for _, tc := range []struct {
 		name      string
 		principal string
@@ -48,7 +50,7 @@ func TestBucketPolicy(t *testing.T) {
 }
 
 func TestBucketPolicyWithoutRoles(t *testing.T) {
-	d := reparse(t, BucketPolicy("artifacts", nil))
+	d := reparse(t, BucketPolicy(arn.AWS, "artifacts", nil))
 	if len(d.Statement) != 1 || d.Statement[0].Sid != SidDenyInsecure {
 		t.Fatalf("want only the TLS deny, got %s", d.JSON())
 	}
@@ -59,13 +61,13 @@ func TestBucketPolicyWithoutRoles(t *testing.T) {
 }
 
 func TestBuildersAreDeterministic(t *testing.T) {
-	a := BucketPolicy("b", []string{otherRole, deployRole}).JSON()
-	b := BucketPolicy("b", []string{deployRole, otherRole}).JSON()
+	a := BucketPolicy(arn.AWS, "b", []string{otherRole, deployRole}).JSON()
+	b := BucketPolicy(arn.AWS, "b", []string{deployRole, otherRole}).JSON()
 	if a != b {
 		t.Errorf("role order changes the policy:\n%s\n%s", a, b)
 	}
-	c := KeyPolicy(pipelineAcct, []string{otherRole, deployRole}).JSON()
-	d := KeyPolicy(pipelineAcct, []string{deployRole, otherRole}).JSON()
+	c := KeyPolicy(arn.AWS, pipelineAcct, []string{otherRole, deployRole}).JSON()
+	d := KeyPolicy(arn.AWS, pipelineAcct, []string{deployRole, otherRole}).JSON()
 	if c != d {
 		t.Errorf("grantee order changes the policy:\n%s\n%s", c, d)
 	}
@@ -75,7 +77,7 @@ func TestBuildersAreDeterministic(t *testing.T) {
 }
 
 func TestKeyPolicy(t *testing.T) {
-	d := reparse(t, KeyPolicy(pipelineAcct, []string{deployRole}))
+	d := reparse(t, KeyPolicy(arn.AWS, pipelineAcct, []string{deployRole}))
 	for _, tc := range []struct {
 		name, principal, action string
 		want                    Decision
@@ -103,24 +105,24 @@ func TestKeyPolicy(t *testing.T) {
 			t.Errorf("KeyUseActions %s not granted by the KeyGrantActions: %v", a, got)
 		}
 	}
-	if alone := reparse(t, KeyPolicy(pipelineAcct, nil)); len(alone.Statement) != 1 {
+	if alone := reparse(t, KeyPolicy(arn.AWS, pipelineAcct, nil)); len(alone.Statement) != 1 {
 		t.Errorf("key policy without grantees: %s", alone.JSON())
 	}
 }
 
 func TestTargetRoleAndTrustPolicy(t *testing.T) {
-	role := reparse(t, TargetRolePolicy("artifacts", keyARN))
+	role := reparse(t, TargetRolePolicy(arn.AWS, "artifacts", keyARN))
 	for _, a := range KeyUseActions {
 		if got := role.EvaluateIdentity(Request{Principal: deployRole, Action: a, Resource: keyARN}); got != Allow {
 			t.Errorf("role policy %s on the key = %v, want Allow", a, got)
 		}
 	}
-	noKey := reparse(t, TargetRolePolicy("artifacts", ""))
+	noKey := reparse(t, TargetRolePolicy(arn.AWS, "artifacts", ""))
 	if got := noKey.EvaluateIdentity(Request{Principal: deployRole, Action: "kms:Decrypt", Resource: keyARN}); got != ImplicitDeny {
 		t.Errorf("role policy without a key allows kms:Decrypt: %v", got)
 	}
 
-	trust := reparse(t, TrustPolicy(pipelineAcct))
+	trust := reparse(t, TrustPolicy(arn.AWS, pipelineAcct))
 	assume := Request{Principal: "arn:aws:iam::111111111111:role/pipeline", Action: "sts:AssumeRole", Resource: deployRole}
 	if got := trust.EvaluateResource(assume); got != Allow {
 		t.Errorf("trust policy for the pipeline account = %v, want Allow", got)
@@ -131,7 +133,7 @@ func TestTargetRoleAndTrustPolicy(t *testing.T) {
 	}
 	// Role plus bucket policy, decided together as the backend does.
 	res := Authorize(Request{Principal: deploySess, Action: "s3:GetObject", Resource: objectARN, Context: tls, ResourceKind: "bucket policy"},
-		[]*Document{role}, BucketPolicy("artifacts", []string{deployRole}), pipelineAcct)
+		[]*Document{role}, BucketPolicy(arn.AWS, "artifacts", []string{deployRole}), pipelineAcct)
 	if !res.Allowed {
 		t.Errorf("generated policies do not allow the target role: %s", res.Reason)
 	}

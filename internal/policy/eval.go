@@ -270,12 +270,6 @@ func AccountOf(principalOrARN string) string {
 	return parts[4]
 }
 
-// RootARN is the ARN standing for every principal of an account.
-func RootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
-
-// RoleARN is the ARN of role name in account.
-func RoleARN(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
-
 func isRootARN(s string) bool {
 	parts := strings.SplitN(s, ":", 6)
 	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5] == "root"

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 const (
@@ -168,7 +170,7 @@ func TestConditions(t *testing.T) {
 }
 
 func TestEvaluateIdentity(t *testing.T) {
-	d := TargetRolePolicy("artifacts", keyARN)
+	d := TargetRolePolicy(arn.AWS, "artifacts", keyARN)
 	for _, tc := range []struct {
 		action, resource string
 		want             Decision
@@ -209,9 +211,9 @@ func TestDecisionString(t *testing.T) {
 }
 
 func TestAuthorize(t *testing.T) {
-	bucketAllows := BucketPolicy("artifacts", []string{deployRole})
-	bucketEmpty := BucketPolicy("artifacts", nil)
-	roleAllows := TargetRolePolicy("artifacts", keyARN)
+	bucketAllows := BucketPolicy(arn.AWS, "artifacts", []string{deployRole})
+	bucketEmpty := BucketPolicy(arn.AWS, "artifacts", nil)
+	roleAllows := TargetRolePolicy(arn.AWS, "artifacts", keyARN)
 	roleNothing := mustParse(t, `{"Statement":{"Effect":"Allow","Action":"logs:*","Resource":"*"}}`)
 	roleDenies := mustParse(t, `{"Statement":{"Sid":"NoWrites","Effect":"Deny","Action":"s3:Put*","Resource":"*"}}`)
 	sameAcctRole := "arn:aws:iam::111111111111:role/builder"
@@ -234,9 +236,9 @@ func TestAuthorize(t *testing.T) {
 			"AccessDenied: arn:aws:iam::222222222222:role/deploy is not allowed s3:PutObject on arn:aws:s3:::artifacts/x: the principal's identity policies have no statement allowing it"},
 		{"cross account, no resource policy", put(deployRole), []*Document{roleAllows}, nil, ImplicitDeny,
 			"AccessDenied: arn:aws:iam::222222222222:role/deploy is not allowed s3:PutObject on arn:aws:s3:::artifacts/x: there is no bucket policy to allow it"},
-		{"same account, identity alone allows", put(sameAcctRole), []*Document{TargetRolePolicy("artifacts", "")}, bucketEmpty, Allow,
+		{"same account, identity alone allows", put(sameAcctRole), []*Document{TargetRolePolicy(arn.AWS, "artifacts", "")}, bucketEmpty, Allow,
 			"Allowed: arn:aws:iam::111111111111:role/builder may s3:PutObject on arn:aws:s3:::artifacts/x (allowed by the principal's identity policies)"},
-		{"same account, bucket alone allows", put(sameAcctRole), nil, BucketPolicy("artifacts", []string{sameAcctRole}), Allow,
+		{"same account, bucket alone allows", put(sameAcctRole), nil, BucketPolicy(arn.AWS, "artifacts", []string{sameAcctRole}), Allow,
 			"(allowed by the bucket policy)"},
 		{"same account, neither allows", put(sameAcctRole), []*Document{roleNothing}, bucketEmpty, ImplicitDeny,
 			"neither the principal's identity policies nor the bucket policy allow it"},
@@ -246,9 +248,9 @@ func TestAuthorize(t *testing.T) {
 			Context: map[string]string{"aws:SecureTransport": "false"}, ResourceKind: "bucket policy"},
 			[]*Document{roleAllows}, bucketAllows, ExplicitDeny,
 			`an explicit deny in the bucket policy (statement "DenyInsecureTransport") overrides any allow`},
-		{"unknown resource account needs both", put(sameAcctRole), []*Document{TargetRolePolicy("artifacts", "")}, bucketEmpty, ImplicitDeny,
+		{"unknown resource account needs both", put(sameAcctRole), []*Document{TargetRolePolicy(arn.AWS, "artifacts", "")}, bucketEmpty, ImplicitDeny,
 			"the bucket policy has no statement allowing it"},
-		{"default resource kind", Request{Principal: deployRole, Action: "kms:Decrypt", Resource: keyARN}, []*Document{roleAllows}, KeyPolicy(pipelineAcct, nil), ImplicitDeny,
+		{"default resource kind", Request{Principal: deployRole, Action: "kms:Decrypt", Resource: keyARN}, []*Document{roleAllows}, KeyPolicy(arn.AWS, pipelineAcct, nil), ImplicitDeny,
 			"the resource policy has no statement allowing it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

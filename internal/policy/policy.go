@@ -22,6 +22,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 // Policy language versions accepted in the Version element.
@@ -496,7 +498,9 @@ func (p Principals) canonical() any {
 			norm := make([]string, len(vals))
 			for i, v := range vals {
 				if accountIDPattern.MatchString(v) {
-					v = RootARN(v)
+					// IAM writes a bare account id as the account's root ARN. The partition
+					// is not in the document; the aws partition is how a policy shows it.
+					v = arn.AWS.Root(v)
 				}
 				norm[i] = v
 			}

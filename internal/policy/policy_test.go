@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 func TestParseAcceptsAWSForms(t *testing.T) {
@@ -183,7 +185,7 @@ func TestAccountOf(t *testing.T) {
 // FuzzCanonical: Parse never panics, and whatever parses has a canonical form that parses
 // back to the same canonical form.
 func FuzzCanonical(f *testing.F) {
-	f.Add(BucketPolicy("b", []string{deployRole}).JSON())
+	f.Add(BucketPolicy(arn.AWS, "b", []string{deployRole}).JSON())
 	f.Add(`{"Statement":{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":["s3:Get*","s3:Get*"],"Condition":{"Bool":{"k":true},"NumericLessThan":{"n":[1,2.5]}}}}`)
 	f.Add(`{"Version":"2008-10-17","Id":"x","Statement":[{"Effect":"Deny","NotPrincipal":{"Service":"s"},"NotAction":"*","NotResource":"a"}]}`)
 	f.Add(`null`)

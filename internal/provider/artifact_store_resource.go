@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
@@ -72,13 +72,13 @@ func (m *artifactStoreResourceModel) toDomain(id backend.Identity) *pipeline.Art
 }
 
 // generatedPolicy is the bucket policy the store's inputs produce, or ok=false while they are
-// not all known.
-func (m *artifactStoreResourceModel) generatedPolicy() (string, bool) {
+// not all known. Its ARNs are those of partition p.
+func (m *artifactStoreResourceModel) generatedPolicy(p arn.Partition) (string, bool) {
 	roles, ok := stringsOf(m.CrossAccountRoles)
 	if !ok || m.Bucket.IsUnknown() {
 		return "", false
 	}
-	return policy.BucketPolicy(m.Bucket.ValueString(), roles).JSON(), true
+	return policy.BucketPolicy(p, m.Bucket.ValueString(), roles).JSON(), true
 }
 
 // fromDomain sets the model from what the backend holds; force_destroy is Terraform's own
@@ -107,8 +107,8 @@ func (m *artifactStoreResourceModel) fromDomain(b *backend.Bucket) error {
 	return nil
 }
 
-func (m *artifactStoreResourceModel) toBucket() backend.Bucket {
-	doc, _ := m.generatedPolicy()
+func (m *artifactStoreResourceModel) toBucket(p arn.Partition) backend.Bucket {
+	doc, _ := m.generatedPolicy(p)
 	return backend.Bucket{
 		Name:             m.Bucket.ValueString(),
 		Versioning:       m.Versioning.ValueBool(),
@@ -191,7 +191,7 @@ func (r *artifactStoreResource) ValidateConfig(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Store: m.toDomain(backend.Identity{})}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Store: m.toDomain(backend.Identity{})}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the ARN, account, region and generated policy known at plan, and checks the
@@ -207,24 +207,23 @@ func (r *artifactStoreResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	id := r.backend.Identity()
 	if !m.Bucket.IsUnknown() {
-		m.ARN = types.StringValue(policy.BucketARN(m.Bucket.ValueString()))
+		m.ARN = types.StringValue(id.Partition().Bucket(m.Bucket.ValueString()))
 	}
 	m.AccountID = types.StringValue(id.AccountID)
 	m.Region = types.StringValue(id.Region)
-	if doc, ok := m.generatedPolicy(); ok {
+	if doc, ok := m.generatedPolicy(id.Partition()); ok {
 		m.Policy = types.StringValue(doc)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 
 	// The rules that need the backend: is the named key customer-managed, is it rotated.
-	in := pipeline.Input{Store: m.toDomain(id)}
-	facts := pipeline.Facts{AccountID: id.AccountID, Region: id.Region}
+	in := pipeline.Input{Store: m.toDomain(id), Facts: pipeline.Facts{AccountID: id.AccountID, Region: id.Region}}
 	if arn := m.EncryptionKeyARN.ValueString(); arn != "" && !m.EncryptionKeyARN.IsUnknown() {
 		if k, err := r.backend.GetKey(ctx, arn); err == nil {
-			facts.Keys = map[string]*pipeline.Key{arn: keyFacts(k)}
+			in.Facts.Keys = map[string]*pipeline.Key{arn: keyFacts(k)}
 		}
 	}
-	addFactFindings(&resp.Diagnostics, in, facts)
+	addFindings(&resp.Diagnostics, pipeline.FactFindings(in, pipeline.AtPlan))
 }
 
 func (r *artifactStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -249,11 +248,11 @@ func (r *artifactStoreResource) save(ctx context.Context, plan tfsdk.Plan, state
 		return
 	}
 	// Preflight: values unknown at plan are known now; nothing is written when a rule fails.
-	addFindings(diags, pipeline.Validate(pipeline.Input{Store: m.toDomain(r.backend.Identity())}))
+	addFindings(diags, pipeline.ValidateWith(pipeline.Input{Store: m.toDomain(r.backend.Identity())}, pipeline.Options{At: pipeline.AtApply}))
 	if diags.HasError() {
 		return
 	}
-	b, err := write(ctx, m.toBucket())
+	b, err := write(ctx, m.toBucket(r.backend.Identity().Partition()))
 	if err != nil {
 		addBackendError(diags, op, fmt.Sprintf("artifact store %q", m.Bucket.ValueString()), err)
 		return
@@ -299,7 +298,11 @@ func (r *artifactStoreResource) Delete(ctx context.Context, req resource.DeleteR
 
 // ImportState accepts the bucket name or its ARN.
 func (r *artifactStoreResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := strings.TrimPrefix(req.ID, "arn:aws:s3:::")
+	name, err := arn.BucketName(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+"\n\nFix: import by the bucket's name or its ARN.")
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("bucket"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -37,7 +38,7 @@ resource "codepipeline_artifact_store" "test" {
 				Config: `resource "codepipeline_artifact_store" "test" { bucket = "app-artifacts" }`,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					// Security-relevant values are known at plan, for plan-JSON policy tools.
-					plancheck.ExpectKnownValue("codepipeline_artifact_store.test", tfjsonpath.New("policy"), knownvalue.StringExact(policy.BucketPolicy("app-artifacts", nil).JSON())),
+					plancheck.ExpectKnownValue("codepipeline_artifact_store.test", tfjsonpath.New("policy"), knownvalue.StringExact(policy.BucketPolicy(arn.AWS, "app-artifacts", nil).JSON())),
 					plancheck.ExpectKnownValue("codepipeline_artifact_store.test", tfjsonpath.New("versioning"), knownvalue.Bool(true)),
 					plancheck.ExpectKnownValue("codepipeline_artifact_store.test", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:s3:::app-artifacts")),
 				}},
@@ -58,7 +59,7 @@ resource "codepipeline_artifact_store" "test" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("codepipeline_artifact_store.test", plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue("codepipeline_artifact_store.test", tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.BucketPolicy("app-artifacts", []string{role}).JSON())),
+						knownvalue.StringExact(policy.BucketPolicy(arn.AWS, "app-artifacts", []string{role}).JSON())),
 				}},
 			},
 			{

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -101,7 +101,7 @@ func TestAccCrossAccountExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := testBackend(t, stateDir, "222222222222").(*local.Account)
+	target := testBackend(t, stateDir, "222222222222")
 	page, info, err := target.GetObject(ctx, "", xaDeployBucket, "index.html", "")
 	if err != nil {
 		t.Fatalf("the deployed page in account 222222222222: %v", err)
@@ -114,13 +114,16 @@ func TestAccCrossAccountExample(t *testing.T) {
 	// policy: the role may no longer read the build output it deploys.
 	// It runs the pipeline the way its provider configuration does: with the example's
 	// repositories directory.
-	b, _, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: "111111111111", Region: backend.DefaultRegion,
+	b, err := backend.Open(ctx, backend.Config{Kind: backend.KindLocal, AccountID: "111111111111", Region: backend.DefaultRegion,
 		StateDir: stateDir, RepositoriesDir: filepath.Join(dir, ".work", "repos")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipelineAccount := b.(*local.Account)
-	if _, err := pipelineAccount.PutBucketPolicy(ctx, xaArtifactBucket, policy.BucketPolicy(xaArtifactBucket, nil).JSON()); err != nil {
+	pipelineAccount, err := backend.RunsOf(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PutBucketPolicy(ctx, xaArtifactBucket, policy.BucketPolicy(arn.AWS, xaArtifactBucket, nil).JSON()); err != nil {
 		t.Fatal(err)
 	}
 	ended := runPipeline(t, pipelineAccount, xaPipeline)
@@ -150,7 +153,7 @@ func TestAccCrossAccountExample(t *testing.T) {
 
 // runPipeline starts a run of the pipeline and drives it to its end in this process, as
 // `codepipeline start` does.
-func runPipeline(t *testing.T, a *local.Account, pipelineName string) *backend.Run {
+func runPipeline(t *testing.T, a backend.Runner, pipelineName string) *backend.Run {
 	t.Helper()
 	ctx := context.Background()
 	started, err := a.StartRun(ctx, backend.RunRequest{Pipeline: pipelineName, Trigger: "StartPipelineExecution", TriggerDetail: "test"})

@@ -69,16 +69,18 @@ func (m *crossAccountKeyResourceModel) toDomain(id backend.Identity) *pipeline.K
 	}
 }
 
-func (m *crossAccountKeyResourceModel) generatedPolicy(account string) (string, bool) {
+// generatedPolicy is the key policy of a key of id's account, or ok=false while the grantee
+// roles are not all known.
+func (m *crossAccountKeyResourceModel) generatedPolicy(id backend.Identity) (string, bool) {
 	roles, ok := stringsOf(m.GranteeRoles)
 	if !ok {
 		return "", false
 	}
-	return policy.KeyPolicy(account, roles).JSON(), true
+	return policy.KeyPolicy(id.Partition(), id.AccountID, roles).JSON(), true
 }
 
-func (m *crossAccountKeyResourceModel) toSpec(account string) backend.KeySpec {
-	doc, _ := m.generatedPolicy(account)
+func (m *crossAccountKeyResourceModel) toSpec(id backend.Identity) backend.KeySpec {
+	doc, _ := m.generatedPolicy(id)
 	return backend.KeySpec{
 		Description: m.Description.ValueString(), Alias: m.Alias.ValueString(),
 		Policy: doc, RotationEnabled: m.EnableKeyRotation.ValueBool(),
@@ -180,7 +182,7 @@ func (r *crossAccountKeyResource) ValidateConfig(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Key: m.toDomain(backend.Identity{})}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Key: m.toDomain(backend.Identity{})}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the generated key policy known at plan.
@@ -193,7 +195,7 @@ func (r *crossAccountKeyResource) ModifyPlan(ctx context.Context, req resource.M
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if doc, ok := m.generatedPolicy(r.backend.Identity().AccountID); ok {
+	if doc, ok := m.generatedPolicy(r.backend.Identity()); ok {
 		m.Policy = types.StringValue(doc)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
@@ -211,7 +213,7 @@ func (r *crossAccountKeyResource) Create(ctx context.Context, req resource.Creat
 	if !r.reclaimAlias(ctx, m.Alias.ValueString(), &resp.Diagnostics) {
 		return
 	}
-	k, err := r.backend.CreateKey(ctx, m.toSpec(r.backend.Identity().AccountID))
+	k, err := r.backend.CreateKey(ctx, m.toSpec(r.backend.Identity()))
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "create", "key", err)
 		return
@@ -249,7 +251,7 @@ func (r *crossAccountKeyResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	k, err := r.backend.UpdateKey(ctx, m.ID.ValueString(), m.toSpec(r.backend.Identity().AccountID))
+	k, err := r.backend.UpdateKey(ctx, m.ID.ValueString(), m.toSpec(r.backend.Identity()))
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "update", fmt.Sprintf("key %q", m.ID.ValueString()), err)
 		return

@@ -20,8 +20,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
@@ -60,7 +60,7 @@ func TestAccCrossAccountKey_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionCreate),
 					// The key policy is known at plan, for plan-JSON policy tools.
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.KeyPolicy("111111111111", []string{testDeployerARN}).JSON())),
+						knownvalue.StringExact(policy.KeyPolicy(arn.AWS, "111111111111", []string{testDeployerARN}).JSON())),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:kms:us-east-1:111111111111:key/[0-9a-f-]+$`))),
@@ -70,7 +70,7 @@ func TestAccCrossAccountKey_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("description"), knownvalue.StringExact("pipeline artifacts")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("grantee_roles"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(testDeployerARN)})),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.KeyPolicy("111111111111", []string{testDeployerARN}).JSON())),
+						knownvalue.StringExact(policy.KeyPolicy(arn.AWS, "111111111111", []string{testDeployerARN}).JSON())),
 					statecheck.CompareValuePairs(res, tfjsonpath.New("id"), res, tfjsonpath.New("key_id"), compare.ValuesSame()),
 				},
 				Check: checkStoredKey(dir, res, func(k *backend.Key) error {
@@ -90,7 +90,7 @@ func TestAccCrossAccountKey_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.KeyPolicy("111111111111", []string{testDeployerARN, testAuditorARN}).JSON())),
+						knownvalue.StringExact(policy.KeyPolicy(arn.AWS, "111111111111", []string{testDeployerARN, testAuditorARN}).JSON())),
 				}},
 			},
 			{
@@ -132,7 +132,7 @@ func TestAccCrossAccountKey_drift(t *testing.T) {
 			}
 		}
 	}
-	generated := policy.KeyPolicy("111111111111", []string{testDeployerARN}).JSON()
+	generated := policy.KeyPolicy(arn.AWS, "111111111111", []string{testDeployerARN}).JSON()
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -148,7 +148,7 @@ func TestAccCrossAccountKey_drift(t *testing.T) {
 			},
 			{
 				// Someone removes the grant outside Terraform: the next plan puts it back.
-				PreConfig: putPolicy(policy.KeyPolicy("111111111111", nil).JSON()),
+				PreConfig: putPolicy(policy.KeyPolicy(arn.AWS, "111111111111", nil).JSON()),
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
@@ -289,13 +289,9 @@ func checkStoredKey(dir, res string, check func(*backend.Key) error) resource.Te
 
 // localAccount is the local cloud of dir as account, with the calls that change things
 // "outside Terraform" (PutKeyPolicy, PutRolePolicy, ...).
-func localAccount(t *testing.T, dir, account string) *local.Account {
+func localAccount(t *testing.T, dir, account string) backend.Backend {
 	t.Helper()
-	a, ok := testBackend(t, dir, account).(*local.Account)
-	if !ok {
-		t.Fatalf("the test backend is not the local cloud")
-	}
-	return a
+	return testBackend(t, dir, account)
 }
 
 // captureAttr records an attribute of res from the state.

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -50,22 +51,32 @@ type crossAccountRoleResourceModel struct {
 // artifactPolicyName is the name of the role's inline policy that this resource manages.
 const artifactPolicyName = "codepipeline-artifacts"
 
-func (m *crossAccountRoleResourceModel) generatedPolicies() (identity, trust string, ok bool) {
+// generatedPolicies are the role's identity and trust policies, with the ARNs of partition p,
+// or ok=false while their inputs are not all known.
+func (m *crossAccountRoleResourceModel) generatedPolicies(p arn.Partition) (identity, trust string, ok bool) {
 	deployARNs, known := stringsOf(m.DeployBucketARNs)
 	if !known || m.ArtifactBucketARN.IsUnknown() || m.KeyARN.IsUnknown() || m.TrustedAccountID.IsUnknown() {
 		return "", "", false
 	}
-	bucket := strings.TrimPrefix(m.ArtifactBucketARN.ValueString(), "arn:aws:s3:::")
+	bucket := bucketOfARN(m.ArtifactBucketARN.ValueString())
 	deploy := make([]string, len(deployARNs))
-	for i, arn := range deployARNs {
-		deploy[i] = strings.TrimPrefix(arn, "arn:aws:s3:::")
+	for i, a := range deployARNs {
+		deploy[i] = bucketOfARN(a)
 	}
-	return policy.TargetRolePolicy(bucket, m.KeyARN.ValueString(), deploy...).JSON(),
-		policy.TrustPolicy(m.TrustedAccountID.ValueString()).JSON(), true
+	return policy.TargetRolePolicy(p, bucket, m.KeyARN.ValueString(), deploy...).JSON(),
+		policy.TrustPolicy(p, m.TrustedAccountID.ValueString()).JSON(), true
 }
 
-func (m *crossAccountRoleResourceModel) toRole() backend.Role {
-	identity, trust, _ := m.generatedPolicies()
+// bucketOfARN is the bucket a (validated) bucket ARN names.
+func bucketOfARN(s string) string {
+	if name, err := arn.BucketName(s); err == nil {
+		return name
+	}
+	return s
+}
+
+func (m *crossAccountRoleResourceModel) toRole(p arn.Partition) backend.Role {
+	identity, trust, _ := m.generatedPolicies(p)
 	return backend.Role{
 		Name: m.Name.ValueString(), TrustPolicy: trust,
 		Policies: map[string]string{artifactPolicyName: identity},
@@ -192,9 +203,9 @@ func (r *crossAccountRoleResource) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	if !m.Name.IsUnknown() {
-		m.ARN = types.StringValue(policy.RoleARN(r.backend.Identity().AccountID, m.Name.ValueString()))
+		m.ARN = types.StringValue(r.backend.Identity().Partition().Role(r.backend.Identity().AccountID, m.Name.ValueString()))
 	}
-	if identity, trust, ok := m.generatedPolicies(); ok {
+	if identity, trust, ok := m.generatedPolicies(r.backend.Identity().Partition()); ok {
 		m.Policy, m.TrustPolicy = types.StringValue(identity), types.StringValue(trust)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
@@ -209,7 +220,7 @@ func (r *crossAccountRoleResource) Create(ctx context.Context, req resource.Crea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	role, err := r.backend.CreateRole(ctx, m.toRole())
+	role, err := r.backend.CreateRole(ctx, m.toRole(r.backend.Identity().Partition()))
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "create", fmt.Sprintf("role %q", m.Name.ValueString()), err)
 		return
@@ -249,7 +260,7 @@ func (r *crossAccountRoleResource) Update(ctx context.Context, req resource.Upda
 	}
 	// Only the trust policy and the artifacts policy are this resource's: inline policies
 	// attached to the role by other means stay, as aws_iam_role_policy leaves them alone.
-	want := m.toRole()
+	want := m.toRole(r.backend.Identity().Partition())
 	name := m.Name.ValueString()
 	err := r.backend.UpdateAssumeRolePolicy(ctx, name, want.TrustPolicy)
 	if err == nil {

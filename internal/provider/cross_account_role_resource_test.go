@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -55,24 +56,24 @@ func TestAccCrossAccountRole_lifecycle(t *testing.T) {
 					// The ARN and both policies are known at plan.
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("arn"), knownvalue.StringExact(testDeployerARN)),
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.TargetRolePolicy("app-artifacts", testKeyARN).JSON())),
+						knownvalue.StringExact(policy.TargetRolePolicy(arn.AWS, "app-artifacts", testKeyARN).JSON())),
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("trust_policy"),
-						knownvalue.StringExact(policy.TrustPolicy("111111111111").JSON())),
+						knownvalue.StringExact(policy.TrustPolicy(arn.AWS, "111111111111").JSON())),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("id"), knownvalue.StringExact("deployer")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("arn"), knownvalue.StringExact(testDeployerARN)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.TargetRolePolicy("app-artifacts", testKeyARN).JSON())),
+						knownvalue.StringExact(policy.TargetRolePolicy(arn.AWS, "app-artifacts", testKeyARN).JSON())),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("trust_policy"),
-						knownvalue.StringExact(policy.TrustPolicy("111111111111").JSON())),
+						knownvalue.StringExact(policy.TrustPolicy(arn.AWS, "111111111111").JSON())),
 				},
 				Check: func(*terraform.State) error {
 					r, err := testBackendErr(dir, "222222222222").GetRole(context.Background(), "deployer")
 					if err != nil {
 						return err
 					}
-					if got, _ := policy.Canonical(r.Policies[artifactPolicyName]); got != policy.TargetRolePolicy("app-artifacts", testKeyARN).JSON() {
+					if got, _ := policy.Canonical(r.Policies[artifactPolicyName]); got != policy.TargetRolePolicy(arn.AWS, "app-artifacts", testKeyARN).JSON() {
 						return fmt.Errorf("stored role policy: %s", r.Policies[artifactPolicyName])
 					}
 					return nil
@@ -88,7 +89,7 @@ func TestAccCrossAccountRole_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(res, tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.TargetRolePolicy("app-artifacts", testOtherKeyARN).JSON())),
+						knownvalue.StringExact(policy.TargetRolePolicy(arn.AWS, "app-artifacts", testOtherKeyARN).JSON())),
 				}},
 			},
 			// Import by name (the resource id) and by ARN.
@@ -111,7 +112,7 @@ func TestAccCrossAccountRole_drift(t *testing.T) {
 	dir := testStateDir(t)
 	const res = "codepipeline_cross_account_role.test"
 	config := roleConfig("deployer", testKeyARN)
-	generated := policy.TargetRolePolicy("app-artifacts", testKeyARN).JSON()
+	generated := policy.TargetRolePolicy(arn.AWS, "app-artifacts", testKeyARN).JSON()
 	putPolicy := func(doc string) func() {
 		return func() {
 			if err := localAccount(t, dir, "222222222222").PutRolePolicy(context.Background(), "deployer", artifactPolicyName, doc); err != nil {
@@ -134,8 +135,8 @@ func TestAccCrossAccountRole_drift(t *testing.T) {
 				// Someone drops the key statement outside Terraform, and attaches a policy of
 				// their own: the next plan puts the statement back and leaves their policy.
 				PreConfig: func() {
-					putPolicy(policy.TargetRolePolicy("app-artifacts", "").JSON())()
-					if err := localAccount(t, dir, "222222222222").PutRolePolicy(context.Background(), "deployer", "extra", policy.TargetRolePolicy("other-bucket", "").JSON()); err != nil {
+					putPolicy(policy.TargetRolePolicy(arn.AWS, "app-artifacts", "").JSON())()
+					if err := localAccount(t, dir, "222222222222").PutRolePolicy(context.Background(), "deployer", "extra", policy.TargetRolePolicy(arn.AWS, "other-bucket", "").JSON()); err != nil {
 						t.Fatal(err)
 					}
 				},

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -186,9 +187,9 @@ func TestAccCrossAccount_scenario(t *testing.T) {
 					// bucket policy and the key policy.
 					plancheck.ExpectKnownValue("codepipeline_cross_account_role.deployer", tfjsonpath.New("arn"), knownvalue.StringExact(testDeployerARN)),
 					plancheck.ExpectKnownValue("codepipeline_artifact_store.store", tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.BucketPolicy("app-artifacts", []string{testDeployerARN}).JSON())),
+						knownvalue.StringExact(policy.BucketPolicy(arn.AWS, "app-artifacts", []string{testDeployerARN}).JSON())),
 					plancheck.ExpectKnownValue("codepipeline_cross_account_key.artifacts", tfjsonpath.New("policy"),
-						knownvalue.StringExact(policy.KeyPolicy("111111111111", []string{testDeployerARN}).JSON())),
+						knownvalue.StringExact(policy.KeyPolicy(arn.AWS, "111111111111", []string{testDeployerARN}).JSON())),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("codepipeline_pipeline.app", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:codepipeline:us-east-1:111111111111:app")),
@@ -299,7 +300,7 @@ func TestAccCrossAccount_changedOutsideTerraform(t *testing.T) {
 	}{
 		"the role's key statement removed": {
 			func(t *testing.T, dir string) {
-				doc := policy.TargetRolePolicy("app-artifacts", "").JSON()
+				doc := policy.TargetRolePolicy(arn.AWS, "app-artifacts", "").JSON()
 				if err := localAccount(t, dir, "222222222222").PutRolePolicy(context.Background(), "deployer", artifactPolicyName, doc); err != nil {
 					t.Fatal(err)
 				}

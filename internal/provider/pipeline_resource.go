@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
@@ -51,7 +51,7 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 	if !ok {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Pipeline: p}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Pipeline: p}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the ARN known and runs the rules that need the backend's facts about the
@@ -77,7 +77,7 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 				"The rules that need them run again before apply changes anything.", err))
 		return
 	}
-	addFactFindings(&resp.Diagnostics, pipeline.Input{Pipeline: p}, facts)
+	addFindings(&resp.Diagnostics, pipeline.FactFindings(pipeline.Input{Pipeline: p, Facts: facts}, pipeline.AtPlan))
 }
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -156,9 +156,10 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 
 // ImportState accepts the pipeline name or its ARN.
 func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := req.ID
-	if strings.HasPrefix(name, "arn:") {
-		name = name[strings.LastIndex(name, ":")+1:]
+	name, err := arn.PipelineName(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+"\n\nFix: import by the pipeline's name or its ARN.")
+		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 }
@@ -171,7 +172,7 @@ func (r *pipelineResource) preflight(ctx context.Context, p *pipeline.Pipeline, 
 		addBackendError(diags, "read the facts for", fmt.Sprintf("pipeline %q", p.Name), err)
 		return false
 	}
-	addFindings(diags, pipeline.Validate(pipeline.Input{Pipeline: p, Facts: facts}))
+	addFindings(diags, pipeline.ValidateWith(pipeline.Input{Pipeline: p, Facts: facts}, pipeline.Options{At: pipeline.AtApply}))
 	return !diags.HasError()
 }
 
@@ -201,5 +202,5 @@ func sameDefinition(a, b *pipeline.Pipeline) bool {
 }
 
 func pipelineARN(id backend.Identity, name string) string {
-	return fmt.Sprintf("arn:aws:codepipeline:%s:%s:%s", id.Region, id.AccountID, name)
+	return arn.Pipeline(id.Region, id.AccountID, name)
 }

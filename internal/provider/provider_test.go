@@ -1,8 +1,8 @@
 package provider
 
 import (
+	"context"
 	"fmt"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +11,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	// The backend kinds of the provider binary, registered as main registers them.
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for acceptance tests.
@@ -93,7 +97,7 @@ func testBackend(t *testing.T, dir, account string) backend.Backend {
 }
 
 func testBackendErr(dir, account string) backend.Backend {
-	b, _, err := openBackend(backend.Config{Kind: backend.KindLocal, AccountID: account, Region: backend.DefaultRegion, StateDir: dir})
+	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: account, Region: backend.DefaultRegion, StateDir: dir})
 	if err != nil {
 		panic(err)
 	}

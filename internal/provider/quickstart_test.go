@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 // TestAccQuickstart applies the quickstart example as a user does (`make quickstart`): the
@@ -74,7 +72,7 @@ func TestAccQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := testBackendErr(filepath.Join(dir, ".work", "state"), "111111111111").(*local.Account)
+	a := testBackendErr(filepath.Join(dir, ".work", "state"), "111111111111")
 	page, _, err := a.GetObject(context.Background(), "", "quickstart-site", "index.html", "")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -49,6 +50,18 @@ func addBackendError(diags *diag.Diagnostics, op, what string, err error) {
 		fix = "\n\nFix: grant the missing permission in the bucket, key or role policy named above."
 	}
 	diags.AddError(summary, err.Error()+fix)
+}
+
+// addUnsupported reports that the configured backend lacks a capability (a
+// backend.UnsupportedError says which, and what to do instead).
+func addUnsupported(diags *diag.Diagnostics, err error) {
+	summary := "Not Supported By The Backend"
+	var ue *backend.UnsupportedError
+	if errors.As(err, &ue) {
+		c := string(ue.Capability)
+		summary = strings.ToUpper(c[:1]) + c[1:] + " Not Supported"
+	}
+	diags.AddError(summary, err.Error())
 }
 
 // stringOrUnknown converts a Terraform string to the domain: "" for null, pipeline.Unknown for
@@ -122,23 +135,6 @@ func grantedRoles(doc, sid string) []string {
 		return nil
 	}
 	return d.AWSPrincipalsOf(sid)
-}
-
-// addFactFindings reports what the backend's facts add to an offline validation of in: the
-// offline findings were already reported by ValidateConfig.
-func addFactFindings(diags *diag.Diagnostics, in pipeline.Input, facts pipeline.Facts) {
-	offline := map[string]bool{}
-	for _, f := range pipeline.Validate(in) {
-		offline[f.String()] = true
-	}
-	in.Facts = facts
-	var added []pipeline.Finding
-	for _, f := range pipeline.Validate(in) {
-		if !offline[f.String()] {
-			added = append(added, f)
-		}
-	}
-	addFindings(diags, added)
 }
 
 // keyFacts is what the rules need to know of a backend key.

@@ -56,9 +56,12 @@ func (d *runDataSource) Configure(_ context.Context, req datasource.ConfigureReq
 }
 
 func (d *runDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	runner, ok := d.backend.(backend.Runner)
-	if !ok {
-		resp.Diagnostics.AddError("Runs Not Supported", "The provider's backend cannot run pipelines.")
+	if !requireBackend(d.backend, &resp.Diagnostics) {
+		return
+	}
+	runner, err := backend.RunsOf(d.backend)
+	if err != nil {
+		addUnsupported(&resp.Diagnostics, err)
 		return
 	}
 	var m runDataSourceModel

@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 // executeRunArg is the hidden first argument with which the provider binary drives one run in
@@ -53,13 +52,25 @@ func ExecuteRunMain(args []string) bool {
 		fmt.Fprintln(os.Stderr, "codepipeline: bad run arguments:", err)
 		os.Exit(2)
 	}
-	a, err := local.OpenAccount(d.Config)
-	if err == nil {
-		_, err = a.Cloud().For(d.Config).ExecuteRun(context.Background(), d.Pipeline, d.ID)
-	}
-	if err != nil {
+	if err := executeDetached(d); err != nil {
 		fmt.Fprintln(os.Stderr, "codepipeline:", err)
 		os.Exit(1)
 	}
 	return true
+}
+
+// executeDetached opens the backend the run's provider configuration names and drives the run.
+func executeDetached(d detachedRun) error {
+	ctx := context.Background()
+	b, err := backend.Open(ctx, d.Config)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	runs, err := backend.RunsOf(b)
+	if err != nil {
+		return err
+	}
+	_, err = runs.ExecuteRun(ctx, d.Pipeline, d.ID)
+	return err
 }

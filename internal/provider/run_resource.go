@@ -136,9 +136,9 @@ func (r *runResource) runner(diags *diag.Diagnostics) backend.Runner {
 	if !requireBackend(r.backend, diags) {
 		return nil
 	}
-	runner, ok := r.backend.(backend.Runner)
-	if !ok {
-		diags.AddError("Runs Not Supported", fmt.Sprintf("The %s backend cannot run pipelines.", r.backend.Identity().Kind))
+	runner, err := backend.RunsOf(r.backend)
+	if err != nil {
+		addUnsupported(diags, err)
 		return nil
 	}
 	return runner
@@ -162,7 +162,7 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if !r.preflight(ctx, m.Pipeline.ValueString(), &resp.Diagnostics) {
 		return
 	}
-	run, err := runner.StartRun(ctx, backend.RunRequest{Pipeline: m.Pipeline.ValueString(), Variables: vars, Trigger: "StartPipelineExecution", TriggerDetail: "terraform"})
+	run, err := runner.StartRun(ctx, backend.RunRequest{Pipeline: m.Pipeline.ValueString(), Variables: vars, Trigger: backend.TriggerManual, TriggerDetail: "terraform"})
 	if err != nil {
 		addBackendError(&resp.Diagnostics, "start a run of", fmt.Sprintf("pipeline %q", m.Pipeline.ValueString()), err)
 		return
@@ -205,7 +205,7 @@ func (r *runResource) preflight(ctx context.Context, name string, diags *diag.Di
 		return false
 	}
 	var errs []pipeline.Finding
-	for _, f := range pipeline.Validate(pipeline.Input{Pipeline: rec.Definition, Facts: facts}) {
+	for _, f := range pipeline.ValidateWith(pipeline.Input{Pipeline: rec.Definition, Facts: facts}, pipeline.Options{At: pipeline.AtRun}) {
 		if f.Severity == pipeline.SeverityError {
 			errs = append(errs, f)
 		}

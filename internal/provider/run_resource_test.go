@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -106,7 +105,7 @@ func putSourceZip(t *testing.T, dir string, files map[string]string) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a := testBackend(t, dir, "111111111111").(*local.Account)
+	a := testBackend(t, dir, "111111111111")
 	if _, err := a.PutObject(context.Background(), "", "web-source", "site.zip", &buf); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +177,7 @@ func importRunID(s *terraform.State) (string, error) {
 // checkDeployedObject proves the deploy wrote content at key in bucket.
 func checkDeployedObject(dir, bucket, key, content string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		a := testBackendErr(dir, "111111111111").(*local.Account)
+		a := testBackendErr(dir, "111111111111")
 		body, _, err := a.GetObject(context.Background(), "", bucket, key, "")
 		if err != nil {
 			return err

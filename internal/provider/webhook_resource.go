@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -18,8 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -29,13 +28,6 @@ var (
 	_ resource.ResourceWithValidateConfig = (*webhookResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*webhookResource)(nil)
 )
-
-// webhookStore is what the resource needs of a backend: the local backend implements it.
-type webhookStore interface {
-	PutWebhook(ctx context.Context, w *local.Webhook, update bool) (*local.Webhook, error)
-	GetWebhook(ctx context.Context, name string) (*local.Webhook, error)
-	DeleteWebhook(ctx context.Context, name string) error
-}
 
 var webhookNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]+$`)
 
@@ -87,8 +79,8 @@ func (m *webhookResourceModel) toDomain() *pipeline.Webhook {
 	return w
 }
 
-func (m *webhookResourceModel) toWebhook(ctx context.Context, diags *diag.Diagnostics) *local.Webhook {
-	w := &local.Webhook{
+func (m *webhookResourceModel) toWebhook(ctx context.Context, diags *diag.Diagnostics) *backend.Webhook {
+	w := &backend.Webhook{
 		Name: m.Name.ValueString(), Authentication: m.Authentication.ValueString(),
 		TargetPipeline: m.TargetPipeline.ValueString(), TargetAction: m.TargetAction.ValueString(),
 	}
@@ -108,7 +100,7 @@ func (m *webhookResourceModel) toWebhook(ctx context.Context, diags *diag.Diagno
 // fromDomain sets the model from the backend. The secret token is never read back into state:
 // it stays what the configuration set (on import it is unknown to Terraform, as with
 // aws_codepipeline_webhook).
-func (m *webhookResourceModel) fromDomain(ctx context.Context, w *local.Webhook, diags *diag.Diagnostics) {
+func (m *webhookResourceModel) fromDomain(ctx context.Context, w *backend.Webhook, diags *diag.Diagnostics) {
 	m.ID = types.StringValue(w.Name)
 	m.Name = types.StringValue(w.Name)
 	m.Authentication = types.StringValue(w.Authentication)
@@ -127,7 +119,7 @@ func (m *webhookResourceModel) fromDomain(ctx context.Context, w *local.Webhook,
 	}
 	m.TargetPipeline = types.StringValue(w.TargetPipeline)
 	m.TargetAction = types.StringValue(w.TargetAction)
-	m.URL = types.StringValue(local.WebhookURL("", w.AccountID, w.Region, w.Name))
+	m.URL = types.StringValue(backend.WebhookURL("", w.AccountID, w.Region, w.Name))
 	m.ARN = types.StringValue(w.ARN)
 	if len(w.Tags) == 0 {
 		m.Tags = types.MapNull(types.StringType)
@@ -175,7 +167,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 			"url": schema.StringAttribute{
 				Computed: true,
-				Description: "The URL `codepipeline serve` serves the webhook at: `http://" + local.DefaultServeAddr +
+				Description: "The URL `codepipeline serve` serves the webhook at: `http://" + backend.DefaultServeAddr +
 					"/webhooks/ACCOUNT/REGION/NAME` (the daemon's default address).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -193,7 +185,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"secret_token": schema.StringAttribute{
 						Optional: true, Sensitive: true,
 						Description: "The shared secret of `GITHUB_HMAC` (at most 100 characters). Stored sealed; never read back or logged.",
-						Validators:  []validator.String{stringvalidator.LengthBetween(1, local.MaxWebhookSecretLength)},
+						Validators:  []validator.String{stringvalidator.LengthBetween(1, backend.MaxWebhookSecretLength)},
 					},
 					"allowed_ip_range": schema.StringAttribute{
 						Optional: true, Description: "The CIDR range requests must come from with `IP` authentication, for example `192.0.2.0/24`.",
@@ -202,7 +194,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 			"filter": schema.ListNestedBlock{
 				Description: "1 to 5 conditions on the JSON body, all of which must hold for a request to start the pipeline.",
-				Validators:  []validator.List{listvalidator.SizeBetween(1, local.MaxWebhookFilters)},
+				Validators:  []validator.List{listvalidator.SizeBetween(1, backend.MaxWebhookFilters)},
 				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 					"json_path": schema.StringAttribute{
 						Required: true,
@@ -233,7 +225,7 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.Validate(pipeline.Input{Webhook: m.toDomain()}))
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Webhook: m.toDomain()}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the URL and ARN known at plan, so other resources (or a Git host's
@@ -248,18 +240,18 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	id := r.backend.Identity()
-	m.URL = types.StringValue(local.WebhookURL("", id.AccountID, id.Region, m.Name.ValueString()))
-	m.ARN = types.StringValue("arn:aws:codepipeline:" + id.Region + ":" + id.AccountID + ":webhook:" + m.Name.ValueString())
+	m.URL = types.StringValue(backend.WebhookURL("", id.AccountID, id.Region, m.Name.ValueString()))
+	m.ARN = types.StringValue(arn.Webhook(id.Region, id.AccountID, m.Name.ValueString()))
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 }
 
-func (r *webhookResource) store(diags *diag.Diagnostics) webhookStore {
+func (r *webhookResource) store(diags *diag.Diagnostics) backend.Webhooks {
 	if !requireBackend(r.backend, diags) {
 		return nil
 	}
-	s, ok := r.backend.(webhookStore)
-	if !ok {
-		diags.AddError("Webhooks Not Supported", "The configured backend does not serve webhooks; use the local backend.")
+	s, err := backend.WebhooksOf(r.backend)
+	if err != nil {
+		addUnsupported(diags, err)
 		return nil
 	}
 	return s
@@ -341,9 +333,10 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 
 // ImportState accepts the webhook name or its ARN.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name := req.ID
-	if i := strings.LastIndex(name, ":webhook:"); i >= 0 {
-		name = name[i+len(":webhook:"):]
+	name, err := arn.WebhookName(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+"\n\nFix: import by the webhook's name or its ARN.")
+		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 }

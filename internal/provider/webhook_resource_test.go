@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
 )
 
 const testWebhookURL = "http://127.0.0.1:8477/webhooks/111111111111/us-east-1/github-push"
@@ -62,7 +61,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
-			_, err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).GetWebhook(context.Background(), "github-push")
+			_, err := testWebhooks(t, dir).GetWebhook(context.Background(), "github-push")
 			if !errors.Is(err, backend.ErrNotFound) {
 				return fmt.Errorf("webhook still stored after destroy: %w", err)
 			}
@@ -110,7 +109,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 			{
 				// Deleted outside Terraform: the plan recreates it.
 				PreConfig: func() {
-					if err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).DeleteWebhook(context.Background(), "github-push"); err != nil {
+					if err := testWebhooks(t, dir).DeleteWebhook(context.Background(), "github-push"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -125,7 +124,7 @@ func TestAccWebhook_lifecycle(t *testing.T) {
 
 func checkStoredWebhook(t *testing.T, dir, secret, match string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		w, err := testBackend(t, dir, backend.DefaultAccountID).(*local.Account).GetWebhook(context.Background(), "github-push")
+		w, err := testWebhooks(t, dir).GetWebhook(context.Background(), "github-push")
 		if err != nil {
 			return err
 		}
@@ -303,4 +302,14 @@ func TestAccPipeline_pollingWarning(t *testing.T) {
 	if !strings.Contains(string(out), "Warning: [polling-deprecated]") || !strings.Contains(string(out), "PollForSourceChanges") {
 		t.Fatalf("the plan does not warn [polling-deprecated]:\n%s", out)
 	}
+}
+
+// testWebhooks is the webhooks of the default account of the local cloud in dir.
+func testWebhooks(t *testing.T, dir string) backend.Webhooks {
+	t.Helper()
+	w, err := backend.WebhooksOf(testBackend(t, dir, backend.DefaultAccountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

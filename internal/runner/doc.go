@@ -3,6 +3,7 @@
 //
 //   - artifact: deterministic zip of a directory selection, and an unzip that refuses
 //     zip-slip paths, symlink escapes, special files and archive bombs.
+//   - gitcmd: run git on a repository on disk (local git sources, the trigger daemon).
 //   - buildspec: parse CodeBuild buildspec version 0.2, run its phases with CodeBuild's phase
 //     transitions, and select its output artifacts.
 //   - proc: run a command in its own process group, kill the whole group on cancellation,

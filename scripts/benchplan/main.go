@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 )
 
 func main() {
@@ -80,7 +82,7 @@ func stagesOf(p, stages, actions int) (names []string, acts [][]action) {
 func writePipeline(b *strings.Builder, kind string, p, stages, actions int) {
 	bucket := fmt.Sprintf("bench-artifacts-%03d", p)
 	name := fmt.Sprintf("bench-%03d", p)
-	role := "arn:aws:iam::111111111111:role/pipeline"
+	role := arn.AWS.Role("111111111111", "pipeline")
 	names, acts := stagesOf(p, stages, actions)
 	if kind == "provider" {
 		fmt.Fprintf(b, "\nresource \"codepipeline_artifact_store\" \"s%03d\" {\n  bucket = %q\n}\n", p, bucket)

@@ -25,7 +25,7 @@ import (
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -60,7 +60,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	url := local.WebhookURL(addr, cfg.AccountID, cfg.Region, "gh")
+	url := backend.WebhookURL(addr, cfg.AccountID, cfg.Region, "gh")
 	body := []byte(`{"ref":"refs/heads/feature","repository":{"name":"app"},"head_commit":{"id":"0123456789abcdef"}}`)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
@@ -122,17 +122,20 @@ func main() {
 // webhook targeting it.
 func prepare(cfg backend.Config) error {
 	ctx := context.Background()
-	c, err := local.Open(cfg)
+	a, err := backend.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	a := c.For(cfg)
+	defer a.Close()
+	hooks, err := backend.WebhooksOf(a)
+	if err != nil {
+		return err
+	}
 	if _, err := a.CreateBucket(ctx, backend.Bucket{Name: "load-artifacts", Versioning: true}); err != nil {
 		return err
 	}
 	p := &pipeline.Pipeline{
-		Name: "app", RoleARN: "arn:aws:iam::111111111111:role/pipeline",
+		Name: "app", RoleARN: cfg.Partition().Role(cfg.AccountID, "pipeline"),
 		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: "load-artifacts", Type: "S3"}},
 		Stages: []pipeline.Stage{
 			{Name: "Source", Actions: []pipeline.Action{{Name: "Source", Category: "Source", Owner: "AWS", Provider: "CodeCommit", Version: "1",
@@ -143,7 +146,7 @@ func prepare(cfg backend.Config) error {
 	if _, err := a.CreatePipeline(ctx, p); err != nil {
 		return err
 	}
-	_, err = a.PutWebhook(ctx, &local.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret,
+	_, err = hooks.PutWebhook(ctx, &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret,
 		Filters:        []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
 		TargetPipeline: "app", TargetAction: "Source"}, false)
 	return err

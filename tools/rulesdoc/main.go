@@ -46,7 +46,7 @@ func render(rules []*pipeline.Rule) ([]byte, error) {
 			continue
 		}
 		docs = append(docs, ruleDoc{
-			ID: r.ID, Title: r.Title, Doc: r.Doc, Severity: r.Severity.String(), Where: whereText(r.Where),
+			ID: r.ID, Title: r.Title, Doc: r.Doc, Severity: r.Severity.String(), Where: r.Where.String(),
 			Context: s.Frame.Where, EnforcedOn: enforcedOn(s.Resources),
 			Bad: trimSnippet(s.Bad), Fixed: trimSnippet(s.Fixed),
 		})
@@ -63,20 +63,6 @@ func render(rules []*pipeline.Rule) ([]byte, error) {
 		return nil, fmt.Errorf("the rules guide contains %q, which tfplugindocs would read as a template action", "{{")
 	}
 	return buf.Bytes(), nil
-}
-
-// whereText lists the stages of w as RULES.md names them.
-func whereText(w pipeline.Where) string {
-	var out []string
-	for _, s := range []struct {
-		bit  pipeline.Where
-		name string
-	}{{pipeline.AtPlan, "plan"}, {pipeline.AtApply, "apply"}, {pipeline.AtRun, "run"}} {
-		if w&s.bit != 0 {
-			out = append(out, s.name)
-		}
-	}
-	return strings.Join(out, ", ")
 }
 
 func enforcedOn(resources []string) string {
@@ -108,10 +94,14 @@ ends with the fix. IDs are stable: grep for them, cite them in reviews, and pass
 ` + "`codepipeline check --rule`/`--skip`" + ` (see [Policy-checked plans](policy-checks.md)).
 
 - **Severity**: ` + "`error`" + ` fails the plan (or the apply); ` + "`warning`" + ` is shown and the plan goes on.
-- **Where**: ` + "`plan`" + ` = reported by ` + "`terraform plan`" + ` (and ` + "`validate`" + `) whenever the values are
-  known; ` + "`apply`" + ` = checked again in a preflight before anything is created or changed, for
-  values that were unknown at plan; ` + "`run`" + ` = enforced by the backend's access checks while a
-  run executes (runs are coming: see [the local backend](local-backend.md)).
+- **Where**: ` + "`plan`" + ` = reported by ` + "`terraform validate`" + ` and ` + "`plan`" + ` whenever the values
+  are known: on the configuration alone, and with what the backend holds of the stores, keys
+  and roles that already exist; ` + "`apply`" + ` = checked in the preflight before apply creates or
+  changes anything, with every value known and the things created by the same apply; ` + "`run`" + `
+  = checked before ` + "`codepipeline_run`" + ` starts a run, against the backend as it stands, and
+  enforced by the backend's access checks while the run executes (see
+  [the local backend](local-backend.md)). Each phase also checks the rules of the phases before
+  it again, for the values that were unknown then.
 - **Enforced on**: the resources whose plan reports the rule. ` + "`codepipeline check`" + ` runs every
   rule over plan JSON and ` + "`.tf`" + ` files, for this provider's resources and the AWS provider's.
 

@@ -675,6 +675,41 @@ stage {
 }
 `,
 	},
+	"codebuild-batch": {
+		Frame: buildAction, Resources: []string{pipelineResource},
+		Bad: `
+action {
+  name             = "Compile"
+  category         = "Build"
+  owner            = "AWS"
+  provider         = "CodeBuild"
+  version          = "1"
+  input_artifacts  = ["source"]
+  output_artifacts = ["linux", "windows"]
+  configuration = {
+    ProjectName      = "app"
+    BatchEnabled     = "true"
+    CombineArtifacts = "true"
+  }
+}
+`,
+		Fixed: `
+action {
+  name             = "Compile"
+  category         = "Build"
+  owner            = "AWS"
+  provider         = "CodeBuild"
+  version          = "1"
+  input_artifacts  = ["source"]
+  output_artifacts = ["binaries"]
+  configuration = {
+    ProjectName      = "app"
+    BatchEnabled     = "true"
+    CombineArtifacts = "true"
+  }
+}
+`,
+	},
 	"primary-source": {
 		Frame: buildAction, Resources: []string{pipelineResource},
 		Bad: `

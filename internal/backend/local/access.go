@@ -45,8 +45,9 @@ func requestContext(extra map[string]string) map[string]string {
 }
 
 // serviceRolePolicy is what a principal of the resource's own account that is not in the roles
-// table may do there. DESIGN.md takes a pipeline's service role (role_arn) as a role of the
-// pipeline's account with the permissions a CodePipeline service role has: Terraform users do
+// table may do there. The local backend takes a pipeline's service role (role_arn) as a role of
+// the pipeline's account with the permissions a CodePipeline service role has (the local
+// backend guide, "Policies are evaluated", says so to users): Terraform users do
 // not create that role through this provider, so a role ARN unknown to the local cloud, in the
 // same account as the bucket or key it uses, is treated as such a service role with full S3 and
 // KMS permissions in its own account. Resource policies still apply (an explicit deny wins).
@@ -123,7 +124,7 @@ func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) err
 // normalizePrincipal maps "" to the acting account's root and an STS session to its role.
 func (a *Account) normalizePrincipal(principal string) string {
 	if principal == "" {
-		return policy.RootARN(a.id.AccountID)
+		return a.partition().Root(a.id.AccountID)
 	}
 	return policy.RoleOfSession(principal)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -21,7 +22,7 @@ func TestAccessDeniedNamesMissingBucketGrant(t *testing.T) {
 	}
 
 	// Drift: the bucket policy loses the role (only the TLS deny remains).
-	must[*backend.Bucket](t)(x.a.PutBucketPolicy(ctx, x.bucket, policy.BucketPolicy(x.bucket, nil).JSON()))
+	must[*backend.Bucket](t)(x.a.PutBucketPolicy(ctx, x.bucket, policy.BucketPolicy(arn.AWS, x.bucket, nil).JSON()))
 	_, _, err := x.b.GetObject(ctx, x.deployRole, x.bucket, "src.zip", "")
 	var denied *AccessDeniedError
 	if !errors.As(err, &denied) || !errors.Is(err, backend.ErrAccessDenied) {
@@ -54,11 +55,11 @@ func TestAccessPrincipals(t *testing.T) {
 		name, principal string
 		wantErr         error
 	}{
-		{"account root", policy.RootARN(acctA), nil},
-		{"own-account service role not in the roles table", policy.RoleARN(acctA, "codepipeline-service"), nil},
+		{"account root", arn.AWS.Root(acctA), nil},
+		{"own-account service role not in the roles table", arn.AWS.Role(acctA, "codepipeline-service"), nil},
 		{"STS session of the granted role", "arn:aws:sts::222222222222:assumed-role/deploy/run-1", nil},
-		{"role of another account that does not exist", policy.RoleARN(acctB, "ghost"), backend.ErrAccessDenied},
-		{"another account's root without a grant", policy.RootARN("333333333333"), backend.ErrAccessDenied},
+		{"role of another account that does not exist", arn.AWS.Role(acctB, "ghost"), backend.ErrAccessDenied},
+		{"another account's root without a grant", arn.AWS.Root("333333333333"), backend.ErrAccessDenied},
 		{"not a principal", "deploy", backend.ErrInvalid},
 	}
 	for _, tc := range cases {
@@ -76,7 +77,7 @@ func TestAccessPrincipals(t *testing.T) {
 	// An explicit deny in the bucket policy beats the service role's allow.
 	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::artifacts-a/*"}]}`
 	must[*backend.Bucket](t)(x.a.PutBucketPolicy(ctx, x.bucket, deny))
-	if _, _, err := x.a.GetObject(ctx, policy.RoleARN(acctA, "codepipeline-service"), x.bucket, "k", ""); !errors.Is(err, backend.ErrAccessDenied) ||
+	if _, _, err := x.a.GetObject(ctx, arn.AWS.Role(acctA, "codepipeline-service"), x.bucket, "k", ""); !errors.Is(err, backend.ErrAccessDenied) ||
 		!strings.Contains(err.Error(), "explicit deny") {
 		t.Errorf("explicit deny: err = %v", err)
 	}

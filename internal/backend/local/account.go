@@ -17,6 +17,9 @@ type Account struct {
 
 	// Where local git sources and Invoke/Lambda handlers are found ("" = under the state dir).
 	repositoriesDir, functionsDir string
+
+	// onClose, when set, runs once when the value is closed (OpenBackend's bookkeeping).
+	onClose func()
 }
 
 // For returns the value acting as cfg's account and region, with cfg's repositories and
@@ -43,8 +46,6 @@ func (a *Account) functionsRoot() string {
 	return filepath.Join(a.c.dir, "functions")
 }
 
-var _ backend.Backend = (*Account)(nil)
-
 // Identity is the account and region this value acts as.
 func (a *Account) Identity() backend.Identity { return a.id }
 
@@ -54,6 +55,11 @@ func (a *Account) Cloud() *Cloud { return a.c }
 // Close releases this value's reference to the Cloud; the database closes with the last one.
 func (a *Account) Close() error {
 	var err error
-	a.closeOnce.Do(func() { err = a.c.release() })
+	a.closeOnce.Do(func() {
+		err = a.c.release()
+		if a.onClose != nil {
+			a.onClose()
+		}
+	})
 	return err
 }

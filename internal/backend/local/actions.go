@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,25 +44,40 @@ type actionJob struct {
 	log       io.Writer
 	// isolate is how the action's commands run: in a sandbox, or as they are (isolation.go).
 	isolate func(proc.Command) proc.Command
+	// atEnd runs once the action ended and its outputs are stored: the removal of what the
+	// provider put outside the workspace.
+	atEnd []func()
 }
 
 // trackProcess records the process group the action runs in now (a build runs one shell per
 // phase), for recovery to kill should this process die; the record goes when the action ends.
-func (job *actionJob) trackProcess(pgid int) {
-	x := job.x
-	started := startTime(pgid)
-	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid, started) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid, started = excluded.started`, x.run.ID, job.stage, job.action.Name, pgid, started)
-		return err
-	})
+func (job *actionJob) trackProcess(pgid int) { job.trackProcessOf("")(pgid) }
+
+// trackProcessOf is trackProcess for one of several processes an action runs side by side
+// (the builds of a batch), each recorded under the action's name and its part's.
+func (job *actionJob) trackProcessOf(part string) func(pgid int) {
+	name := job.action.Name
+	if part != "" {
+		name += "/" + part // "/" is in no action name
+	}
+	return func(pgid int) {
+		x := job.x
+		started := startTime(pgid)
+		_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid, started) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid, started = excluded.started`, x.run.ID, job.stage, name, pgid, started)
+			return err
+		})
+	}
 }
 
-// untrackProcesses forgets the action's process group: it ended with the action.
+// untrackProcesses forgets the action's process groups: they ended with the action.
 func (job *actionJob) untrackProcesses() {
 	x := job.x
+	name := job.action.Name
 	_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DELETE FROM action_processes WHERE execution_id = ? AND stage = ? AND action = ?`, x.run.ID, job.stage, job.action.Name)
+		_, err := tx.Exec(`DELETE FROM action_processes WHERE execution_id = ? AND stage = ? AND (action = ? OR substr(action, 1, ?) = ?)`,
+			x.run.ID, job.stage, name, len(name)+1, name+"/")
 		return err
 	})
 }
@@ -138,6 +154,11 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	if job.isolate, err = x.a.isolation(dir, logw); err != nil {
 		return nil, err
 	}
+	defer func() {
+		for _, f := range job.atEnd {
+			f()
+		}
+	}()
 	if err := x.fetchInputs(ctx, job); err != nil {
 		return nil, err
 	}
@@ -156,10 +177,16 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 		defer res.close()
 	}
 	if err != nil {
-		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return nil, fmt.Errorf("timed out after %s: %w", timeout, err)
+		// A failed provider may still say something about the run (a build's warnings and
+		// reports): its summary is kept with the error.
+		var partial *actionResult
+		if res != nil && res.summary != "" {
+			partial = &actionResult{summary: res.summary}
 		}
-		return nil, err
+		if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return partial, fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
+		return partial, err
 	}
 	out := &actionResult{variables: res.variables, summary: res.summary}
 	for _, name := range act.OutputArtifacts {
@@ -178,13 +205,34 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 
 func localProviderList() string {
 	var names []string
-	for _, t := range pipeline.ActionTypes {
-		if _, ok := localProviders[t.ID]; ok {
-			names = append(names, t.ID.String())
-		}
+	for _, id := range executedActionTypes() {
+		names = append(names, id.String())
 	}
 	return strings.Join(names, ", ")
 }
+
+// executedActionTypes are the types of localProviders: those of pipeline.ActionTypes in its
+// order, then any other (a Custom-owned type) by name.
+func executedActionTypes() []pipeline.ActionTypeID {
+	var out, others []pipeline.ActionTypeID
+	listed := map[pipeline.ActionTypeID]bool{}
+	for _, t := range pipeline.ActionTypes {
+		listed[t.ID] = true
+		if _, ok := localProviders[t.ID]; ok {
+			out = append(out, t.ID)
+		}
+	}
+	for id := range localProviders {
+		if !listed[id] {
+			others = append(others, id)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].String() < others[j].String() })
+	return append(out, others...)
+}
+
+// ActionTypes are the action types the local backend executes: those with a local provider.
+func (a *Account) ActionTypes() []pipeline.ActionTypeID { return executedActionTypes() }
 
 // principalOf is the role an action acts as: its own role_arn, else the pipeline's role.
 func (x *executor) principalOf(a *pipeline.Action) string {

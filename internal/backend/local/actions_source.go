@@ -2,15 +2,14 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/gitcmd"
 )
 
 func init() {
@@ -53,17 +52,17 @@ func runGitSource(repoKey string) actionProvider {
 		if pinned := job.x.run.SourceRevisions[job.action.Name]; pinned != "" {
 			rev, what = pinned, "revision "+pinned
 		}
-		commit, err := Git(ctx, repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+		commit, err := gitcmd.Run(ctx, repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 		if err != nil {
 			return nil, fmt.Errorf("%s of repository %s: %w", what, repo, err)
 		}
-		meta, err := Git(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
+		meta, err := gitcmd.Run(ctx, repo, "log", "-1", "--format=%aI%n%B", commit)
 		if err != nil {
 			return nil, err
 		}
 		authorDate, message, _ := strings.Cut(meta, "\n")
 		zipPath := filepath.Join(job.workDir, "source.zip")
-		if _, err := Git(ctx, repo, "archive", "--format=zip", "-o", zipPath, commit); err != nil {
+		if _, err := gitcmd.Run(ctx, repo, "archive", "--format=zip", "-o", zipPath, commit); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(job.log, "source: %s branch %s at %s\n", repo, branch, commit)
@@ -96,23 +95,6 @@ func (a *Account) repositoryPath(name string) (string, error) {
 		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set repositories_dir)", name, p)
 	}
 	return p, nil
-}
-
-// Git runs a git command in repo and returns its output without the final newlines; an
-// error carries git's own message. Local sources and the trigger daemon read repositories
-// through it.
-func Git(ctx context.Context, repo string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", fmt.Errorf("git %s in %s: %s", args[0], repo, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("git %s in %s: %w", args[0], repo, err)
-	}
-	return strings.TrimRight(string(out), "\n"), nil
 }
 
 func firstLine(s string) string {

@@ -211,7 +211,7 @@ func BenchmarkArtifactPath1GiB(b *testing.B) {
 		}
 		engine := time.Since(t0)
 		tGet := engine - tPut
-		info := must[[]ObjectInfo](b)(a.ListObjectVersions(ctx, "", "bench-artifacts", "bench/out/x"))
+		info := must[[]backend.ObjectInfo](b)(a.ListObjectVersions(ctx, "", "bench-artifacts", "bench/out/x"))
 		b.Logf("1 GiB (%s): zip+encrypt+store %s (%.0f MiB stored), read+decrypt+unzip %s; engine %s = %.0f MB/s; cp %s = %.0f MB/s; cp+sync %s = %.0f MB/s; AES-GCM %s = %.0f MB/s",
 			compressionName(a.c.compression), tPut.Round(time.Millisecond), float64(info[0].Size)/(1<<20), tGet.Round(time.Millisecond),
 			engine.Round(time.Millisecond), mbps(engine), cpTime.Round(time.Millisecond), mbps(cpTime),

@@ -24,7 +24,7 @@ type bucketRow struct {
 
 func (b *bucketRow) toBucket() *backend.Bucket {
 	return &backend.Bucket{
-		Name: b.name, ARN: policy.BucketARN(b.name), AccountID: b.account, Region: b.region,
+		Name: b.name, ARN: b.partition().Bucket(b.name), AccountID: b.account, Region: b.region,
 		Versioning: b.versioning, EncryptionKeyARN: b.keyARN, Policy: b.policy,
 	}
 }
@@ -183,7 +183,7 @@ func (a *Account) ownBucket(ctx context.Context, q querier, name string) (*bucke
 		return nil, err
 	}
 	if row.account != a.id.AccountID {
-		return nil, &AccessDeniedError{Principal: policy.RootARN(a.id.AccountID), Action: "s3:PutBucket*", Resource: policy.BucketARN(name),
+		return nil, &AccessDeniedError{Principal: a.partition().Root(a.id.AccountID), Action: "s3:PutBucket*", Resource: row.partition().Bucket(name),
 			Reason: fmt.Sprintf("AccessDenied: account %s cannot change bucket %s: it is owned by account %s", a.id.AccountID, name, row.account)}
 	}
 	return row, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -18,7 +19,7 @@ import (
 func TestBucketCRUD(t *testing.T) {
 	ctx := context.Background()
 	_, a, b := accounts(t)
-	pol := policy.BucketPolicy("store-a", []string{policy.RoleARN(acctB, "deploy")}).JSON()
+	pol := policy.BucketPolicy(arn.AWS, "store-a", []string{arn.AWS.Role(acctB, "deploy")}).JSON()
 	got := must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{Name: "store-a", Versioning: true, Policy: pol}))
 	want := &backend.Bucket{Name: "store-a", ARN: "arn:aws:s3:::store-a", AccountID: acctA, Region: region, Versioning: true, Policy: pol}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -70,7 +71,7 @@ func TestObjectVersions(t *testing.T) {
 	must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{Name: "versioned", Versioning: true}))
 	v1 := must[string](t)(a.PutObject(ctx, "", "versioned", "app.zip", strings.NewReader("one")))
 	v2 := must[string](t)(a.PutObject(ctx, "", "versioned", "app.zip", strings.NewReader("two")))
-	if v1 == v2 || v1 == NullVersion {
+	if v1 == v2 || v1 == backend.NullVersion {
 		t.Fatalf("version ids %q, %q: want two distinct non-null ids", v1, v2)
 	}
 	for id, want := range map[string]string{"": "two", v1: "one", v2: "two"} {
@@ -86,7 +87,7 @@ func TestObjectVersions(t *testing.T) {
 		}
 	}
 	// Delete on a versioned bucket adds a marker; the versions stay readable by id.
-	marker := must[ObjectInfo](t)(a.DeleteObject(ctx, "", "versioned", "app.zip", ""))
+	marker := must[backend.ObjectInfo](t)(a.DeleteObject(ctx, "", "versioned", "app.zip", ""))
 	if !marker.DeleteMarker {
 		t.Errorf("DeleteObject = %+v, want a delete marker", marker)
 	}
@@ -96,7 +97,7 @@ func TestObjectVersions(t *testing.T) {
 	if body, _, err := a.GetObject(ctx, "", "versioned", "app.zip", v1); err != nil || string(body) != "one" {
 		t.Errorf("GetObject(v1) after delete = %q, %v", body, err)
 	}
-	versions := must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "versioned", ""))
+	versions := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "versioned", ""))
 	type brief struct {
 		VersionID      string
 		Latest, Marker bool
@@ -110,11 +111,11 @@ func TestObjectVersions(t *testing.T) {
 		t.Errorf("ListObjectVersions (-want +got):\n%s", diff)
 	}
 	// Removing the marker by id brings v2 back as the latest.
-	must[ObjectInfo](t)(a.DeleteObject(ctx, "", "versioned", "app.zip", marker.VersionID))
+	must[backend.ObjectInfo](t)(a.DeleteObject(ctx, "", "versioned", "app.zip", marker.VersionID))
 	if body, info, err := a.GetObject(ctx, "", "versioned", "app.zip", ""); err != nil || string(body) != "two" || info.VersionID != v2 {
 		t.Errorf("latest after removing the marker = %q (%s), %v; want two (%s)", body, info.VersionID, err, v2)
 	}
-	if got := must[[]ObjectInfo](t)(a.ListObjects(ctx, "", "versioned", "app")); len(got) != 1 || got[0].VersionID != v2 {
+	if got := must[[]backend.ObjectInfo](t)(a.ListObjects(ctx, "", "versioned", "app")); len(got) != 1 || got[0].VersionID != v2 {
 		t.Errorf("ListObjects = %+v", got)
 	}
 	if files := blobFiles(t, c); len(files) != 2 {
@@ -128,12 +129,12 @@ func TestUnversionedPutReplacesNullVersion(t *testing.T) {
 	c.inlineMax = 0 // bodies in files, whose life this test follows
 	must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{Name: "plain"}))
 	for _, body := range []string{"first", "second"} {
-		if v := must[string](t)(a.PutObject(ctx, "", "plain", "k", strings.NewReader(body))); v != NullVersion {
+		if v := must[string](t)(a.PutObject(ctx, "", "plain", "k", strings.NewReader(body))); v != backend.NullVersion {
 			t.Errorf("version = %q, want null", v)
 		}
 	}
-	versions := must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "plain", ""))
-	if len(versions) != 1 || versions[0].VersionID != NullVersion {
+	versions := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "plain", ""))
+	if len(versions) != 1 || versions[0].VersionID != backend.NullVersion {
 		t.Fatalf("versions = %+v, want the one null version", versions)
 	}
 	if body, _, _ := a.GetObject(ctx, "", "plain", "k", ""); string(body) != "second" {
@@ -142,8 +143,8 @@ func TestUnversionedPutReplacesNullVersion(t *testing.T) {
 	if files := blobFiles(t, c); len(files) != 1 {
 		t.Errorf("object files = %d, want 1 (the replaced null version's file is removed)", len(files))
 	}
-	must[ObjectInfo](t)(a.DeleteObject(ctx, "", "plain", "k", ""))
-	if got := must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "plain", "")); len(got) != 0 {
+	must[backend.ObjectInfo](t)(a.DeleteObject(ctx, "", "plain", "k", ""))
+	if got := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "plain", "")); len(got) != 0 {
 		t.Errorf("after deleting an unversioned object: %+v", got)
 	}
 
@@ -154,10 +155,10 @@ func TestUnversionedPutReplacesNullVersion(t *testing.T) {
 	must[string](t)(a.PutObject(ctx, "", "suspended", "k", strings.NewReader("n1")))
 	must[string](t)(a.PutObject(ctx, "", "suspended", "k", strings.NewReader("n2")))
 	var ids []string
-	for _, v := range must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "suspended", "")) {
+	for _, v := range must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "suspended", "")) {
 		ids = append(ids, v.VersionID)
 	}
-	if diff := cmp.Diff([]string{NullVersion, v1}, ids); diff != "" {
+	if diff := cmp.Diff([]string{backend.NullVersion, v1}, ids); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
 }

@@ -293,14 +293,14 @@ func (c *Cloud) As(accountID, region string) *Account {
 	}}
 }
 
-// OpenAccount opens cfg.StateDir and returns the value acting as cfg's account and region;
-// closing it closes the state directory.
+// OpenAccount opens cfg.StateDir and returns the value acting as cfg's account and region,
+// with cfg's repositories and functions directories; closing it closes the state directory.
 func OpenAccount(cfg backend.Config, opts ...Option) (*Account, error) {
 	c, err := Open(cfg, opts...)
 	if err != nil {
 		return nil, err
 	}
-	a := c.As(cfg.AccountID, cfg.Region)
+	a := c.For(cfg)
 	c.Close()
 	return a, nil
 }

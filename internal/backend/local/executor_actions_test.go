@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
@@ -131,7 +132,7 @@ func TestOutputsAreNewVersionsUnderThePipelineKeyAndFeedTheNextAction(t *testing
 			}
 		}
 	}
-	versions := must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "keyed-artifacts", "keyed/"))
+	versions := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "keyed-artifacts", "keyed/"))
 	if len(versions) != len(refs) {
 		t.Errorf("artifact store holds %d versions, want %d (one per output per run)", len(versions), len(refs))
 	}
@@ -259,7 +260,7 @@ func crossAccountPipeline(x *crossAccount, withKey bool) *pipeline.Pipeline {
 		InputArtifacts: []string{"src"},
 	}
 	p := &pipeline.Pipeline{
-		Name: "xacct", RoleARN: policy.RoleARN(acctA, "pipeline"),
+		Name: "xacct", RoleARN: arn.AWS.Role(acctA, "pipeline"),
 		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: x.bucket, Type: "S3"}},
 		Stages: []pipeline.Stage{
 			{Name: "Source", Actions: []pipeline.Action{{
@@ -289,7 +290,7 @@ func setupCrossAccountRun(t *testing.T, x *crossAccount, withKey, deployGrant bo
 	if deployGrant {
 		deployBuckets = []string{"deploy-b"}
 	}
-	if err := x.b.PutRolePolicy(ctx, "deploy", "artifacts", policy.TargetRolePolicy(x.bucket, x.key.ARN, deployBuckets...).JSON()); err != nil {
+	if err := x.b.PutRolePolicy(ctx, "deploy", "artifacts", policy.TargetRolePolicy(arn.AWS, x.bucket, x.key.ARN, deployBuckets...).JSON()); err != nil {
 		t.Fatal(err)
 	}
 	must[*backend.PipelineRecord](t)(x.a.CreatePipeline(ctx, crossAccountPipeline(x, withKey)))
@@ -309,14 +310,14 @@ func TestCrossAccountDeployAtRunTime(t *testing.T) {
 		if string(body) != sourceFiles["index.html"] {
 			t.Errorf("deployed object = %q", body)
 		}
-		versions := must[[]ObjectInfo](t)(x.b.ListObjectVersions(ctx, "", "deploy-b", "site/"))
+		versions := must[[]backend.ObjectInfo](t)(x.b.ListObjectVersions(ctx, "", "deploy-b", "site/"))
 		if len(versions) != 1 || info.VersionID != versions[0].VersionID {
 			t.Errorf("deploy bucket versions = %+v", versions)
 		}
 
 		// The grant is removed from the artifact bucket's policy outside Terraform: the next
 		// run fails exactly where AWS would, reading the input as B's role.
-		must[*backend.Bucket](t)(x.a.PutBucketPolicy(ctx, x.bucket, policy.BucketPolicy(x.bucket, nil).JSON()))
+		must[*backend.Bucket](t)(x.a.PutBucketPolicy(ctx, x.bucket, policy.BucketPolicy(arn.AWS, x.bucket, nil).JSON()))
 		run = startAndRun(t, x.a, "xacct", nil)
 		stage, act := run.Failed()
 		if run.Status != backend.StatusFailed || stage == nil || stage.Name != "Deploy" || act.Name != "ToB" {

@@ -118,7 +118,7 @@ func TestAnOutputThatCannotBeZippedStoresNothing(t *testing.T) {
 	if run.Status != backend.StatusFailed || !strings.Contains(act.Error, "refusing symlink") || !strings.Contains(act.Error, `output artifact "leaked"`) {
 		t.Fatalf("run = %s, action error %q; want a failure naming the output and the refused symlink", run.Status, act.Error)
 	}
-	versions := must[[]ObjectInfo](t)(a.ListObjectVersions(context.Background(), "", "leaky-artifacts", "leaky/leaked/"))
+	versions := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(context.Background(), "", "leaky-artifacts", "leaky/leaked/"))
 	if len(versions) != 0 {
 		t.Errorf("versions of the refused output: %+v", versions)
 	}

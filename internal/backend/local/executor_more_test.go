@@ -166,7 +166,7 @@ func TestS3DeployWithoutExtractStoresTheArtifactZip(t *testing.T) {
 		t.Errorf("summary = %q, want it to name the stored version %s", act.Summary, info.VersionID)
 	}
 	// Not extracted: nothing but the zip under the prefix.
-	if versions := must[[]ObjectInfo](t)(a.ListObjectVersions(ctx, "", "site-releases", "")); len(versions) != 1 {
+	if versions := must[[]backend.ObjectInfo](t)(a.ListObjectVersions(ctx, "", "site-releases", "")); len(versions) != 1 {
 		t.Errorf("bucket holds %d versions, want only the zip", len(versions))
 	}
 }

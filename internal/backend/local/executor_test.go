@@ -125,8 +125,8 @@ func TestRunApprovedAndRejected(t *testing.T) {
 	}
 }
 
-func must2(t *testing.T) func([]byte, ObjectInfo, error) ([]byte, ObjectInfo) {
-	return func(b []byte, i ObjectInfo, err error) ([]byte, ObjectInfo) {
+func must2(t *testing.T) func([]byte, backend.ObjectInfo, error) ([]byte, backend.ObjectInfo) {
+	return func(b []byte, i backend.ObjectInfo, err error) ([]byte, backend.ObjectInfo) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)

@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
 func TestFactsCrossAccountPipeline(t *testing.T) {
@@ -20,7 +20,7 @@ func TestFactsCrossAccountPipeline(t *testing.T) {
 		EncryptionKey: &pipeline.EncryptionKey{ID: "alias/artifacts", Type: "KMS"}}
 	p.Stages = append(p.Stages, pipeline.Stage{Name: "Deploy", Actions: []pipeline.Action{
 		{Name: "deploy", Category: "Deploy", Owner: "AWS", Provider: "S3", Version: "1", RoleARN: x.deployRole},
-		{Name: "ghost", Category: "Deploy", Owner: "AWS", Provider: "S3", Version: "1", RoleARN: policy.RoleARN(acctB, "missing")},
+		{Name: "ghost", Category: "Deploy", Owner: "AWS", Provider: "S3", Version: "1", RoleARN: arn.AWS.Role(acctB, "missing")},
 		{Name: "later", Category: "Deploy", Owner: "AWS", Provider: "S3", Version: "1", RoleARN: pipeline.Unknown},
 	}})
 

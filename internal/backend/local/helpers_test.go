@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -102,18 +103,18 @@ func newCrossAccount(t *testing.T, opts ...Option) *crossAccount {
 	t.Helper()
 	ctx := context.Background()
 	c, a, b := accounts(t, opts...)
-	x := &crossAccount{cloud: c, a: a, b: b, bucket: "artifacts-a", deployRole: policy.RoleARN(acctB, "deploy")}
+	x := &crossAccount{cloud: c, a: a, b: b, bucket: "artifacts-a", deployRole: arn.AWS.Role(acctB, "deploy")}
 	x.key = must[*backend.Key](t)(a.CreateKey(ctx, backend.KeySpec{
 		Description: "artifacts", Alias: "alias/artifacts", RotationEnabled: true,
-		Policy: policy.KeyPolicy(acctA, []string{x.deployRole}).JSON(),
+		Policy: policy.KeyPolicy(arn.AWS, acctA, []string{x.deployRole}).JSON(),
 	}))
 	must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{
 		Name: x.bucket, Versioning: true, EncryptionKeyARN: x.key.ARN,
-		Policy: policy.BucketPolicy(x.bucket, []string{x.deployRole}).JSON(),
+		Policy: policy.BucketPolicy(arn.AWS, x.bucket, []string{x.deployRole}).JSON(),
 	}))
 	must[*backend.Role](t)(b.CreateRole(ctx, backend.Role{
-		Name: "deploy", TrustPolicy: policy.TrustPolicy(acctA).JSON(),
-		Policies: map[string]string{"artifacts": policy.TargetRolePolicy(x.bucket, x.key.ARN).JSON()},
+		Name: "deploy", TrustPolicy: policy.TrustPolicy(arn.AWS, acctA).JSON(),
+		Policies: map[string]string{"artifacts": policy.TargetRolePolicy(arn.AWS, x.bucket, x.key.ARN).JSON()},
 	}))
 	return x
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -24,14 +25,6 @@ const managedS3Alias = "alias/aws/s3"
 var (
 	aliasPattern = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
 )
-
-func keyARN(region, account, keyID string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":key/" + keyID
-}
-
-func aliasARN(region, account, alias string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":" + alias
-}
 
 // keyRow is a kms_keys row.
 type keyRow struct {
@@ -138,7 +131,7 @@ func (c *Cloud) insertKey(ctx context.Context, tx *sql.Tx, account, region, desc
 		customerManaged: customerManaged, rotation: rotation, policy: keyPolicy,
 		state: backend.KeyStateEnabled, currentMaterial: 1,
 	}
-	k.arn = keyARN(region, account, k.keyID)
+	k.arn = arn.Key(region, account, k.keyID)
 	_, err := tx.ExecContext(ctx, `INSERT INTO kms_keys (`+keyColumns+`, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', 1, ?)`,
 		k.keyID, k.arn, account, region, description, boolInt(customerManaged), boolInt(rotation), keyPolicy, k.state, c.timestamp())
 	if err != nil {
@@ -223,7 +216,7 @@ func managedKeyPolicy(account, region string) string {
 		},
 		{
 			Sid: "Allow direct access to key metadata to the account", Effect: policy.EffectAllow,
-			Principal: policy.AWSPrincipals(policy.RootARN(account)),
+			Principal: policy.AWSPrincipals(arn.PartitionOf(region).Root(account)),
 			Action:    []string{"kms:Describe*", "kms:Get*", "kms:List*"},
 			Resource:  []string{"*"},
 		},
@@ -334,7 +327,7 @@ func (a *Account) GetKey(ctx context.Context, id string) (*backend.Key, error) {
 }
 
 func (a *Account) isOwnManagedAlias(id string) bool {
-	return id == managedS3Alias || id == aliasARN(a.id.Region, a.id.AccountID, managedS3Alias)
+	return id == managedS3Alias || id == arn.Alias(a.id.Region, a.id.AccountID, managedS3Alias)
 }
 
 // UpdateKey sets description, alias, policy and rotation of a customer-managed key of the
@@ -420,7 +413,7 @@ func (a *Account) modifyKey(ctx context.Context, keyID string, change func(tx *s
 			return err
 		}
 		if k.account != a.id.AccountID {
-			return &AccessDeniedError{Principal: policy.RootARN(a.id.AccountID), Action: "kms:UpdateKey", Resource: k.arn,
+			return &AccessDeniedError{Principal: a.partition().Root(a.id.AccountID), Action: "kms:UpdateKey", Resource: k.arn,
 				Reason: fmt.Sprintf("AccessDenied: account %s cannot change key %s of account %s", a.id.AccountID, k.arn, k.account)}
 		}
 		if !k.customerManaged {
@@ -440,7 +433,7 @@ func (a *Account) modifyKey(ctx context.Context, keyID string, change func(tx *s
 
 func (a *Account) keyPolicyOrDefault(doc string) (string, error) {
 	if strings.TrimSpace(doc) == "" {
-		return policy.KeyPolicy(a.id.AccountID, nil).JSON(), nil
+		return policy.KeyPolicy(a.partition(), a.id.AccountID, nil).JSON(), nil
 	}
 	if _, err := policy.Parse(doc); err != nil {
 		return "", fmt.Errorf("key policy: %w: %w", err, backend.ErrInvalid)

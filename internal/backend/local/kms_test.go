@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -24,7 +25,7 @@ func TestKeyCRUD(t *testing.T) {
 	want := &backend.Key{
 		KeyID: k.KeyID, ARN: "arn:aws:kms:us-east-1:111111111111:key/" + k.KeyID, AccountID: acctA, Region: region,
 		Description: "d", Aliases: []string{"alias/app"}, CustomerManaged: true, RotationEnabled: true,
-		Policy: policy.KeyPolicy(acctA, nil).JSON(), State: backend.KeyStateEnabled,
+		Policy: policy.KeyPolicy(arn.AWS, acctA, nil).JSON(), State: backend.KeyStateEnabled,
 	}
 	if diff := cmp.Diff(want, k); diff != "" {
 		t.Errorf("CreateKey (-want +got):\n%s", diff)
@@ -61,7 +62,7 @@ func TestKeyCRUD(t *testing.T) {
 		}
 	}
 
-	pol := policy.KeyPolicy(acctA, []string{policy.RoleARN(acctB, "deploy")}).JSON()
+	pol := policy.KeyPolicy(arn.AWS, acctA, []string{arn.AWS.Role(acctB, "deploy")}).JSON()
 	upd := must[*backend.Key](t)(a.UpdateKey(ctx, k.KeyID, backend.KeySpec{Description: "d2", Alias: "alias/app2", Policy: pol}))
 	want.Description, want.Aliases, want.Policy, want.RotationEnabled = "d2", []string{"alias/app2"}, pol, false
 	if diff := cmp.Diff(want, upd); diff != "" {
@@ -73,8 +74,8 @@ func TestKeyCRUD(t *testing.T) {
 	if _, err := b.UpdateKey(ctx, k.ARN, backend.KeySpec{}); !errors.Is(err, backend.ErrAccessDenied) {
 		t.Errorf("UpdateKey from another account: err = %v, want ErrAccessDenied", err)
 	}
-	drifted := must[*backend.Key](t)(a.PutKeyPolicy(ctx, k.ARN, policy.KeyPolicy(acctA, nil).JSON()))
-	if drifted.Policy != policy.KeyPolicy(acctA, nil).JSON() {
+	drifted := must[*backend.Key](t)(a.PutKeyPolicy(ctx, k.ARN, policy.KeyPolicy(arn.AWS, acctA, nil).JSON()))
+	if drifted.Policy != policy.KeyPolicy(arn.AWS, acctA, nil).JSON() {
 		t.Errorf("PutKeyPolicy did not apply: %s", drifted.Policy)
 	}
 
@@ -203,11 +204,11 @@ func TestCrossAccountKeyUse(t *testing.T) {
 	a, b := x.a, x.b
 	// A bucket in A encrypted with A's aws/s3 key, granting the deploy role in its policy.
 	must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{Name: "default-key", Versioning: true,
-		Policy: policy.BucketPolicy("default-key", []string{x.deployRole}).JSON()}))
-	must[*backend.Role](t)(b.UpdateRole(ctx, backend.Role{Name: "deploy", TrustPolicy: policy.TrustPolicy(acctA).JSON(),
+		Policy: policy.BucketPolicy(arn.AWS, "default-key", []string{x.deployRole}).JSON()}))
+	must[*backend.Role](t)(b.UpdateRole(ctx, backend.Role{Name: "deploy", TrustPolicy: policy.TrustPolicy(arn.AWS, acctA).JSON(),
 		Policies: map[string]string{
-			"artifacts": policy.TargetRolePolicy(x.bucket, x.key.ARN).JSON(),
-			"default":   policy.TargetRolePolicy("default-key", "*").JSON(),
+			"artifacts": policy.TargetRolePolicy(arn.AWS, x.bucket, x.key.ARN).JSON(),
+			"default":   policy.TargetRolePolicy(arn.AWS, "default-key", "*").JSON(),
 		}}))
 
 	// Customer-managed key granted on both sides: B's role writes and reads.
@@ -216,7 +217,7 @@ func TestCrossAccountKeyUse(t *testing.T) {
 		t.Fatalf("cross-account round trip = %q, %v", body, err)
 	}
 	// A's service role (not in the roles table, same account) reads what B wrote.
-	if body, _, err := a.GetObject(ctx, policy.RoleARN(acctA, "pipeline-service"), x.bucket, "out.zip", ""); err != nil || string(body) != "built" {
+	if body, _, err := a.GetObject(ctx, arn.AWS.Role(acctA, "pipeline-service"), x.bucket, "out.zip", ""); err != nil || string(body) != "built" {
 		t.Errorf("service role read = %q, %v", body, err)
 	}
 
@@ -232,15 +233,15 @@ func TestCrossAccountKeyUse(t *testing.T) {
 	}
 
 	// Key policy without B's role: denied, and the reason names the key policy.
-	must[*backend.Key](t)(a.PutKeyPolicy(ctx, x.key.ARN, policy.KeyPolicy(acctA, nil).JSON()))
+	must[*backend.Key](t)(a.PutKeyPolicy(ctx, x.key.ARN, policy.KeyPolicy(arn.AWS, acctA, nil).JSON()))
 	_, _, err = b.GetObject(ctx, x.deployRole, x.bucket, "out.zip", "")
 	if !errors.As(err, &denied) || !strings.Contains(denied.Reason, "key policy has no statement allowing it") {
 		t.Errorf("key policy missing the role: err = %v", err)
 	}
 	// Key policy restored, role policy without the key: denied, naming the identity side.
-	must[*backend.Key](t)(a.PutKeyPolicy(ctx, x.key.ARN, policy.KeyPolicy(acctA, []string{x.deployRole}).JSON()))
+	must[*backend.Key](t)(a.PutKeyPolicy(ctx, x.key.ARN, policy.KeyPolicy(arn.AWS, acctA, []string{x.deployRole}).JSON()))
 	must[*backend.Role](t)(b.UpdateRole(ctx, backend.Role{Name: "deploy",
-		Policies: map[string]string{"artifacts": policy.TargetRolePolicy(x.bucket, "").JSON()}}))
+		Policies: map[string]string{"artifacts": policy.TargetRolePolicy(arn.AWS, x.bucket, "").JSON()}}))
 	_, _, err = b.GetObject(ctx, x.deployRole, x.bucket, "out.zip", "")
 	if !errors.As(err, &denied) || denied.Action != "kms:Decrypt" || !strings.Contains(denied.Reason, "identity policies have no statement") {
 		t.Errorf("role policy missing the key: err = %v", err)

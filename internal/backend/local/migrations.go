@@ -13,6 +13,8 @@ type migration struct {
 	version int
 	name    string
 	stmts   []string
+	// run, when set, runs after stmts in the same transaction: a step that converts data.
+	run func(ctx context.Context, tx *sql.Tx) error
 }
 
 // migrations, in order. Every object row carries account_id and region (IAM is global, so a
@@ -262,6 +264,26 @@ var migrations = []migration{{
 	},
 }, {
 	version: 7,
+	name:    "codebuild build numbers",
+	stmts: []string{
+		// The last CODEBUILD_BUILD_NUMBER given to a build of each CodeBuild project (a
+		// CodeBuild action's ProjectName) of an account and region: it only goes up.
+		`CREATE TABLE codebuild_build_numbers (
+			account_id  TEXT NOT NULL,
+			region      TEXT NOT NULL,
+			project     TEXT NOT NULL,
+			last_number INTEGER NOT NULL,
+			PRIMARY KEY (account_id, region, project)
+		)`,
+	},
+}, {
+	version: 8,
+	name:    "pipeline definitions in CodePipeline's JSON",
+	// Definitions were the domain model by Go field names; they become storedDefinition
+	// (pipelines.go), CodePipeline's own JSON under a schema version.
+	run: migrateDefinitions,
+}, {
+	version: 9,
 	name:    "blob intents, action process start times",
 	stmts: []string{
 		// A blob file about to be linked by a put, or about to be removed after a delete: the
@@ -311,6 +333,11 @@ func (c *Cloud) migrate(ctx context.Context) error {
 			}
 			for _, stmt := range m.stmts {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("local backend: migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if m.run != nil {
+				if err := m.run(ctx, tx); err != nil {
 					return fmt.Errorf("local backend: migration %d (%s): %w", m.version, m.name, err)
 				}
 			}

@@ -8,32 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
-
-// NullVersion is the version id of an object written while versioning is off, as in S3.
-const NullVersion = "null"
 
 // ErrCorrupt is wrapped when a stored object file does not match its recorded SHA-256.
 var ErrCorrupt = errors.New("stored object is corrupted")
 
-// ObjectInfo describes one object version or delete marker.
-type ObjectInfo struct {
-	Bucket, Key, VersionID string
-	IsLatest               bool
-	DeleteMarker           bool
-	Size                   int64
-	ChecksumSHA256         string // hex SHA-256 of the plaintext body
-	KMSKeyARN              string // the key the body's data key is sealed with
-	LastModified           time.Time
-}
-
 // objectRow is an object_versions row.
 type objectRow struct {
-	ObjectInfo
+	backend.ObjectInfo
 	seq             int64
 	blob            string
 	materialVersion int
@@ -108,7 +92,7 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 	if err != nil {
 		return "", err
 	}
-	objectARN := policy.ObjectARN(bucket, key)
+	objectARN := b.partition().Object(bucket, key)
 	if err := a.c.authorize(ctx, a.c.reader, accessRequest{
 		principal: principal, action: "s3:PutObject", resource: objectARN,
 		resourceKind: "bucket policy", resourcePolicy: b.policy, resourceAccount: b.account,
@@ -129,7 +113,7 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 	if err := a.c.checkKeyUse(ctx, a.c.reader, principal, "kms:GenerateDataKey", k, b.region); err != nil {
 		return "", err
 	}
-	versionID := NullVersion
+	versionID := backend.NullVersion
 	if b.versioning {
 		versionID = newVersionID()
 	}
@@ -153,19 +137,19 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 		if now.versioning != b.versioning || now.account != b.account {
 			return fmt.Errorf("bucket %s changed while the object was written; retry: %w", bucket, backend.ErrConflict)
 		}
-		if versionID == NullVersion {
+		if versionID == backend.NullVersion {
 			// A put without versioning replaces the null version (S3): drop its row; its
 			// file goes once nothing refers to it. Other versions are kept.
 			var old string
 			err := tx.QueryRowContext(ctx, `SELECT blob_sha256 FROM object_versions WHERE bucket = ? AND object_key = ? AND version_id = ?`,
-				bucket, key, NullVersion).Scan(&old)
+				bucket, key, backend.NullVersion).Scan(&old)
 			switch {
 			case err == nil:
 				replaced = append(replaced, old)
 				if err := a.c.intendBlobs(ctx, tx, replaced); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND object_key = ? AND version_id = ?`, bucket, key, NullVersion); err != nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND object_key = ? AND version_id = ?`, bucket, key, backend.NullVersion); err != nil {
 					return err
 				}
 			case !errors.Is(err, sql.ErrNoRows):
@@ -203,7 +187,7 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 // acting as principal. It needs s3:GetObject (s3:GetObjectVersion when a version is named) and
 // kms:Decrypt on the key the version was encrypted with. Every chunk of the stored body is
 // authenticated as it is decrypted: altered bytes are ErrCorrupt, never a wrong body.
-func (a *Account) GetObject(ctx context.Context, principal, bucket, key, versionID string) ([]byte, ObjectInfo, error) {
+func (a *Account) GetObject(ctx context.Context, principal, bucket, key, versionID string) ([]byte, backend.ObjectInfo, error) {
 	body, info, err := a.openObject(ctx, principal, bucket, key, versionID)
 	if err != nil {
 		return nil, info, err
@@ -212,7 +196,7 @@ func (a *Account) GetObject(ctx context.Context, principal, bucket, key, version
 	var buf bytes.Buffer
 	buf.Grow(int(body.Size()))
 	if _, err := body.WriteTo(&buf); err != nil {
-		return nil, info, fmt.Errorf("object %s version %s is corrupted: %w", policy.ObjectARN(bucket, key), info.VersionID, err)
+		return nil, info, fmt.Errorf("object %s version %s is corrupted: %w", a.partition().Object(bucket, key), info.VersionID, err)
 	}
 	return buf.Bytes(), info, nil
 }
@@ -220,26 +204,26 @@ func (a *Account) GetObject(ctx context.Context, principal, bucket, key, version
 // openObject authorizes a read of one version as principal (see GetObject) and returns its
 // body for reading in place, at any offset: an artifact's zip is unpacked straight from the
 // store. The caller closes the body.
-func (a *Account) openObject(ctx context.Context, principal, bucket, key, versionID string) (*sealedBody, ObjectInfo, error) {
+func (a *Account) openObject(ctx context.Context, principal, bucket, key, versionID string) (*sealedBody, backend.ObjectInfo, error) {
 	principal = a.normalizePrincipal(principal)
 	b, err := a.c.bucketRow(ctx, a.c.reader, bucket)
 	if err != nil {
-		return nil, ObjectInfo{}, err
+		return nil, backend.ObjectInfo{}, err
 	}
 	action := "s3:GetObject"
 	if versionID != "" {
 		action = "s3:GetObjectVersion"
 	}
-	objectARN := policy.ObjectARN(bucket, key)
+	objectARN := b.partition().Object(bucket, key)
 	if err := a.c.authorize(ctx, a.c.reader, accessRequest{
 		principal: principal, action: action, resource: objectARN,
 		resourceKind: "bucket policy", resourcePolicy: b.policy, resourceAccount: b.account,
 	}); err != nil {
-		return nil, ObjectInfo{}, err
+		return nil, backend.ObjectInfo{}, err
 	}
 	o, err := a.c.objectVersion(ctx, a.c.reader, bucket, key, versionID)
 	if err != nil {
-		return nil, ObjectInfo{}, err
+		return nil, backend.ObjectInfo{}, err
 	}
 	if o.DeleteMarker {
 		return nil, o.ObjectInfo, fmt.Errorf("object %s version %s is a delete marker: %w", objectARN, o.VersionID, backend.ErrNotFound)
@@ -294,7 +278,7 @@ func (c *Cloud) objectVersion(ctx context.Context, q querier, bucket, key, versi
 	}
 	o, err := scanObject(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		name := policy.ObjectARN(bucket, key)
+		name := c.partition().Object(bucket, key)
 		if versionID != "" {
 			name += " version " + versionID
 		}
@@ -305,26 +289,26 @@ func (c *Cloud) objectVersion(ctx context.Context, q querier, bucket, key, versi
 
 // ListObjectVersions lists every version and delete marker of the keys under prefix, by key
 // and newest first (as S3 does); it needs s3:ListBucketVersions on the bucket.
-func (a *Account) ListObjectVersions(ctx context.Context, principal, bucket, prefix string) ([]ObjectInfo, error) {
+func (a *Account) ListObjectVersions(ctx context.Context, principal, bucket, prefix string) ([]backend.ObjectInfo, error) {
 	return a.list(ctx, principal, bucket, prefix, "s3:ListBucketVersions",
 		`SELECT `+objectColumns+` FROM object_versions WHERE bucket = ? AND substr(object_key, 1, length(?)) = ? ORDER BY object_key, seq DESC`)
 }
 
 // ListObjects lists the current (latest, not deleted) versions under prefix; it needs
 // s3:ListBucket on the bucket.
-func (a *Account) ListObjects(ctx context.Context, principal, bucket, prefix string) ([]ObjectInfo, error) {
+func (a *Account) ListObjects(ctx context.Context, principal, bucket, prefix string) ([]backend.ObjectInfo, error) {
 	return a.list(ctx, principal, bucket, prefix, "s3:ListBucket",
 		`SELECT `+objectColumns+` FROM object_versions WHERE bucket = ? AND substr(object_key, 1, length(?)) = ? AND is_latest = 1 AND delete_marker = 0 ORDER BY object_key`)
 }
 
-func (a *Account) list(ctx context.Context, principal, bucket, prefix, action, query string) ([]ObjectInfo, error) {
+func (a *Account) list(ctx context.Context, principal, bucket, prefix, action, query string) ([]backend.ObjectInfo, error) {
 	principal = a.normalizePrincipal(principal)
 	b, err := a.c.bucketRow(ctx, a.c.reader, bucket)
 	if err != nil {
 		return nil, err
 	}
 	if err := a.c.authorize(ctx, a.c.reader, accessRequest{
-		principal: principal, action: action, resource: policy.BucketARN(bucket),
+		principal: principal, action: action, resource: b.partition().Bucket(bucket),
 		resourceKind: "bucket policy", resourcePolicy: b.policy, resourceAccount: b.account,
 		context: map[string]string{"s3:prefix": prefix},
 	}); err != nil {
@@ -335,7 +319,7 @@ func (a *Account) list(ctx context.Context, principal, bucket, prefix, action, q
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ObjectInfo
+	var out []backend.ObjectInfo
 	for rows.Next() {
 		o, err := scanObject(rows)
 		if err != nil {
@@ -351,26 +335,26 @@ func (a *Account) list(ctx context.Context, principal, bucket, prefix, action, q
 // versioning it removes the null version, leaving a null delete marker when older versions
 // remain. With a version id it needs s3:DeleteObjectVersion and removes that version for good.
 // It returns the delete marker created, or the version removed.
-func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, versionID string) (ObjectInfo, error) {
+func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, versionID string) (backend.ObjectInfo, error) {
 	principal = a.normalizePrincipal(principal)
 	b, err := a.c.bucketRow(ctx, a.c.reader, bucket)
 	if err != nil {
-		return ObjectInfo{}, err
+		return backend.ObjectInfo{}, err
 	}
 	action := "s3:DeleteObject"
 	if versionID != "" {
 		action = "s3:DeleteObjectVersion"
 	}
 	if err := a.c.authorize(ctx, a.c.reader, accessRequest{
-		principal: principal, action: action, resource: policy.ObjectARN(bucket, key),
+		principal: principal, action: action, resource: b.partition().Object(bucket, key),
 		resourceKind: "bucket policy", resourcePolicy: b.policy, resourceAccount: b.account,
 	}); err != nil {
-		return ObjectInfo{}, err
+		return backend.ObjectInfo{}, err
 	}
-	var out ObjectInfo
+	var out backend.ObjectInfo
 	var removed []string
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
-		removed, out = nil, ObjectInfo{}
+		removed, out = nil, backend.ObjectInfo{}
 		now, err := a.c.bucketRow(ctx, tx, bucket)
 		if err != nil {
 			return err
@@ -401,8 +385,8 @@ func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, vers
 		}
 		marker := newVersionID()
 		if !now.versioning {
-			marker = NullVersion
-			o, err := a.c.objectVersion(ctx, tx, bucket, key, NullVersion)
+			marker = backend.NullVersion
+			o, err := a.c.objectVersion(ctx, tx, bucket, key, backend.NullVersion)
 			switch {
 			case err == nil:
 				if err := remove(o); err != nil {
@@ -428,11 +412,11 @@ func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, vers
 			VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, bucket, now.account, now.region, key, marker, principal, created); err != nil {
 			return err
 		}
-		out = ObjectInfo{Bucket: bucket, Key: key, VersionID: marker, IsLatest: true, DeleteMarker: true, LastModified: parseTime(created)}
+		out = backend.ObjectInfo{Bucket: bucket, Key: key, VersionID: marker, IsLatest: true, DeleteMarker: true, LastModified: parseTime(created)}
 		return nil
 	})
 	if err != nil {
-		return ObjectInfo{}, err
+		return backend.ObjectInfo{}, err
 	}
 	a.c.removeUnreferencedBlobs(ctx, removed)
 	return out, nil

@@ -8,61 +8,127 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/codepipelinejson"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 var pipelineNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
 
-func pipelineARN(region, account, name string) string {
-	return "arn:aws:codepipeline:" + region + ":" + account + ":" + name
+// definitionSchemaVersion is the version of the stored pipeline definition this code writes.
+// Version 1 is CodePipeline's own JSON; before it (state directories of schema 7 and older) the
+// definition was the domain model by Go field names, which the migration "pipeline
+// definitions in CodePipeline's JSON" (migrations.go) converts.
+const definitionSchemaVersion = 1
+
+// storedDefinition is a pipeline definition as pipelines.definition and executions.definition
+// hold it: CreatePipeline's input (the declaration, in CodePipeline's JSON field names, and
+// its tags) under a schema version. Renaming a field of the domain model changes nothing
+// here.
+type storedDefinition struct {
+	SchemaVersion int                                  `json:"schemaVersion"`
+	Pipeline      codepipelinejson.PipelineDeclaration `json:"pipeline"`
+	Tags          []codepipelinejson.Tag               `json:"tags,omitempty"`
 }
 
-func (a *Account) pipelineRecord(ctx context.Context, q querier, name string) (*backend.PipelineRecord, error) {
-	r := &backend.PipelineRecord{Name: name, AccountID: a.id.AccountID, Region: a.id.Region}
-	var def, created, updated string
-	err := q.QueryRowContext(ctx, `SELECT arn, version, definition, created_at, updated_at FROM pipelines WHERE account_id = ? AND region = ? AND name = ?`,
-		a.id.AccountID, a.id.Region, name).Scan(&r.ARN, &r.Version, &def, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("pipeline", pipelineARN(a.id.Region, a.id.AccountID, name))
-	}
+// encodeDefinition is the stored form of p.
+func encodeDefinition(p *pipeline.Pipeline) (string, error) {
+	d, err := codepipelinejson.FromDomain(p)
 	if err != nil {
+		return "", fmt.Errorf("pipeline %s: %w: %w", p.Name, err, backend.ErrInvalid)
+	}
+	b, err := json.Marshal(storedDefinition{SchemaVersion: definitionSchemaVersion, Pipeline: d, Tags: codepipelinejson.TagsFromMap(p.Tags)})
+	return string(b), err
+}
+
+// decodeDefinition reads a stored definition; a version this code does not know is refused.
+func decodeDefinition(s string) (*pipeline.Pipeline, error) {
+	var d storedDefinition
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, fmt.Errorf("stored definition: %w: %w", err, ErrCorrupt)
+	}
+	if d.SchemaVersion != definitionSchemaVersion {
+		return nil, fmt.Errorf("stored definition has schema version %d; this provider reads version %d: %w",
+			d.SchemaVersion, definitionSchemaVersion, ErrCorrupt)
+	}
+	p, err := d.Pipeline.ToDomain()
+	if err != nil {
+		return nil, fmt.Errorf("stored definition: %w", err)
+	}
+	if p.Tags, err = codepipelinejson.TagsToMap(d.Tags); err != nil {
+		return nil, fmt.Errorf("stored definition: %w", err)
+	}
+	return p, nil
+}
+
+const pipelineColumns = `account_id, region, name, arn, version, definition, created_at, updated_at`
+
+func scanPipeline(row interface{ Scan(...any) error }) (*backend.PipelineRecord, error) {
+	r := &backend.PipelineRecord{}
+	var def, created, updated string
+	if err := row.Scan(&r.AccountID, &r.Region, &r.Name, &r.ARN, &r.Version, &def, &created, &updated); err != nil {
 		return nil, err
 	}
-	r.Definition = &pipeline.Pipeline{}
-	if err := json.Unmarshal([]byte(def), r.Definition); err != nil {
-		return nil, fmt.Errorf("pipeline %s: stored definition: %w", r.ARN, err)
+	var err error
+	if r.Definition, err = decodeDefinition(def); err != nil {
+		return nil, fmt.Errorf("pipeline %s: %w", r.ARN, err)
 	}
 	r.Created, r.Updated = parseTime(created), parseTime(updated)
 	return r, nil
 }
 
-func encodePipeline(p *pipeline.Pipeline) (string, error) {
+// scanPipelines reads the rows of a query of pipelineColumns.
+func scanPipelines(rows *sql.Rows, err error) ([]*backend.PipelineRecord, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*backend.PipelineRecord
+	for rows.Next() {
+		r, err := scanPipeline(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (a *Account) pipelineRecord(ctx context.Context, q querier, name string) (*backend.PipelineRecord, error) {
+	r, err := scanPipeline(q.QueryRowContext(ctx, `SELECT `+pipelineColumns+` FROM pipelines WHERE account_id = ? AND region = ? AND name = ?`,
+		a.id.AccountID, a.id.Region, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
+	}
+	return r, err
+}
+
+func checkedDefinition(p *pipeline.Pipeline) (string, error) {
 	if p == nil {
 		return "", fmt.Errorf("no pipeline definition: %w", backend.ErrInvalid)
 	}
 	if !pipelineNamePattern.MatchString(p.Name) {
 		return "", fmt.Errorf("pipeline name %q: 1–100 characters of A-Za-z0-9.@_-: %w", p.Name, backend.ErrInvalid)
 	}
-	b, err := json.Marshal(p)
-	return string(b), err
+	return encodeDefinition(p)
 }
 
 // CreatePipeline stores p at version 1 in the acting account and region; names are unique
 // per account and region.
 func (a *Account) CreatePipeline(ctx context.Context, p *pipeline.Pipeline) (*backend.PipelineRecord, error) {
-	def, err := encodePipeline(p)
+	def, err := checkedDefinition(p)
 	if err != nil {
 		return nil, err
 	}
 	var out *backend.PipelineRecord
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
 		now := a.c.timestamp()
-		arn := pipelineARN(a.id.Region, a.id.AccountID, p.Name)
+		pipelineARN := arn.Pipeline(a.id.Region, a.id.AccountID, p.Name)
 		_, err := tx.ExecContext(ctx, `INSERT INTO pipelines (account_id, region, name, arn, version, definition, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
-			a.id.AccountID, a.id.Region, p.Name, arn, def, now, now)
+			a.id.AccountID, a.id.Region, p.Name, pipelineARN, def, now, now)
 		if isUniqueViolation(err) {
-			return fmt.Errorf("pipeline %s: %w", arn, backend.ErrAlreadyExists)
+			return fmt.Errorf("pipeline %s: %w", pipelineARN, backend.ErrAlreadyExists)
 		}
 		if err != nil {
 			return err
@@ -78,9 +144,15 @@ func (a *Account) GetPipeline(ctx context.Context, name string) (*backend.Pipeli
 	return a.pipelineRecord(ctx, a.c.reader, name)
 }
 
+// ListPipelines returns the pipelines of the acting account and region, by name.
+func (a *Account) ListPipelines(ctx context.Context) ([]*backend.PipelineRecord, error) {
+	return scanPipelines(a.c.reader.QueryContext(ctx, `SELECT `+pipelineColumns+` FROM pipelines WHERE account_id = ? AND region = ? ORDER BY name`,
+		a.id.AccountID, a.id.Region))
+}
+
 // UpdatePipeline stores a new definition and increments the version, as CodePipeline does.
 func (a *Account) UpdatePipeline(ctx context.Context, p *pipeline.Pipeline) (*backend.PipelineRecord, error) {
-	def, err := encodePipeline(p)
+	def, err := checkedDefinition(p)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +164,7 @@ func (a *Account) UpdatePipeline(ctx context.Context, p *pipeline.Pipeline) (*ba
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", pipelineARN(a.id.Region, a.id.AccountID, p.Name))
+			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, p.Name))
 		}
 		out, err = a.pipelineRecord(ctx, tx, p.Name)
 		return err
@@ -108,7 +180,7 @@ func (a *Account) DeletePipeline(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", pipelineARN(a.id.Region, a.id.AccountID, name))
+			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
 		}
 		return nil
 	})

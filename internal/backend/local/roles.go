@@ -49,7 +49,7 @@ func (a *Account) roleARNOf(nameOrARN string) string {
 	if strings.HasPrefix(nameOrARN, "arn:") {
 		return nameOrARN
 	}
-	return policy.RoleARN(a.id.AccountID, nameOrARN)
+	return a.partition().Role(a.id.AccountID, nameOrARN)
 }
 
 func checkRole(r backend.Role) error {
@@ -80,7 +80,7 @@ func (a *Account) CreateRole(ctx context.Context, r backend.Role) (*backend.Role
 	if err := checkRole(r); err != nil {
 		return nil, err
 	}
-	arn := policy.RoleARN(a.id.AccountID, r.Name)
+	arn := a.partition().Role(a.id.AccountID, r.Name)
 	var out *backend.Role
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		now := a.c.timestamp()
@@ -126,7 +126,7 @@ func (a *Account) UpdateRole(ctx context.Context, r backend.Role) (*backend.Role
 	if err := checkRole(r); err != nil {
 		return nil, err
 	}
-	arn := policy.RoleARN(a.id.AccountID, r.Name)
+	arn := a.partition().Role(a.id.AccountID, r.Name)
 	var out *backend.Role
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE roles SET trust_policy = ?, updated_at = ? WHERE arn = ?`, r.TrustPolicy, a.c.timestamp(), arn)
@@ -151,7 +151,7 @@ func (a *Account) PutRolePolicy(ctx context.Context, roleName, policyName, doc s
 	if err := checkRole(backend.Role{Name: roleName, Policies: map[string]string{policyName: doc}}); err != nil {
 		return err
 	}
-	arn := policy.RoleARN(a.id.AccountID, roleName)
+	arn := a.partition().Role(a.id.AccountID, roleName)
 	return a.c.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE roles SET updated_at = ? WHERE arn = ?`, a.c.timestamp(), arn)
 		if err != nil {
@@ -171,7 +171,7 @@ func (a *Account) UpdateAssumeRolePolicy(ctx context.Context, roleName, trustPol
 	if err := checkRole(backend.Role{Name: roleName, TrustPolicy: trustPolicy}); err != nil {
 		return err
 	}
-	arn := policy.RoleARN(a.id.AccountID, roleName)
+	arn := a.partition().Role(a.id.AccountID, roleName)
 	return a.c.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE roles SET trust_policy = ?, updated_at = ? WHERE arn = ?`, trustPolicy, a.c.timestamp(), arn)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
@@ -14,8 +15,8 @@ import (
 func TestRoleCRUD(t *testing.T) {
 	ctx := context.Background()
 	_, a, b := accounts(t)
-	trust := policy.TrustPolicy(acctA).JSON()
-	pols := map[string]string{"artifacts": policy.TargetRolePolicy("bkt", "").JSON()}
+	trust := policy.TrustPolicy(arn.AWS, acctA).JSON()
+	pols := map[string]string{"artifacts": policy.TargetRolePolicy(arn.AWS, "bkt", "").JSON()}
 	got := must[*backend.Role](t)(b.CreateRole(ctx, backend.Role{Name: "deploy", TrustPolicy: trust, Policies: pols}))
 	want := &backend.Role{Name: "deploy", ARN: "arn:aws:iam::222222222222:role/deploy", AccountID: acctB, TrustPolicy: trust, Policies: pols}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -43,12 +44,12 @@ func TestRoleCRUD(t *testing.T) {
 		t.Errorf("role for another account: err = %v, want ErrInvalid", err)
 	}
 
-	want.Policies = map[string]string{"other": policy.TargetRolePolicy("bkt2", "").JSON()}
+	want.Policies = map[string]string{"other": policy.TargetRolePolicy(arn.AWS, "bkt2", "").JSON()}
 	want.TrustPolicy = ""
 	if diff := cmp.Diff(want, must[*backend.Role](t)(b.UpdateRole(ctx, *want))); diff != "" {
 		t.Errorf("UpdateRole (-want +got):\n%s", diff)
 	}
-	if err := b.PutRolePolicy(ctx, "deploy", "more", policy.TargetRolePolicy("bkt3", "").JSON()); err != nil {
+	if err := b.PutRolePolicy(ctx, "deploy", "more", policy.TargetRolePolicy(arn.AWS, "bkt3", "").JSON()); err != nil {
 		t.Fatal(err)
 	}
 	if got := must[*backend.Role](t)(b.GetRole(ctx, "deploy")); len(got.Policies) != 2 {

@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -17,8 +16,6 @@ var _ backend.Runner = (*Account)(nil)
 
 // Triggers of a run, as CodePipeline names them.
 const (
-	TriggerManual  = "StartPipelineExecution"
-	TriggerRetry   = "RetryStageExecution"
 	maxLogBytes    = 256 << 10 // per action and attempt; the head and the tail are kept
 	runsListLimit  = 1000
 	reasonAbandon  = "abandoned: the process that ran it stopped without finishing it"
@@ -52,7 +49,7 @@ func (a *Account) StartRun(ctx context.Context, req backend.RunRequest) (*backen
 // startRun records a new execution in tx.
 func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunRequest) (*backend.Run, error) {
 	if req.Trigger == "" {
-		req.Trigger = TriggerManual
+		req.Trigger = backend.TriggerManual
 	}
 	rec, err := a.pipelineRecord(ctx, tx, req.Pipeline)
 	if err != nil {
@@ -74,14 +71,14 @@ func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunReque
 		}
 		run.Stages = append(run.Stages, sr)
 	}
-	def, err := json.Marshal(rec.Definition)
+	def, err := encodeDefinition(rec.Definition)
 	if err != nil {
 		return nil, err
 	}
 	now := a.c.timestamp()
 	if _, err := putRun(ctx, tx, &run, `INSERT INTO executions (state, id, account_id, region, pipeline, pipeline_version, definition, status, heartbeat_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, string(def), run.Status, now, now); err != nil {
+		run.ID, a.id.AccountID, a.id.Region, rec.Name, rec.Version, def, run.Status, now, now); err != nil {
 		return nil, err
 	}
 	return &run, nil
@@ -147,9 +144,8 @@ func (a *Account) loadExecution(ctx context.Context, q querier, pipelineName, id
 	if err := decodeRun(ctx, q, state, &e.run); err != nil {
 		return nil, fmt.Errorf("execution %s: %w", id, err)
 	}
-	e.definition = &pipeline.Pipeline{}
-	if err := json.Unmarshal([]byte(def), e.definition); err != nil {
-		return nil, fmt.Errorf("execution %s: stored definition: %w", id, err)
+	if e.definition, err = decodeDefinition(def); err != nil {
+		return nil, fmt.Errorf("execution %s: %w", e.run.ID, err)
 	}
 	e.stop, e.abandon = stop != 0, abandon != 0
 	return &e, nil

@@ -15,11 +15,9 @@ import (
 // a save costs the same in the 50th stage of a pipeline as in the first. A run stored before
 // stage rows existed keeps its stages inside executions.state, and is read as it is.
 
-// encodeRunHeader is the run without its stages, for executions.state.
+// encodeRunHeader is the run without its stages, for executions.state (records.go).
 func encodeRunHeader(run *backend.Run) (string, error) {
-	header := *run
-	header.Stages = nil
-	b, err := json.Marshal(header)
+	b, err := json.Marshal(runHeaderRecord(run))
 	return string(b), err
 }
 
@@ -39,7 +37,7 @@ func encodeStages(run *backend.Run, which []int) ([]stageState, error) {
 	}
 	out := make([]stageState, 0, len(which))
 	for _, i := range which {
-		b, err := json.Marshal(run.Stages[i])
+		b, err := json.Marshal(stageRecordOf(run.Stages[i]))
 		if err != nil {
 			return nil, err
 		}
@@ -84,9 +82,11 @@ func putRun(ctx context.Context, tx *sql.Tx, run *backend.Run, update string, ar
 
 // decodeRun reads a stored run: the header, then its stage rows (if it has any).
 func decodeRun(ctx context.Context, q querier, header string, run *backend.Run) error {
-	if err := json.Unmarshal([]byte(header), run); err != nil {
+	var rec runRecord
+	if err := json.Unmarshal([]byte(header), &rec); err != nil {
 		return fmt.Errorf("stored state: %w", err)
 	}
+	*run = rec.toRun()
 	rows, err := q.QueryContext(ctx, `SELECT stage_index, state FROM execution_stages WHERE execution_id = ? ORDER BY stage_index`, run.ID)
 	if err != nil {
 		return err
@@ -102,11 +102,11 @@ func decodeRun(ctx context.Context, q querier, header string, run *backend.Run) 
 		if i != len(stages) {
 			return fmt.Errorf("stored state: stage %d missing", len(stages))
 		}
-		var st backend.StageRun
+		var st stageRecord
 		if err := json.Unmarshal([]byte(state), &st); err != nil {
 			return fmt.Errorf("stored state of stage %d: %w", i, err)
 		}
-		stages = append(stages, st)
+		stages = append(stages, st.toStage())
 	}
 	if err := rows.Err(); err != nil {
 		return err

@@ -154,7 +154,7 @@ func TestInterruptedFirstOpenIsFinished(t *testing.T) {
 func TestSweepKeepsFilesTheDatabaseDoesNotName(t *testing.T) {
 	dir, first := populated(t, 2)
 	backup := filepath.Join(t.TempDir(), "state.db.1")
-	copyFile(t, filepath.Join(dir, dbFile), backup)
+	copyTestFile(t, filepath.Join(dir, dbFile), backup)
 
 	c := openCloud(t, dir)
 	a := c.As(acctA, region)
@@ -163,13 +163,13 @@ func TestSweepKeepsFilesTheDatabaseDoesNotName(t *testing.T) {
 	a.Close()
 	c.Close()
 	newest := filepath.Join(t.TempDir(), "state.db.2")
-	copyFile(t, filepath.Join(dir, dbFile), newest)
+	copyTestFile(t, filepath.Join(dir, dbFile), newest)
 
 	// The older backup is restored and used a day later; then the newer one comes back.
-	copyFile(t, backup, filepath.Join(dir, dbFile))
+	copyTestFile(t, backup, filepath.Join(dir, dbFile))
 	clk := &clock{t: time.Now().Add(48 * time.Hour)}
 	openCloud(t, dir, WithNow(clk.Now)).Close()
-	copyFile(t, newest, filepath.Join(dir, dbFile))
+	copyTestFile(t, newest, filepath.Join(dir, dbFile))
 
 	c2 := openCloud(t, dir)
 	a2 := c2.As(acctA, region)
@@ -181,7 +181,7 @@ func TestSweepKeepsFilesTheDatabaseDoesNotName(t *testing.T) {
 	}
 }
 
-func copyFile(t *testing.T, from, to string) {
+func copyTestFile(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
 	if err != nil {
@@ -321,7 +321,7 @@ func asUnprivilegedUser(t *testing.T) (string, bool) {
 		t.Fatal(err)
 	}
 	exe := filepath.Join(base, "test.bin")
-	copyFile(t, self, exe)
+	copyTestFile(t, self, exe)
 	if err := os.Chmod(exe, 0o755); err != nil {
 		t.Fatal(err)
 	}

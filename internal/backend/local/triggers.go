@@ -7,43 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"path/filepath"
 	"time"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
-
-// What starts a run besides a manual start, as CodePipeline names the trigger types.
-const (
-	TriggerWebhook   = "Webhook"              // a codepipeline_webhook was called
-	TriggerWebhookV2 = "WebhookV2"            // a push that a V2 git trigger (or a connection source) reacts to
-	TriggerEvent     = "CloudWatchEvent"      // a change event of an S3 or CodeCommit source
-	TriggerPoll      = "PollForSourceChanges" // polling found a change
-)
-
-// DefaultServeAddr is where `codepipeline serve` listens unless told otherwise, and so the
-// address in every webhook URL: a fixed default, independent of any provider configuration,
-// so a URL computed at plan time is the URL the daemon serves.
-const DefaultServeAddr = "127.0.0.1:8477"
-
-// WebhookPath is the path the daemon serves a webhook at.
-func WebhookPath(accountID, region, name string) string {
-	return "/webhooks/" + url.PathEscape(accountID) + "/" + url.PathEscape(region) + "/" + url.PathEscape(name)
-}
-
-// WebhookURL is the URL of a webhook on the daemon listening at addr ("" = DefaultServeAddr).
-func WebhookURL(addr, accountID, region, name string) string {
-	if addr == "" {
-		addr = DefaultServeAddr
-	}
-	return "http://" + addr + WebhookPath(accountID, region, name)
-}
-
-func webhookARN(region, account, name string) string {
-	return "arn:aws:codepipeline:" + region + ":" + account + ":webhook:" + name
-}
 
 // DatabasePath is the state database file: the daemon watches it (and its -wal) for writes.
 func (c *Cloud) DatabasePath() string { return filepath.Join(c.dir, dbFile) }
@@ -55,26 +25,7 @@ func (a *Account) RepositoryPath(name string) (string, error) { return a.reposit
 
 // AllPipelines returns every pipeline of every account and region of the state directory.
 func (c *Cloud) AllPipelines(ctx context.Context) ([]*backend.PipelineRecord, error) {
-	rows, err := c.reader.QueryContext(ctx, `SELECT account_id, region, name, arn, version, definition, created_at, updated_at FROM pipelines ORDER BY account_id, region, name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*backend.PipelineRecord
-	for rows.Next() {
-		r := &backend.PipelineRecord{}
-		var def, created, updated string
-		if err := rows.Scan(&r.AccountID, &r.Region, &r.Name, &r.ARN, &r.Version, &def, &created, &updated); err != nil {
-			return nil, err
-		}
-		r.Definition = &pipeline.Pipeline{}
-		if err := json.Unmarshal([]byte(def), r.Definition); err != nil {
-			return nil, fmt.Errorf("pipeline %s: stored definition: %w", r.ARN, err)
-		}
-		r.Created, r.Updated = parseTime(created), parseTime(updated)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanPipelines(c.reader.QueryContext(ctx, `SELECT `+pipelineColumns+` FROM pipelines ORDER BY account_id, region, name`))
 }
 
 // ChangeMarks summarizes what the daemon reacts to in the database: the newest object version
@@ -101,13 +52,8 @@ func (c *Cloud) LatestObjectVersion(ctx context.Context, bucket, key string) (se
 
 // ---- trigger cursors, starts and the lease ----
 
-// CursorKey names one watched source action.
-type CursorKey struct {
-	AccountID, Region, Pipeline, Action string
-}
-
 // TriggerCursor returns the state the daemon stored for a source ("" when none).
-func (c *Cloud) TriggerCursor(ctx context.Context, k CursorKey) (string, error) {
+func (c *Cloud) TriggerCursor(ctx context.Context, k backend.CursorKey) (string, error) {
 	var state string
 	err := c.reader.QueryRowContext(ctx, `SELECT state FROM trigger_cursors WHERE account_id = ? AND region = ? AND pipeline = ? AND action = ?`,
 		k.AccountID, k.Region, k.Pipeline, k.Action).Scan(&state)
@@ -118,7 +64,7 @@ func (c *Cloud) TriggerCursor(ctx context.Context, k CursorKey) (string, error) 
 }
 
 // SaveTriggerCursor stores the state of a source.
-func (c *Cloud) SaveTriggerCursor(ctx context.Context, k CursorKey, state string) error {
+func (c *Cloud) SaveTriggerCursor(ctx context.Context, k backend.CursorKey, state string) error {
 	return c.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO trigger_cursors (account_id, region, pipeline, action, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, region, pipeline, action) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -167,14 +113,7 @@ func (c *Cloud) ReleaseLease(ctx context.Context, name, owner string) error {
 // first under a unique key, so two daemons reacting to one change start one run; a reservation
 // whose run could not be started is released so the change is tried again.
 func (a *Account) StartTriggeredRun(ctx context.Context, req backend.RunRequest, source, revision string) (*backend.Run, error) {
-	return a.StartTriggeredRunOnce(ctx, req, source, ReplayKey{Value: revision})
-}
-
-// ReplayKey is one way of recognizing a trigger seen before: a revision or a delivery id,
-// remembered for ever (Window 0), or a digest of what was delivered, remembered for Window.
-type ReplayKey struct {
-	Value  string
-	Window time.Duration
+	return a.StartTriggeredRunOnce(ctx, req, source, backend.ReplayKey{Value: revision})
 }
 
 // errSeen rolls back a reservation when one of its keys was seen already.
@@ -183,7 +122,7 @@ var errSeen = errors.New("trigger seen before")
 // StartTriggeredRunOnce starts a run for a trigger of source unless any of keys was seen
 // before (within its window): then it returns nil, nil and reserves none of them. The keys
 // and the run are one transaction, as in StartTriggeredRun.
-func (a *Account) StartTriggeredRunOnce(ctx context.Context, req backend.RunRequest, source string, keys ...ReplayKey) (*backend.Run, error) {
+func (a *Account) StartTriggeredRunOnce(ctx context.Context, req backend.RunRequest, source string, keys ...backend.ReplayKey) (*backend.Run, error) {
 	var run *backend.Run
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		run = nil
@@ -233,40 +172,16 @@ func (a *Account) StartTriggeredRunOnce(ctx context.Context, req backend.RunRequ
 
 // ---- webhooks ----
 
-// Webhook is a stored codepipeline_webhook. SecretToken is the plaintext token, only in
-// memory: it is sealed in the database and never part of an error or log line.
-type Webhook struct {
-	Name           string
-	ARN            string
-	AccountID      string
-	Region         string
-	Authentication string
-	SecretToken    string
-	AllowedIPRange string
-	Filters        []pipeline.WebhookFilter
-	TargetPipeline string
-	TargetAction   string
-	Tags           map[string]string
-	Created        time.Time
-	Updated        time.Time
-}
-
-// Limits of a webhook, as in the CodePipeline API.
-const (
-	MaxWebhookFilters      = 5
-	MaxWebhookSecretLength = 100
-)
-
-func (a *Account) checkWebhook(w *Webhook) error {
+func (a *Account) checkWebhook(w *backend.Webhook) error {
 	switch {
 	case !pipelineNamePattern.MatchString(w.Name):
 		return fmt.Errorf("webhook name %q: 1–100 characters of A-Za-z0-9.@_-: %w", w.Name, backend.ErrInvalid)
-	case len(w.Filters) < 1 || len(w.Filters) > MaxWebhookFilters:
-		return fmt.Errorf("webhook %s has %d filters; 1 to %d are accepted: %w", w.Name, len(w.Filters), MaxWebhookFilters, backend.ErrInvalid)
+	case len(w.Filters) < 1 || len(w.Filters) > backend.MaxWebhookFilters:
+		return fmt.Errorf("webhook %s has %d filters; 1 to %d are accepted: %w", w.Name, len(w.Filters), backend.MaxWebhookFilters, backend.ErrInvalid)
 	case w.TargetPipeline == "" || w.TargetAction == "":
 		return fmt.Errorf("webhook %s names no target pipeline or action: %w", w.Name, backend.ErrInvalid)
-	case len(w.SecretToken) > MaxWebhookSecretLength:
-		return fmt.Errorf("webhook %s: the secret token is longer than %d characters: %w", w.Name, MaxWebhookSecretLength, backend.ErrInvalid)
+	case len(w.SecretToken) > backend.MaxWebhookSecretLength:
+		return fmt.Errorf("webhook %s: the secret token is longer than %d characters: %w", w.Name, backend.MaxWebhookSecretLength, backend.ErrInvalid)
 	}
 	switch w.Authentication {
 	case pipeline.WebhookAuthGitHubHMAC:
@@ -291,7 +206,7 @@ func secretAAD(account, region, name string) []byte {
 
 // PutWebhook creates the webhook, or replaces it when update is true (CodePipeline's
 // PutWebhook does both; the provider keeps create and update apart).
-func (a *Account) PutWebhook(ctx context.Context, w *Webhook, update bool) (*Webhook, error) {
+func (a *Account) PutWebhook(ctx context.Context, w *backend.Webhook, update bool) (*backend.Webhook, error) {
 	if err := a.checkWebhook(w); err != nil {
 		return nil, err
 	}
@@ -302,7 +217,7 @@ func (a *Account) PutWebhook(ctx context.Context, w *Webhook, update bool) (*Web
 			return nil, err
 		}
 	}
-	filters, err := json.Marshal(w.Filters)
+	filters, err := json.Marshal(webhookFilterRecords(w.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +225,7 @@ func (a *Account) PutWebhook(ctx context.Context, w *Webhook, update bool) (*Web
 	if err != nil {
 		return nil, err
 	}
-	arn := webhookARN(a.id.Region, a.id.AccountID, w.Name)
+	arn := arn.Webhook(a.id.Region, a.id.AccountID, w.Name)
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
 		now := a.c.timestamp()
 		if update {
@@ -349,20 +264,20 @@ func orEmpty(m map[string]string) map[string]string {
 }
 
 // GetWebhook returns a webhook of the acting account and region, its secret unsealed.
-func (a *Account) GetWebhook(ctx context.Context, name string) (*Webhook, error) {
+func (a *Account) GetWebhook(ctx context.Context, name string) (*backend.Webhook, error) {
 	return a.c.LookupWebhook(ctx, a.id.AccountID, a.id.Region, name)
 }
 
 // LookupWebhook returns the webhook of any account and region: the daemon serves them all.
-func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name string) (*Webhook, error) {
-	w := &Webhook{Name: name, AccountID: accountID, Region: region}
+func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name string) (*backend.Webhook, error) {
+	w := &backend.Webhook{Name: name, AccountID: accountID, Region: region}
 	var sealed []byte
 	var filters, tags, created, updated string
 	err := c.reader.QueryRowContext(ctx, `SELECT arn, authentication, secret_sealed, allowed_ip_range, filters, target_pipeline, target_action, tags, created_at, updated_at
 		FROM webhooks WHERE account_id = ? AND region = ? AND name = ?`, accountID, region, name).
 		Scan(&w.ARN, &w.Authentication, &sealed, &w.AllowedIPRange, &filters, &w.TargetPipeline, &w.TargetAction, &tags, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("webhook", webhookARN(region, accountID, name))
+		return nil, backend.NotFoundError("webhook", arn.Webhook(region, accountID, name))
 	}
 	if err != nil {
 		return nil, err
@@ -374,9 +289,11 @@ func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name strin
 		}
 		w.SecretToken = string(token)
 	}
-	if err := json.Unmarshal([]byte(filters), &w.Filters); err != nil {
+	var fs []webhookFilterRecord
+	if err := json.Unmarshal([]byte(filters), &fs); err != nil {
 		return nil, fmt.Errorf("webhook %s: stored filters: %w", w.ARN, err)
 	}
+	w.Filters = webhookFilters(fs)
 	if err := json.Unmarshal([]byte(tags), &w.Tags); err != nil {
 		return nil, fmt.Errorf("webhook %s: stored tags: %w", w.ARN, err)
 	}
@@ -392,7 +309,7 @@ func (a *Account) DeleteWebhook(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("webhook", webhookARN(a.id.Region, a.id.AccountID, name))
+			return backend.NotFoundError("webhook", arn.Webhook(a.id.Region, a.id.AccountID, name))
 		}
 		return nil
 	})

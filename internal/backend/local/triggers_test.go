@@ -80,7 +80,7 @@ func TestStartTriggeredRunOncePerRevision(t *testing.T) {
 			if i%2 == 1 {
 				acct = a2
 			}
-			started[i], errs[i] = acct.StartTriggeredRun(ctx, backend.RunRequest{Pipeline: "trig", Trigger: TriggerEvent}, "Fetch", "s3://trig-source/app.zip@v1")
+			started[i], errs[i] = acct.StartTriggeredRun(ctx, backend.RunRequest{Pipeline: "trig", Trigger: backend.TriggerEvent}, "Fetch", "s3://trig-source/app.zip@v1")
 		}(i)
 	}
 	wg.Wait()
@@ -96,7 +96,7 @@ func TestStartTriggeredRunOncePerRevision(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d runs started for one revision, want 1", n)
 	}
-	if runs := must[[]*backend.Run](t)(a.ListRuns(ctx, "trig", 0)); len(runs) != 1 || runs[0].Trigger != TriggerEvent {
+	if runs := must[[]*backend.Run](t)(a.ListRuns(ctx, "trig", 0)); len(runs) != 1 || runs[0].Trigger != backend.TriggerEvent {
 		t.Fatalf("runs = %+v, want one CloudWatchEvent run", runs)
 	}
 	if run := must[*backend.Run](t)(a.StartTriggeredRun(ctx, backend.RunRequest{Pipeline: "trig"}, "Fetch", "s3://trig-source/app.zip@v2")); run == nil {
@@ -133,7 +133,7 @@ func TestLatestObjectVersionAndMarks(t *testing.T) {
 	if _, m := marks(t)(c.ChangeMarks(ctx)); m == marks0 {
 		t.Fatal("creating a pipeline did not change the pipelines mark")
 	}
-	must[ObjectInfo](t)(a.DeleteObject(ctx, "", "trig-source", "app.zip", ""))
+	must[backend.ObjectInfo](t)(a.DeleteObject(ctx, "", "trig-source", "app.zip", ""))
 	if _, _, found, _ := c.LatestObjectVersion(ctx, "trig-source", "app.zip"); found {
 		t.Fatal("a delete marker counted as a new version")
 	}
@@ -158,12 +158,12 @@ func TestWebhookSecretSealed(t *testing.T) {
 	a := c.As(acctA, region)
 	defer a.Close()
 	const secret = "s3cr3t-token-for-the-test"
-	w := &Webhook{
+	w := &backend.Webhook{
 		Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: secret,
 		Filters:        []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
 		TargetPipeline: "trig", TargetAction: "Fetch", Tags: map[string]string{"team": "a"},
 	}
-	got := must[*Webhook](t)(a.PutWebhook(ctx, w, false))
+	got := must[*backend.Webhook](t)(a.PutWebhook(ctx, w, false))
 	if got.SecretToken != secret || got.ARN != "arn:aws:codepipeline:"+region+":"+acctA+":webhook:gh" || got.Tags["team"] != "a" {
 		t.Fatalf("stored webhook = %+v", got)
 	}
@@ -189,14 +189,14 @@ func TestWebhookValidationAndDelete(t *testing.T) {
 	ctx := context.Background()
 	a := c.As(acctA, region)
 	defer a.Close()
-	base := Webhook{Name: "w", Authentication: pipeline.WebhookAuthIP, AllowedIPRange: "10.0.0.0/8",
+	base := backend.Webhook{Name: "w", Authentication: pipeline.WebhookAuthIP, AllowedIPRange: "10.0.0.0/8",
 		Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "x"}}, TargetPipeline: "p", TargetAction: "a"}
-	for name, mutate := range map[string]func(w *Webhook){
-		"bad cidr":    func(w *Webhook) { w.AllowedIPRange = "10.0.0.0" },
-		"no filters":  func(w *Webhook) { w.Filters = nil },
-		"hmac secret": func(w *Webhook) { w.Authentication = pipeline.WebhookAuthGitHubHMAC },
-		"bad auth":    func(w *Webhook) { w.Authentication = "BASIC" },
-		"bad name":    func(w *Webhook) { w.Name = "a b" },
+	for name, mutate := range map[string]func(w *backend.Webhook){
+		"bad cidr":    func(w *backend.Webhook) { w.AllowedIPRange = "10.0.0.0" },
+		"no filters":  func(w *backend.Webhook) { w.Filters = nil },
+		"hmac secret": func(w *backend.Webhook) { w.Authentication = pipeline.WebhookAuthGitHubHMAC },
+		"bad auth":    func(w *backend.Webhook) { w.Authentication = "BASIC" },
+		"bad name":    func(w *backend.Webhook) { w.Name = "a b" },
 	} {
 		w := base
 		mutate(&w)
@@ -205,9 +205,9 @@ func TestWebhookValidationAndDelete(t *testing.T) {
 		}
 	}
 	w := base
-	must[*Webhook](t)(a.PutWebhook(ctx, &w, false))
+	must[*backend.Webhook](t)(a.PutWebhook(ctx, &w, false))
 	w.AllowedIPRange = "192.0.2.0/24"
-	if got := must[*Webhook](t)(a.PutWebhook(ctx, &w, true)); got.AllowedIPRange != "192.0.2.0/24" || got.SecretToken != "" {
+	if got := must[*backend.Webhook](t)(a.PutWebhook(ctx, &w, true)); got.AllowedIPRange != "192.0.2.0/24" || got.SecretToken != "" {
 		t.Fatalf("updated webhook = %+v", got)
 	}
 	if err := a.DeleteWebhook(ctx, "w"); err != nil {
@@ -219,8 +219,8 @@ func TestWebhookValidationAndDelete(t *testing.T) {
 	if err := a.DeleteWebhook(ctx, "w"); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if !strings.HasSuffix(WebhookURL("", acctA, region, "w"), "/webhooks/"+acctA+"/"+region+"/w") {
-		t.Fatal(WebhookURL("", acctA, region, "w"))
+	if !strings.HasSuffix(backend.WebhookURL("", acctA, region, "w"), "/webhooks/"+acctA+"/"+region+"/w") {
+		t.Fatal(backend.WebhookURL("", acctA, region, "w"))
 	}
 }
 
@@ -232,8 +232,8 @@ func TestReplayKeysAreRememberedForTheirWindow(t *testing.T) {
 	_, a, _ := accounts(t, WithNow(clk.Now))
 	ctx := context.Background()
 	setupShellPipeline(t, a, shellPipeline("hooked", "", stage("Build", shell("B", 1, "true"))), nil)
-	req := backend.RunRequest{Pipeline: "hooked", Trigger: TriggerWebhook}
-	start := func(keys ...ReplayKey) bool {
+	req := backend.RunRequest{Pipeline: "hooked", Trigger: backend.TriggerWebhook}
+	start := func(keys ...backend.ReplayKey) bool {
 		t.Helper()
 		run, err := a.StartTriggeredRunOnce(ctx, req, "webhook:gh", keys...)
 		if err != nil {
@@ -241,22 +241,22 @@ func TestReplayKeysAreRememberedForTheirWindow(t *testing.T) {
 		}
 		return run != nil
 	}
-	digest := ReplayKey{Value: "sha256:aaaa", Window: time.Hour}
-	if !start(digest, ReplayKey{Value: "d-1"}) {
+	digest := backend.ReplayKey{Value: "sha256:aaaa", Window: time.Hour}
+	if !start(digest, backend.ReplayKey{Value: "d-1"}) {
 		t.Fatal("first delivery did not start a run")
 	}
-	if start(digest) || start(digest, ReplayKey{Value: "d-2"}) {
+	if start(digest) || start(digest, backend.ReplayKey{Value: "d-2"}) {
 		t.Fatal("the same digest within its window started a run")
 	}
 	// d-2 came with a digest seen before: it was not reserved.
-	if !start(ReplayKey{Value: "sha256:bbbb", Window: time.Hour}, ReplayKey{Value: "d-2"}) {
+	if !start(backend.ReplayKey{Value: "sha256:bbbb", Window: time.Hour}, backend.ReplayKey{Value: "d-2"}) {
 		t.Fatal("delivery d-2 was reserved by a trigger that started nothing")
 	}
 	clk.Advance(2 * time.Hour)
 	if !start(digest) {
 		t.Error("the digest was still remembered after its window")
 	}
-	if start(ReplayKey{Value: "d-1"}) {
+	if start(backend.ReplayKey{Value: "d-1"}) {
 		t.Error("a delivery id was forgotten")
 	}
 }

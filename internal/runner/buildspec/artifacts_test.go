@@ -64,7 +64,7 @@ func TestCollectArtifacts(t *testing.T) {
 			src := t.TempDir()
 			writeFiles(t, src, tree...)
 			spec := mustParse(t, "version: 0.2\nphases: {}\nartifacts: "+tc.artifacts+"\n")
-			got, err := CollectArtifacts(spec, src)
+			got, err := CollectArtifacts(spec, Dirs{Primary: src})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestCollectArtifactsErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			spec := mustParse(t, "version: 0.2\nphases: {}\nartifacts: "+tc.artifacts+"\n")
-			_, err := CollectArtifacts(spec, src)
+			_, err := CollectArtifacts(spec, Dirs{Primary: src})
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Fatalf("err = %v, want a FieldError for %s", err, tc.field)
@@ -121,7 +121,7 @@ artifacts:
       files: [reports/*.xml]
       discard-paths: yes
 `)
-	got, err := CollectArtifacts(spec, src)
+	got, err := CollectArtifacts(spec, Dirs{Primary: src})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package buildspec
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,7 +31,10 @@ var Phases = []PhaseName{Install, PreBuild, Build, PostBuild}
 type OnFailure string
 
 const (
-	// Abort follows CodeBuild's default transitions after a failure (see Run).
+	// DefaultTransitions is on-failure left out: after a failure CodeBuild follows its build
+	// phase transitions (see Run).
+	DefaultTransitions OnFailure = ""
+	// Abort ends the build when the phase fails: no later phase runs, nothing is uploaded.
 	Abort OnFailure = "ABORT"
 	// Continue goes on to the next phase as if the phase had succeeded; the build still fails.
 	Continue OnFailure = "CONTINUE"
@@ -41,27 +45,106 @@ type Spec struct {
 	Version string
 	// Shell is "bash" or "sh".
 	Shell string
+	// RunAs is the top-level run-as: the user every phase without its own run-as runs as;
+	// empty for the user running the build.
+	RunAs string
 	// Variables are env.variables, plain values.
 	Variables map[string]string
+	// ParameterStore are env.parameter-store: variable name → Systems Manager parameter name.
+	ParameterStore map[string]string
+	// SecretsManager are env.secrets-manager: variable name → secret reference.
+	SecretsManager map[string]SecretRef
 	// ExportedVariables are env.exported-variables: the names whose final values the build
 	// reports (the CodeBuild action's output variables).
 	ExportedVariables []string
 	// Phases holds the phases the buildspec defines; a missing phase has nothing to run.
 	Phases map[PhaseName]*Phase
+	// HasPhases tells that the buildspec has a phases section: only a buildspec with a batch
+	// section may go without one (its builds may each name their own buildspec).
+	HasPhases bool
 	// Artifacts is the primary artifact's selection, nil when the buildspec has none.
 	Artifacts *ArtifactSpec
 	// SecondaryArtifacts are artifacts.secondary-artifacts by identifier.
 	SecondaryArtifacts map[string]*ArtifactSpec
+	// Reports are the reports section by report group name (or ARN).
+	Reports map[string]*ReportSpec
+	// Batch is the batch section, nil when there is none.
+	Batch *Batch
 	// Warnings name the settings that were read but have no local effect.
 	Warnings []string
 }
 
 // Phase is one phase's commands.
 type Phase struct {
+	// RunAs is the phase's run-as, which wins over the top-level one; empty when not set.
+	RunAs     string
 	OnFailure OnFailure
 	Commands  []string
 	// Finally runs after Commands, even when one of them failed.
 	Finally []string
+}
+
+// ReportSpec is one report group of the reports section: the files of its test or coverage
+// reports, selected like an artifact's, and their format.
+type ReportSpec struct {
+	*ArtifactSpec
+	// FileFormat is the report's format in upper case, JUNITXML when not set.
+	FileFormat string
+}
+
+// Report file formats (reports/<group>/file-format). The first six are test reports, the
+// others code coverage reports.
+var ReportFormats = []string{"JUNITXML", "CUCUMBERJSON", "NUNITXML", "NUNIT3XML", "TESTNGXML", "VISUALSTUDIOTRX",
+	"CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV"}
+
+// SecretRef is an env.secrets-manager reference, secret-id:json-key:version-stage:version-id
+// (every part after the secret id optional; the secret id may be an ARN, itself with colons).
+type SecretRef struct {
+	SecretID string
+	// JSONKey, when set, picks that key of the secret's JSON value.
+	JSONKey      string
+	VersionStage string
+	VersionID    string
+}
+
+func (r SecretRef) String() string {
+	s := r.SecretID
+	if r.JSONKey != "" || r.VersionStage != "" || r.VersionID != "" {
+		s += ":" + r.JSONKey
+	}
+	if r.VersionStage != "" || r.VersionID != "" {
+		s += ":" + r.VersionStage
+	}
+	if r.VersionID != "" {
+		s += ":" + r.VersionID
+	}
+	return s
+}
+
+// ParseSecretRef reads a secrets-manager reference.
+func ParseSecretRef(s string) (SecretRef, error) {
+	parts := strings.Split(s, ":")
+	idParts := 1
+	if strings.HasPrefix(s, "arn:") {
+		// arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME
+		idParts = 7
+		if len(parts) < idParts {
+			return SecretRef{}, fmt.Errorf("%q is not a secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", s)
+		}
+	}
+	if len(parts) > idParts+3 {
+		return SecretRef{}, fmt.Errorf("%q has too many parts: the form is secret-id:json-key:version-stage:version-id", s)
+	}
+	ref := SecretRef{SecretID: strings.Join(parts[:idParts], ":")}
+	rest := append(parts[idParts:], "", "", "")
+	ref.JSONKey, ref.VersionStage, ref.VersionID = rest[0], rest[1], rest[2]
+	switch {
+	case ref.SecretID == "":
+		return SecretRef{}, fmt.Errorf("%q names no secret", s)
+	case ref.VersionStage != "" && ref.VersionID != "":
+		return SecretRef{}, fmt.Errorf("%q gives both a version stage and a version id: give one", s)
+	}
+	return ref, nil
 }
 
 // ArtifactSpec selects the files of one output artifact.
@@ -79,6 +162,9 @@ type ArtifactSpec struct {
 	Name         string
 	// EnableSymlinks asks to keep symlinks as symlinks in the zip.
 	EnableSymlinks bool
+	// deferred holds the yes/no settings (discard-paths, enable-symlinks) written with a
+	// variable or a command substitution: they are read once expanded, after the build.
+	deferred map[string]string
 }
 
 // FieldError is a problem with one field of a buildspec.
@@ -208,7 +294,7 @@ func (p *parser) boolean(field string, n *yaml.Node) bool {
 }
 
 func (p *parser) top(n *yaml.Node) {
-	var versionSeen, phasesSeen bool
+	var versionSeen bool
 	p.mapping("(document)", n, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "version":
@@ -219,28 +305,52 @@ func (p *parser) top(n *yaml.Node) {
 				}
 				p.spec.Version = s
 			}
+		case "run-as":
+			p.spec.RunAs = p.userName("run-as", v)
 		case "env":
 			p.env(v)
 		case "phases":
-			phasesSeen = true
+			p.spec.HasPhases = true
 			p.phases(v)
 		case "artifacts":
 			p.artifacts(v)
-		case "run-as":
-			p.fail("run-as", k, "not supported by the local backend: commands run as the provider's user")
-		case "reports", "cache", "proxy", "batch":
-			p.warn(key, "ignored by the local backend")
+		case "reports":
+			p.reports(v)
+		case "batch":
+			p.batch(v)
+		case "cache":
+			p.warn(key, "ignored by the local backend: nothing is cached between builds")
+		case "proxy":
+			p.warn(key, "ignored by the local backend: builds reach the network as this machine does")
 		default:
 			p.fail(key, k, "unknown key")
 		}
 	})
-	if !versionSeen && resolve(n).Kind == yaml.MappingNode {
+	if resolve(n).Kind != yaml.MappingNode {
+		return
+	}
+	if !versionSeen {
 		p.fail("version", n, "required")
 	}
-	if !phasesSeen && resolve(n).Kind == yaml.MappingNode {
+	if !p.spec.HasPhases && p.spec.Batch == nil {
 		p.fail("phases", n, "required")
 	}
 }
+
+// userName reads a run-as value: a Linux user name (or a numeric id).
+func (p *parser) userName(field string, n *yaml.Node) string {
+	s, ok := p.scalar(field, n)
+	if !ok {
+		return ""
+	}
+	if !userPattern.MatchString(s) {
+		p.fail(field, n, "%q is not a Linux user name", s)
+		return ""
+	}
+	return s
+}
+
+var userPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
 
 func (p *parser) env(n *yaml.Node) {
 	p.mapping("env", n, func(key string, k, v *yaml.Node) {
@@ -258,19 +368,30 @@ func (p *parser) env(n *yaml.Node) {
 				}
 			}
 		case "variables":
+			p.variables(field, v, func(name, value string) { p.spec.Variables[name] = value })
+		case "parameter-store":
+			p.variables(field, v, func(name, value string) {
+				if p.spec.ParameterStore == nil {
+					p.spec.ParameterStore = map[string]string{}
+				}
+				p.spec.ParameterStore[name] = value
+			})
+		case "secrets-manager":
 			p.mapping(field, v, func(name string, nk, nv *yaml.Node) {
 				vf := join(field, name)
-				if !envName.MatchString(name) {
-					p.fail(vf, nk, "not a valid environment variable name")
+				value, ok := p.variable(vf, name, nk, nv)
+				if !ok {
 					return
 				}
-				if strings.HasPrefix(name, "CODEBUILD_") {
-					p.fail(vf, nk, "names starting with CODEBUILD_ are reserved")
+				ref, err := ParseSecretRef(value)
+				if err != nil {
+					p.fail(vf, nv, "%v", err)
 					return
 				}
-				if s, ok := p.scalar(vf, nv); ok {
-					p.spec.Variables[name] = s
+				if p.spec.SecretsManager == nil {
+					p.spec.SecretsManager = map[string]SecretRef{}
 				}
+				p.spec.SecretsManager[name] = ref
 			})
 		case "exported-variables":
 			for i, name := range p.commands(field, v) {
@@ -280,15 +401,37 @@ func (p *parser) env(n *yaml.Node) {
 				}
 				p.spec.ExportedVariables = append(p.spec.ExportedVariables, name)
 			}
-		case "parameter-store", "secrets-manager":
-			p.fail(field, k, "not supported by the local backend: pass the value through env.variables or the action's EnvironmentVariables")
 		case "git-credential-helper":
 			p.boolean(field, v)
-			p.warn(field, "ignored by the local backend")
+			p.warn(field, "ignored by the local backend: git uses this machine's credentials")
+		case "compute-type", "image", "privileged-mode", "type", "fleet":
+			// Build environment settings some buildspecs carry next to their variables.
+			p.warn(field, "ignored by the local backend: builds run on this machine")
 		default:
 			p.fail(field, k, "unknown key")
 		}
 	})
+}
+
+// variables reads a mapping of environment variable names to values.
+func (p *parser) variables(field string, n *yaml.Node, set func(name, value string)) {
+	p.mapping(field, n, func(name string, nk, nv *yaml.Node) {
+		if value, ok := p.variable(join(field, name), name, nk, nv); ok {
+			set(name, value)
+		}
+	})
+}
+
+func (p *parser) variable(field, name string, nk, nv *yaml.Node) (string, bool) {
+	if !envName.MatchString(name) {
+		p.fail(field, nk, "not a valid environment variable name")
+		return "", false
+	}
+	if strings.HasPrefix(name, "CODEBUILD_") {
+		p.fail(field, nk, "names starting with CODEBUILD_ are reserved")
+		return "", false
+	}
+	return p.scalar(field, nv)
 }
 
 func (p *parser) phases(n *yaml.Node) {
@@ -299,7 +442,7 @@ func (p *parser) phases(n *yaml.Node) {
 			p.fail(field, k, "unknown phase; phases are install, pre_build, build and post_build")
 			return
 		}
-		ph := &Phase{OnFailure: Abort}
+		ph := &Phase{}
 		if resolve(v).Tag == "!!null" {
 			p.spec.Phases[name] = ph
 			return
@@ -327,7 +470,7 @@ func (p *parser) phases(n *yaml.Node) {
 				}
 				p.warn(f, "ignored by the local backend: the tools on this machine's PATH are used")
 			case "run-as":
-				p.fail(f, k, "not supported by the local backend: commands run as the provider's user")
+				ph.RunAs = p.userName(f, v)
 			default:
 				p.fail(f, k, "unknown key")
 			}
@@ -377,20 +520,31 @@ func (p *parser) artifactField(field string, a *ArtifactSpec, key string, k, v *
 		a.ExcludePaths = p.patterns(f, v)
 	case "base-directory":
 		if s, ok := p.scalar(f, v); ok {
-			if _, err := cleanRelative(s); err != nil {
-				p.fail(f, v, "%v", err)
-				return
+			if !expandable(s) && !filepath.IsAbs(s) {
+				if _, err := cleanRelative(s); err != nil {
+					p.fail(f, v, "%v", err)
+					return
+				}
 			}
 			a.BaseDirectory = s
 		}
-	case "discard-paths":
-		a.DiscardPaths = p.boolean(f, v)
+	case "discard-paths", "enable-symlinks":
+		target := &a.DiscardPaths
+		if key == "enable-symlinks" {
+			target = &a.EnableSymlinks
+		}
+		if s, ok := p.scalar(f, v); ok && expandable(s) {
+			if a.deferred == nil {
+				a.deferred = map[string]string{}
+			}
+			a.deferred[key] = s
+			return
+		}
+		*target = p.boolean(f, v)
 	case "name":
 		if s, ok := p.scalar(f, v); ok {
 			a.Name = s
 		}
-	case "enable-symlinks":
-		a.EnableSymlinks = p.boolean(f, v)
 	case "s3-prefix":
 		p.warn(f, "ignored by the local backend: the artifact store decides object keys")
 	default:
@@ -398,14 +552,53 @@ func (p *parser) artifactField(field string, a *ArtifactSpec, key string, k, v *
 	}
 }
 
+// patterns reads file patterns. Those written with a variable or an absolute path are checked
+// once expanded, against the build's directories (see CollectArtifacts).
 func (p *parser) patterns(field string, n *yaml.Node) []string {
 	list := p.commands(field, n)
 	for i, pat := range list {
+		if expandable(pat) || filepath.IsAbs(pat) {
+			continue
+		}
 		if _, err := cleanPattern(pat); err != nil {
 			p.fail(fmt.Sprintf("%s[%d]", field, i), n, "%v", err)
 		}
 	}
 	return list
+}
+
+// expandable reports whether s has something the shell expands: a variable, a command
+// substitution or an arithmetic expansion.
+func expandable(s string) bool {
+	return strings.ContainsAny(s, "$`")
+}
+
+func (p *parser) reports(n *yaml.Node) {
+	p.spec.Reports = map[string]*ReportSpec{}
+	p.mapping("reports", n, func(group string, gk, gv *yaml.Node) {
+		f := join("reports", group)
+		r := &ReportSpec{ArtifactSpec: &ArtifactSpec{}, FileFormat: "JUNITXML"}
+		p.mapping(f, gv, func(key string, k, v *yaml.Node) {
+			switch key {
+			case "file-format":
+				if s, ok := p.scalar(join(f, key), v); ok {
+					if !slices.Contains(ReportFormats, strings.ToUpper(s)) {
+						p.fail(join(f, key), v, "must be one of %s, got %q", strings.Join(ReportFormats, ", "), s)
+						return
+					}
+					r.FileFormat = strings.ToUpper(s)
+				}
+			case "files", "base-directory", "discard-paths":
+				p.artifactField(f, r.ArtifactSpec, key, k, v)
+			default:
+				p.fail(join(f, key), k, "unknown key")
+			}
+		})
+		if len(r.Files) == 0 {
+			p.fail(join(f, "files"), gv, "required")
+		}
+		p.spec.Reports[group] = r
+	})
 }
 
 // resolve follows YAML aliases and document nodes.

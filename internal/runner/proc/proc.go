@@ -40,6 +40,9 @@ type Command struct {
 	// OnStart, when set, is told the process group id as soon as the command started, so that
 	// a caller can record it and kill the group should this process die without doing so.
 	OnStart func(pgid int)
+	// Credential, when set, runs the command as that user (a buildspec's run-as); switching
+	// users needs a process that may do so (root).
+	Credential *syscall.Credential
 	// Attr, when set, adjusts the process attributes before the start (the sandbox asks for
 	// new namespaces there); the new process group is Run's to set.
 	Attr func(*syscall.SysProcAttr)
@@ -73,7 +76,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdin = c.Stdin
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.Credential}
 	if c.Attr != nil {
 		c.Attr(cmd.SysProcAttr)
 	}
