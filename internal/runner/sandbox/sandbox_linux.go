@@ -83,22 +83,19 @@ func available() (bool, string) {
 	return probe.ok, probe.why
 }
 
-// runProbe sets up a real sandbox around a command that does nothing: covering and exposing a
-// directory, mounting /proc, and the command's own namespaces.
+// runProbe sets up a real sandbox around a command that does nothing: covering a directory
+// and exposing it again read-only (the system's temporary directory, in the probe's own mount
+// namespace: nothing is created, so a probe killed half way leaves nothing behind), mounting
+// /proc, and the command's own namespaces.
 func runProbe() (bool, string) {
-	dir, err := os.MkdirTemp("", "sandbox-probe-")
-	if err != nil {
-		return false, err.Error()
+	dir := os.TempDir()
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		dir = "/"
 	}
-	defer os.RemoveAll(dir)
-	inner := filepath.Join(dir, "inner")
-	if err := os.Mkdir(inner, 0o700); err != nil {
-		return false, err.Error()
-	}
-	p := &Policy{Hide: []string{dir}, Expose: []Mount{{Path: inner}}}
-	c := wrap(p, proc.Command{Path: self, Args: []string{noopArg}, Dir: inner})
+	p := &Policy{Hide: []string{dir}, Expose: []Mount{{Path: dir, ReadOnly: true}}}
+	c := wrap(p, proc.Command{Path: self, Args: []string{noopArg}, Dir: "/"})
 	cmd := exec.Command(c.Path, c.Args...)
-	cmd.Dir = inner
+	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	c.Attr(cmd.SysProcAttr)
 	var stderr strings.Builder
