@@ -47,7 +47,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/local"
+	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -177,16 +177,29 @@ func (m *matrix) size() string {
 	return "4M"
 }
 
+// open opens the state directory as a new process would (no connection shared with an earlier
+// open): the next process after a kill, whose open recovers what the dead one left.
+func (m *matrix) open() (backend.Backend, backend.Runner, error) {
+	b, err := backend.Open(context.Background(), m.cfg, backend.Unshared())
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := backend.RunsOf(b)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return b, r, nil
+}
+
 // setup makes the pipeline: an S3 source, a build writing an artifact of #{variables.size}, a
 // test reading it, and a deploy.
 func (m *matrix) setup() error {
 	ctx := context.Background()
-	c, err := local.Open(m.cfg)
+	a, _, err := m.open()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	a := c.For(m.cfg)
 	defer a.Close()
 	for _, b := range []string{"crash-artifacts", "crash-source", "crash-deploy"} {
 		if _, err := a.CreateBucket(ctx, backend.Bucket{Name: b, Versioning: true}); err != nil {
@@ -232,13 +245,11 @@ func (m *matrix) setup() error {
 
 // checkRun starts a run and drives it here, bounded by a minute.
 func (m *matrix) checkRun(size string) (*backend.Run, error) {
-	c, err := local.Open(m.cfg)
+	b, a, err := m.open()
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	a := c.For(m.cfg)
-	defer a.Close()
+	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	run, err := a.StartRun(ctx, backend.RunRequest{Pipeline: pipelineName, Variables: map[string]string{"size": size}})
@@ -387,17 +398,15 @@ func (m *matrix) inProgress() bool {
 // check opens the state directory as the next process would, and counts what is wrong.
 func (m *matrix) check(c *counts) {
 	ctx := context.Background()
-	cloud, err := local.Open(m.cfg)
+	a, runner, err := m.open()
 	if err != nil {
 		c.stateErrors++
 		c.note("open: %v", err)
 		return
 	}
-	a := cloud.For(m.cfg)
 	func() {
 		defer a.Close()
-		defer cloud.Close()
-		runs, err := a.ListRuns(ctx, pipelineName, 0)
+		runs, err := runner.ListRuns(ctx, pipelineName, 0)
 		if err != nil {
 			c.stateErrors++
 			c.note("list runs: %v", err)
@@ -441,7 +450,7 @@ func (m *matrix) check(c *counts) {
 	}
 }
 
-func readZip(ctx context.Context, a *local.Account, bucket, key, version string) error {
+func readZip(ctx context.Context, a backend.Backend, bucket, key, version string) error {
 	body, _, err := a.GetObject(ctx, "", bucket, key, version)
 	if err != nil {
 		return err
