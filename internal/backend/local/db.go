@@ -172,7 +172,7 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err := os.MkdirAll(filepath.Join(dir, objectsDir), privateDir); err != nil {
 		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
 	}
-	warnings, err := tightenModes(dir)
+	warnings, err := tightenModes(dir, parts.db)
 	if err != nil {
 		return nil, err
 	}

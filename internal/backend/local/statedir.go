@@ -138,13 +138,18 @@ const (
 	privateFile fs.FileMode = 0o600
 )
 
-// tightenModes makes the state directory and its files private, returning a warning for each
-// part that was readable or writable by others (or, for the database's -wal and -shm files,
+// tightenModes makes the state directory and its files private, returning (when the directory
+// already held state: a new one is made private silently) a warning for each part that was
+// readable or writable by others (or, for the database's -wal and -shm files,
 // not writable by their owner, which keeps SQLite from writing even once state.db is fixed).
 // A state.db its owner cannot write is an error that says so, instead of SQLite's "attempt to
 // write a readonly database" at the first write.
-func tightenModes(dir string) ([]string, error) {
-	var warnings []string
+func tightenModes(dir string, existing bool) (warnings []string, err error) {
+	defer func() {
+		if !existing {
+			warnings = nil
+		}
+	}()
 	fix := func(path string, want fs.FileMode, why string) {
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&fs.ModeSymlink != 0 {

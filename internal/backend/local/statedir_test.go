@@ -335,3 +335,19 @@ func asUnprivilegedUser(t *testing.T) (string, bool) {
 	}
 	return "", false
 }
+
+// TestNewStateDirectoryIsMadePrivateQuietly: a directory made for the state (0755 by mkdir)
+// holds nothing yet: it is made private without a warning.
+func TestNewStateDirectoryIsMadePrivateQuietly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := openCloud(t, dir)
+	if got := mode(t, dir); got != 0o700 {
+		t.Errorf("new state directory has mode %04o, want 0700", got)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings for a new state directory: %q", w)
+	}
+}
