@@ -126,6 +126,11 @@ func checkDatabaseParts(ctx context.Context, db *sql.DB, dir string, p statePart
 	if !used {
 		return nil // the key was never made: a first Open stopped before it
 	}
+	// The key check is recorded only once the key file exists: a key that exists now was made
+	// by another process after this one looked (a first Open of several at once).
+	if _, err := os.Stat(filepath.Join(dir, masterKeyFile)); err == nil {
+		return nil
+	}
 	return fmt.Errorf("local backend: %s is missing, but the database in %s was sealed with it: without it the KMS key material, "+
 		"and so every stored object and webhook secret, cannot be opened, and a new key would not help. Nothing was changed. "+
 		"Restore %s from a backup; to start over, move the directory aside (mv %s %s.damaged): %w",

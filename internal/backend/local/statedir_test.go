@@ -351,3 +351,34 @@ func TestNewStateDirectoryIsMadePrivateQuietly(t *testing.T) {
 		t.Errorf("warnings for a new state directory: %q", w)
 	}
 }
+
+// TestConcurrentFirstOpensAgree: processes opening a new state directory at once (terraform
+// starts several provider processes) all succeed: one that looked before another made the
+// master key must not take the key it then finds in use for a lost one.
+func TestConcurrentFirstOpensAgree(t *testing.T) {
+	for round := range 30 {
+		dir := filepath.Join(t.TempDir(), "state")
+		errs := make(chan error, 6)
+		for range 6 {
+			go func() { errs <- openErr(dir) }()
+		}
+		for range 6 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a concurrent first Open failed: %v", round, err)
+			}
+		}
+	}
+}
+
+// TestKeyMadeAfterTheLookIsNotLost: the parts of a state directory are looked at before its
+// database is opened; another process may make the master key (and record its use) between
+// the two. A key that exists when the database is read is not lost.
+func TestKeyMadeAfterTheLookIsNotLost(t *testing.T) {
+	dir := t.TempDir()
+	c := openCloud(t, dir)
+	// What a process saw before c made the key: a database, no key.
+	stale := stateParts{db: true, key: false}
+	if err := checkDatabaseParts(context.Background(), c.writer, dir, stale); err != nil {
+		t.Fatalf("a key made after the look was taken for lost: %v", err)
+	}
+}
