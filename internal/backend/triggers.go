@@ -49,8 +49,9 @@ type TriggerAccount interface {
 	// StartTriggeredRunOnce starts a run for a trigger of source unless any of keys was seen
 	// before, within its window: then it returns nil, nil and reserves none of the keys.
 	StartTriggeredRunOnce(ctx context.Context, req RunRequest, source string, keys ...ReplayKey) (*Run, error)
-	// RepositoryPath is the directory of a local git source's repository.
-	RepositoryPath(name string) (string, error)
+	// RepositoryPath is the directory of a local git source's repository, as a run of p
+	// would find it (p's RepositoriesDir unless this value has its own).
+	RepositoryPath(p *PipelineRecord, name string) (string, error)
 }
 
 // ReplayKey is one way of recognizing a trigger seen before: a revision or a delivery id,

@@ -50,8 +50,8 @@ func sandboxMode(opt string) (string, error) {
 
 // isolation returns how the commands of the action whose workspace is workDir run, and writes
 // to the action's log when they run without a sandbox.
-func (a *Account) isolation(workDir string, log io.Writer) (func(proc.Command) proc.Command, error) {
-	c := a.c
+func (x *executor) isolation(workDir string, log io.Writer) (func(proc.Command) proc.Command, error) {
+	c := x.a.c
 	none := func(cmd proc.Command) proc.Command { return cmd }
 	if c.sandbox == sandboxOff {
 		fmt.Fprintf(log, "[local] no sandbox (%s=off): this action can read whatever this user can, the state directory included\n", ActionSandboxEnv)
@@ -65,7 +65,7 @@ func (a *Account) isolation(workDir string, log io.Writer) (func(proc.Command) p
 		return none, nil
 	}
 	p := &sandbox.Policy{Hide: []string{c.dir, c.workRoot}, Expose: []sandbox.Mount{{Path: workDir}}}
-	if fn := a.functionsRoot(); inside(c.dir, fn) || inside(c.workRoot, fn) {
+	if fn := x.dirs.functions; inside(c.dir, fn) || inside(c.workRoot, fn) {
 		if fi, err := os.Stat(fn); err == nil && fi.IsDir() {
 			p.Expose = append(p.Expose, sandbox.Mount{Path: fn, ReadOnly: true})
 		}

@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
@@ -196,9 +199,14 @@ func tightenModes(dir string, existing bool) (warnings []string, err error) {
 	check(filepath.Join(dir, masterKeyFile))
 	db := filepath.Join(dir, dbFile)
 	check(db)
-	if fi, err := os.Stat(db); err == nil && fi.Mode().Perm()&0o200 == 0 {
-		return warnings, fmt.Errorf("local backend: %s is read-only (mode %04o): the backend must write it; make it writable (chmod 600 %s): %w",
-			db, fi.Mode().Perm(), db, backend.ErrInvalid)
+	if fi, err := os.Stat(db); err == nil {
+		if owner := fileOwner(fi); owner == os.Geteuid() && fi.Mode().Perm()&0o200 == 0 {
+			return warnings, fmt.Errorf("local backend: %s is read-only (mode %04o): the backend must write it; make it writable (chmod 600 %s): %w",
+				db, fi.Mode().Perm(), db, backend.ErrInvalid)
+		}
+		if err := unix.Access(db, unix.R_OK|unix.W_OK); err != nil {
+			return warnings, notWritableError(db, fi, "")
+		}
 	}
 	for _, side := range []string{db + "-wal", db + "-shm"} {
 		fi, err := os.Lstat(side)
@@ -208,8 +216,41 @@ func tightenModes(dir string, existing bool) (warnings []string, err error) {
 		if fi.Mode().Perm() != privateFile {
 			fix(side, privateFile, "SQLite needs it private and writable, like state.db")
 		}
+		// One this user cannot make writable (another user's) keeps SQLite from writing:
+		// refused here with what to do, not at the first write as "readonly database".
+		if err := unix.Access(side, unix.R_OK|unix.W_OK); err != nil {
+			remedy := "or remove it (rm " + side + "): SQLite makes it again"
+			if strings.HasSuffix(side, "-wal") {
+				remedy = "do not remove it: it may hold committed writes not yet copied into " + dbFile
+			}
+			return warnings, notWritableError(side, fi, remedy)
+		}
 	}
 	return warnings, nil
+}
+
+// fileOwner is the user id owning fi's file (-1 when the platform does not say).
+func fileOwner(fi fs.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
+}
+
+// notWritableError says that this user cannot read and write path, a part of the database,
+// whose owner and mode fi gives, and what to do, with remedy added.
+func notWritableError(path string, fi fs.FileInfo, remedy string) error {
+	if remedy != "" {
+		remedy = "; " + remedy
+	}
+	me := os.Geteuid()
+	if owner := fileOwner(fi); owner != me {
+		return fmt.Errorf("local backend: %s (mode %04o) belongs to user id %d, and this user (%d) cannot write it, so SQLite cannot write the database. "+
+			"With no other process using the state directory, give it to this user (as root: chown %d %s && chmod 600 %s)%s: %w",
+			path, fi.Mode().Perm(), owner, me, me, path, path, remedy, backend.ErrInvalid)
+	}
+	return fmt.Errorf("local backend: %s (mode %04o) cannot be written by this user, so SQLite cannot write the database. "+
+		"Make it writable (chmod 600 %s)%s: %w", path, fi.Mode().Perm(), path, remedy, backend.ErrInvalid)
 }
 
 // createPrivateFile creates path with mode 0600 when it does not exist, so that SQLite, which

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -25,7 +24,8 @@ import (
 // state directory, so that an action can be kept from reading the state directory at all (see
 // internal/runner/sandbox):
 //
-//	<work root>/<run id>/<stage>.<action>.<attempt>-<random>/
+//	<work root>/<run id>/<stage>.<action>.<attempt>-<random>/     an action's
+//	<work root>/<run id>/<stage>.<condition>.<rule>-<random>/     a stage condition's rule
 //
 // The work root is CODEPIPELINE_WORK_DIR, else the state directory's sibling "<state dir>.work".
 // It is private (0700, owned by this user); a work root that is a symlink or belongs to
@@ -97,9 +97,10 @@ func (c *Cloud) runWorkDir(id string) (string, error) {
 	return filepath.Join(c.workRoot, id), nil
 }
 
-// newWorkspace makes a fresh, private directory for one execution of action j of stage si,
-// attempt attempt, of run id.
-func (c *Cloud) newWorkspace(id string, si, j, attempt int) (string, error) {
+// newWorkspace makes a fresh, private directory of run id for one execution of what label
+// names by ids: "<stage>.<action>.<attempt>" for an action, "<stage>.<condition>.<rule>" for
+// a condition's rule (the indexes, never the names).
+func (c *Cloud) newWorkspace(id, label string) (string, error) {
 	runDir, err := c.runWorkDir(id)
 	if err != nil {
 		return "", err
@@ -111,7 +112,7 @@ func (c *Cloud) newWorkspace(id string, si, j, attempt int) (string, error) {
 		return "", fmt.Errorf("action workspaces: %w", err)
 	}
 	// MkdirTemp creates a new directory (0700) or fails: never one that exists already.
-	return os.MkdirTemp(runDir, strconv.Itoa(si)+"."+strconv.Itoa(j)+"."+strconv.Itoa(attempt)+"-")
+	return os.MkdirTemp(runDir, label+"-")
 }
 
 // removeRunWorkspaces removes whatever is left of run id's workspaces.
