@@ -143,9 +143,15 @@ var _ = register(&Rule{
 var _ = register(&Rule{
 	ID: "config-nul", Severity: SeverityError, Where: AtPlan | AtApply,
 	Title: "Action Configuration Cannot Contain NUL",
-	Doc:   "Action configuration keys and values contain no NUL character: a command, a path or a key cut at a NUL is not the one that was written, and a shell drops it silently.",
+	Doc:   "Action configuration keys and values, and a Commands action's commands, contain no NUL character: a command, a path or a key cut at a NUL is not the one that was written, and a shell drops it silently.",
 	Check: func(p *Pass) {
 		eachActionOf(p, func(ref ActionRef, a *Action) {
+			for i, c := range a.Commands {
+				if IsKnown(c) && strings.ContainsRune(c, 0) {
+					p.Reportf(ref.Path().Attr("commands").Index(i), "Remove the NUL character (\\u0000) from the command.",
+						"Command %d of action %q contains a NUL character.", i+1, a.Name)
+				}
+			}
 			if a.IsUnknown("configuration") {
 				return
 			}

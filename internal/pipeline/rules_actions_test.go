@@ -114,6 +114,10 @@ func TestRuleConfigNUL(t *testing.T) {
 		{name: "NUL inside a command line fails", mutate: func(in *Input) {
 			mutAction(in, 1, 0).Configuration["Commands"] = "echo ok\nrm -rf /tmp/x\x00/y"
 		}, want: []got{errAt(id, buildAct+`.configuration["Commands"]`)}},
+		{name: "NUL in an entry of the commands list fails", mutate: func(in *Input) {
+			mutAction(in, 1, 0).Commands = []string{"npm ci", "npm test\x00 --watch"}
+		}, want: []got{errAt(id, buildAct+`.commands[1]`)}},
+		{name: "commands without NUL pass", mutate: func(in *Input) { mutAction(in, 1, 0).Commands = []string{"npm ci", "npm test"} }},
 		{name: "NUL in a key fails", mutate: func(in *Input) { mutAction(in, 1, 0).Configuration["Project\x00Name"] = "app" },
 			want: []got{errAt(id, buildAct+`.configuration["Project\x00Name"]`)}},
 		{name: "unknown values are skipped", mutate: func(in *Input) { mutAction(in, 1, 0).Configuration["ProjectName"] = Unknown }},
