@@ -308,27 +308,23 @@ action {
 		Bad: `
 action {
   name            = "Test"
-  category        = "Build"
+  category        = "Compute"
   owner           = "AWS"
   provider        = "Commands"
   version         = "1"
   input_artifacts = ["source"]
-  configuration = {
-    Commands = "make test\u0000 lint"
-  }
+  commands        = ["make test\u0000 lint"]
 }
 `,
 		Fixed: `
 action {
   name            = "Test"
-  category        = "Build"
+  category        = "Compute"
   owner           = "AWS"
   provider        = "Commands"
   version         = "1"
   input_artifacts = ["source"]
-  configuration = {
-    Commands = "make test lint" # a shell would have dropped the NUL and run "make testlint"
-  }
+  commands        = ["make test lint"] # a shell would have dropped the NUL and run "make testlint"
 }
 `,
 	},
