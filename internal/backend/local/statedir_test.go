@@ -278,6 +278,78 @@ func TestReadOnlySideFilesAreRecovered(t *testing.T) {
 	}
 }
 
+// TestSideFileOfAnotherUserIsRefused: a -shm that another user (root, running the CLI once
+// with sudo) created and this user cannot write keeps SQLite from writing the database however
+// state.db's mode is fixed, and this user cannot change its mode. Open refuses it, naming the
+// file, its owner and what to run, instead of failing at the first write ("attempt to write a
+// readonly database").
+//
+// Only root can leave a file of another user: as root the test prepares the directory and runs
+// the check as the user nobody; as any other user it checks the message Open gives.
+func TestSideFileOfAnotherUserIsRefused(t *testing.T) {
+	if os.Getenv(unprivilegedDirEnv) == "" && os.Geteuid() != 0 {
+		shm := filepath.Join(t.TempDir(), dbFile+"-shm")
+		if err := os.WriteFile(shm, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(shm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := notWritableError(shm, fakeOwner{fi, 0}, "or remove it").Error()
+		for _, want := range []string{shm, "belongs to user id 0", fmt.Sprintf("chown %d %s", os.Geteuid(), shm), "or remove it"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error %q does not say %q", msg, want)
+			}
+		}
+		return
+	}
+	dir, ok := asUnprivilegedUserAfter(t, func(dir string) {
+		// A state directory of the user nobody, with a -shm root made (0644: nobody reads it,
+		// cannot write it).
+		openCloud(t, dir).Close()
+		if err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(p, 65534, 65534)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		shm := filepath.Join(dir, dbFile+"-shm")
+		if err := os.WriteFile(shm, make([]byte, 32768), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(os.Chown(shm, 0, 0), os.Chmod(shm, 0o644)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !ok {
+		return
+	}
+	shm := filepath.Join(dir, dbFile+"-shm")
+	err := openErr(dir)
+	if err == nil {
+		t.Fatal("Open with a -shm this user cannot write succeeded; the first write would fail")
+	}
+	for _, want := range []string{shm, "belongs to user id 0", fmt.Sprintf("chown %d %s", os.Geteuid(), shm), "rm " + shm} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if !errors.Is(err, backend.ErrInvalid) {
+		t.Errorf("error %v is not ErrInvalid", err)
+	}
+}
+
+// fakeOwner is a FileInfo whose file belongs to uid.
+type fakeOwner struct {
+	fs.FileInfo
+	uid uint32
+}
+
+func (f fakeOwner) Sys() any { return &syscall.Stat_t{Uid: f.uid} }
+
 func mode(t *testing.T, path string) fs.FileMode {
 	t.Helper()
 	fi, err := os.Stat(path)
@@ -295,6 +367,13 @@ const unprivilegedDirEnv = "CODEPIPELINE_TEST_UNPRIVILEGED_DIR"
 // a child process as the user nobody (65534), over a directory that user owns, fails the test
 // when the child fails, and returns false.
 func asUnprivilegedUser(t *testing.T) (string, bool) {
+	t.Helper()
+	return asUnprivilegedUserAfter(t, nil)
+}
+
+// asUnprivilegedUserAfter is asUnprivilegedUser, with prepare (when not nil) run as root on
+// the directory before the child runs: to leave there what only root can.
+func asUnprivilegedUserAfter(t *testing.T, prepare func(dir string)) (string, bool) {
 	t.Helper()
 	if dir := os.Getenv(unprivilegedDirEnv); dir != "" {
 		return dir, true
@@ -314,6 +393,9 @@ func asUnprivilegedUser(t *testing.T) (string, bool) {
 	}
 	if err := errors.Join(os.Chmod(base, 0o755), os.Chown(dir, nobody, nobody)); err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(dir)
 	}
 	// The test binary sits in a directory only root may enter: the child runs a copy.
 	self, err := os.Executable()
