@@ -13,7 +13,7 @@ import (
 
 // What a killed writer leaves behind, and how it goes.
 //
-//   - A temporary file (objects/.tmp-*, .master-*): its name says which process of which
+//   - A temporary file (objects/.tmp-*, uploads/ID/.tmp-*, .master-*): its name says which process of which
 //     machine writes it (writerPrefix). One whose writer is a process of this machine that is
 //     gone is removed when a state directory is opened; one whose writer cannot be asked
 //     (another machine, an older name) once it has not changed for sweepGrace.
@@ -37,6 +37,13 @@ const (
 func (c *Cloud) sweep(ctx context.Context) {
 	c.sweepTemporaryFiles(filepath.Join(c.dir, objectsDir), blobTempPrefix)
 	c.sweepTemporaryFiles(c.dir, masterTempPrefix)
+	if uploads, err := os.ReadDir(filepath.Join(c.dir, uploadsDir)); err == nil {
+		for _, u := range uploads {
+			if u.IsDir() && validUploadID(u.Name()) {
+				c.sweepTemporaryFiles(c.uploadDir(u.Name()), blobTempPrefix)
+			}
+		}
+	}
 	_, _ = c.sweepBlobs(ctx)
 	_ = c.sweepWorkspaces(ctx)
 }

@@ -52,12 +52,14 @@ func TestLeftoversOfDeadWritersAreSweptAtOnce(t *testing.T) {
 	deadTemp := filepath.Join(objects, blobTempPrefix+deadTag+"123")
 	liveTemp := filepath.Join(objects, writerPrefix(blobTempPrefix)+"456")
 	deadMaster := filepath.Join(dir, masterTempPrefix+deadTag+"789")
+	// A part of a multipart upload being sealed when its writer died.
+	deadPart := filepath.Join(c.uploadDir(newVersionID()[:blobIDLen]), blobTempPrefix+deadTag+"000")
 	// A file linked by a put whose process died before its version committed: named by an
 	// intent of that process.
 	linked := newVersionID()
 	// A file nobody named (another copy of the database's, say).
 	unknown := newVersionID()
-	for _, f := range []string{deadTemp, liveTemp, deadMaster, c.blobPath(linked), c.blobPath(unknown)} {
+	for _, f := range []string{deadTemp, liveTemp, deadMaster, deadPart, c.blobPath(linked), c.blobPath(unknown)} {
 		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +77,7 @@ func TestLeftoversOfDeadWritersAreSweptAtOnce(t *testing.T) {
 
 	openCloud(t, dir).Close() // Open sweeps: everything is a second old
 	var left []string
-	for _, f := range []string{deadTemp, liveTemp, deadMaster, c.blobPath(linked), c.blobPath(unknown)} {
+	for _, f := range []string{deadTemp, liveTemp, deadMaster, deadPart, c.blobPath(linked), c.blobPath(unknown)} {
 		if _, err := os.Stat(f); err == nil {
 			left = append(left, filepath.Base(f))
 		}
