@@ -276,7 +276,9 @@ func (m *matrix) trial(i int, c *counts) error {
 			return err
 		}
 	} else {
-		time.Sleep(time.Duration(rand.Int64N(int64(m.runTime))))
+		// Within the first three quarters of an undisturbed run's time, which counts the
+		// process's start too: later, the run may have ended (a kill then is not mid-run).
+		time.Sleep(time.Duration(rand.Int64N(int64(m.runTime) * 3 / 4)))
 	}
 	if processAlive(pid) && m.inProgress() {
 		c.midRun++
