@@ -108,6 +108,12 @@ func TestMissingOrEmptyDatabaseIsRefused(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, want)
 				}
 			}
+			// The CLI opens only what exists: it must say the same, not that there is no state.
+			_, err = OpenBackend(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: acctA, Region: region, StateDir: dir},
+				backend.OpenOptions{ExistingOnly: true})
+			if !errors.Is(err, ErrStateDamaged) {
+				t.Errorf("OpenBackend(ExistingOnly) = %v, want ErrStateDamaged", err)
+			}
 			if diff := cmp.Diff(before, dirListing(t, dir)); diff != "" {
 				t.Errorf("Open changed the state directory (-before +after):\n%s", diff)
 			}
