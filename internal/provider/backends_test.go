@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/endpoint"

@@ -122,13 +122,15 @@ func (p *codepipelineProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"account_id": schema.StringAttribute{
 				Optional: true,
 				Description: fmt.Sprintf("The account this provider configuration acts as. Two provider aliases with different accounts over one "+
-					"`state_dir` are two accounts of one local cloud. Defaults to `%s` on the local backend.", backend.DefaultAccountID),
+					"`state_dir` are two accounts of one local cloud. Defaults to `%s` on the local backend; on `aws`, to the credentials' account "+
+					"(when set, it must be the credentials' account: sts:GetCallerIdentity checks it).", backend.DefaultAccountID),
 				Validators: []validator.String{stringvalidator.RegexMatches(backend.AccountIDPattern(), "must be a 12-digit AWS account id")},
 			},
 			"region": schema.StringAttribute{
-				Optional:    true,
-				Description: fmt.Sprintf("The region this provider configuration acts in. Defaults to `%s`.", backend.DefaultRegion),
-				Validators:  []validator.String{stringvalidator.RegexMatches(backend.RegionPattern(), "must be an AWS region name such as us-east-1")},
+				Optional: true,
+				Description: fmt.Sprintf("The region this provider configuration acts in. Defaults to `%s` on the local backend; on `aws`, to the AWS "+
+					"configuration's (AWS_REGION, the profile's region).", backend.DefaultRegion),
+				Validators: []validator.String{stringvalidator.RegexMatches(backend.RegionPattern(), "must be an AWS region name such as us-east-1")},
 			},
 			"state_dir": schema.StringAttribute{
 				Optional: true,
