@@ -60,9 +60,8 @@ func (b *Backend) CreateRole(ctx context.Context, r backend.Role) (*backend.Role
 	if r.MaxSessionDuration > 0 {
 		input.MaxSessionDuration = awssdk.Int32(int32(r.MaxSessionDuration)) //nolint:gosec // IAM checks 3600–43200
 	}
-	var err error
 	// A trust policy naming a role just created elsewhere is "Invalid principal" for a while.
-	err = retryIAM(ctx, func(err error) bool {
+	err := retryIAM(ctx, func(err error) bool {
 		return codeOf(err) == "MalformedPolicyDocument" && strings.Contains(strings.ToLower(messageOf(err)), "principal")
 	}, func() error {
 		_, err := b.clients.iam.CreateRole(ctx, input)
