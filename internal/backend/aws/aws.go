@@ -16,6 +16,7 @@ package aws
 
 import (
 	"context"
+	"sync"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
@@ -37,6 +38,9 @@ type Backend struct {
 	caller  string // the caller's ARN (sts:GetCallerIdentity)
 	clients *clients
 	as      *principals
+	// artifactVersions caches the version id of output artifacts' objects (bucket/key →
+	// version): CodePipeline writes each artifact once, under a key of its own.
+	artifactVersions sync.Map
 }
 
 // clients are the service clients of one set of credentials.
@@ -60,5 +64,5 @@ func (b *Backend) Identity() backend.Identity { return b.id }
 // Close releases nothing: the SDK's connections are released with the process.
 func (b *Backend) Close() error { return nil }
 
-// partitionOf is the partition of the backend's region.
+// root is the ARN of the acting account's root.
 func (b *Backend) root() string { return b.id.Partition().Root(b.id.AccountID) }

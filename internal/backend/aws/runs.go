@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -465,14 +464,10 @@ func (b *Backend) conditionRules(ctx context.Context, run *backend.Run, st pipel
 	return nil
 }
 
-// artifactVersions caches the version id of artifact objects: CodePipeline writes each
-// artifact once, under a key of its own, so the version of a key never changes.
-var artifactVersions sync.Map
-
 // artifactVersion is the version id of an output artifact's object ("" when it cannot be read).
 func (b *Backend) artifactVersion(ctx context.Context, bucket, key string) string {
 	k := bucket + "/" + key
-	if v, ok := artifactVersions.Load(k); ok {
+	if v, ok := b.artifactVersions.Load(k); ok {
 		return v.(string)
 	}
 	out, err := b.clients.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: awssdk.String(bucket), Key: awssdk.String(key)})
@@ -480,7 +475,7 @@ func (b *Backend) artifactVersion(ctx context.Context, bucket, key string) strin
 		return ""
 	}
 	v := orDefault(awssdk.ToString(out.VersionId), backend.NullVersion)
-	artifactVersions.Store(k, v)
+	b.artifactVersions.Store(k, v)
 	return v
 }
 
