@@ -139,7 +139,7 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// unknownEndpoint says which endpoints names are not services this backend calls.
+// unknownEndpoints says which names of aws.endpoints are not services this backend calls.
 func unknownEndpoints(m map[string]string) error {
 	var bad []string
 	for name := range m {
