@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,10 +133,12 @@ func TestRetriesAreBoundedAndCancellable(t *testing.T) {
 	defer srv.Close()
 	b := fakeBackend(t, srv)
 
+	// Bounded: it ends, with AWS's error, once the schedule has run out (how many calls fit in
+	// it depends on the machine's speed, which is not asserted).
 	fastSchedule(t, 50*time.Millisecond)
 	err := b.putPolicy(context.Background(), "bkt", `{}`)
-	if !errors.Is(err, backend.ErrInvalid) || h.calls.Load() < 2 {
-		t.Fatalf("a principal never known: %v after %d calls", err, h.calls.Load())
+	if !errors.Is(err, backend.ErrInvalid) || !strings.Contains(err.Error(), "Invalid principal") {
+		t.Fatalf("a principal never known: %v after %d calls, want S3's MalformedPolicy", err, h.calls.Load())
 	}
 
 	fastSchedule(t, time.Hour)

@@ -209,11 +209,15 @@ var runCases = []Case{
 		e.setup(p)
 		for _, approved := range []bool{true, false} {
 			run := must[*backend.Run](e.t)(r.StartRun(e.ctx, backend.RunRequest{Pipeline: "gate"}))
-			err := r.PutApprovalResult(e.ctx, "gate", run.ID, "Approve", "Manual", approved, "too early")
-			wantErr(e.t, "deciding an approval that is not waiting yet", err, backend.ErrInvalid)
+			if !backend.ExecutesRemotely(r) {
+				// A run this process drives has not moved before it is driven; a service's
+				// run (CodePipeline) may already be waiting by now.
+				err := r.PutApprovalResult(e.ctx, "gate", run.ID, "Approve", "Manual", approved, "too early")
+				wantErr(e.t, "deciding an approval that is not waiting yet", err, backend.ErrInvalid)
+			}
 			done := drive(e, r, "gate", run.ID)
 			waitAction(e, r, "gate", run.ID, "Approve", "Manual", backend.StatusInProgress)
-			err = r.PutApprovalResult(e.ctx, "gate", run.ID, "Approve", "Nobody", approved, "")
+			err := r.PutApprovalResult(e.ctx, "gate", run.ID, "Approve", "Nobody", approved, "")
 			wantErr(e.t, "deciding a missing action", err, backend.ErrNotFound)
 			ok(e.t, r.PutApprovalResult(e.ctx, "gate", run.ID, "Approve", "Manual", approved, "looked at it"))
 			ended := ended(e, done)
