@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -101,15 +102,25 @@ data "codepipeline_caller_identity" "prod" { provider = codepipeline.prod }
 
 func TestAccProvider_badConfiguration(t *testing.T) {
 	testStateDir(t)
+	// No AWS configuration at all: the aws backend says what is missing (and reaches for no
+	// instance metadata service).
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
+		"AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true", "CODEPIPELINE_BACKEND": ""} {
+		t.Setenv(k, v)
+	}
 	cases := map[string]struct {
 		provider string
 		want     *regexp.Regexp
 	}{
-		"aws backend is not silently replaced": {`backend = "aws"`, regexp.MustCompile(`AWS Backend Not Available Yet`)},
-		"unknown backend":                      {`backend = "gcp"`, regexp.MustCompile(`(?s)backend.*value must be one of`)},
-		"short account id":                     {`account_id = "1234"`, regexp.MustCompile(`(?s)account_id.*12-digit`)},
-		"bad region":                           {`region = "Mars"`, regexp.MustCompile(`(?s)region.*AWS region name`)},
-		"empty state dir":                      {`state_dir = ""`, regexp.MustCompile(`(?s)state_dir.*at least 1`)},
+		"aws backend without an AWS configuration": {`backend = "aws"`, regexp.MustCompile(`(?s)No AWS Region.*AWS_REGION`)},
+		"unknown backend":                          {`backend = "gcp"`, regexp.MustCompile(`(?s)backend.*value must be one of`)},
+		"short account id":                         {`account_id = "1234"`, regexp.MustCompile(`(?s)account_id.*12-digit`)},
+		"bad region":                               {`region = "Mars"`, regexp.MustCompile(`(?s)region.*AWS region name`)},
+		"empty state dir":                          {`state_dir = ""`, regexp.MustCompile(`(?s)state_dir.*at least 1`)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
