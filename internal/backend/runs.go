@@ -31,7 +31,8 @@ type Runner interface {
 	RetryStage(ctx context.Context, pipeline, id, stage string, allActions bool) (*Run, error)
 	// PutApprovalResult approves or rejects a manual approval action that is waiting.
 	PutApprovalResult(ctx context.Context, pipeline, id, stage, action string, approved bool, summary string) error
-	// ActionLog returns what an action printed in an execution (size-capped).
+	// ActionLog returns what an action printed in an execution (size-capped); while the action
+	// runs, what it printed so far (a second or so behind).
 	ActionLog(ctx context.Context, pipeline, id, stage, action string) ([]byte, error)
 }
 
@@ -89,9 +90,14 @@ type Run struct {
 
 // StageRun is a stage of an execution.
 type StageRun struct {
-	Name    string
-	Status  string // "" when not reached
-	Actions []ActionRun
+	Name   string
+	Status string // "" when not reached
+	// WaitingSince is when the run began to wait for another run to leave the stage (its
+	// execution mode lets one run at a time in a stage); zero when it never waited. Entered
+	// is when the run entered the stage; zero when it has not.
+	WaitingSince time.Time
+	Entered      time.Time
+	Actions      []ActionRun
 }
 
 // ActionRun is an action of an execution.
