@@ -60,17 +60,7 @@ func addCloudFlags(fs *flag.FlagSet) cloudFlags {
 // open opens the state directory as the flags' account, with a context that ends on SIGINT or
 // SIGTERM; done undoes both.
 func (f cloudFlags) open() (context.Context, backend.Runner, func(), error) {
-	cfg, err := backend.Resolve(backend.Settings{
-		StateDir:        backend.Setting{Value: *f.stateDir, Set: true},
-		AccountID:       backend.Setting{Value: *f.account, Set: true},
-		Region:          backend.Setting{Value: *f.region, Set: true},
-		RepositoriesDir: backend.Setting{Value: *f.repositories, Set: *f.repositories != ""},
-		FunctionsDir:    backend.Setting{Value: *f.functions, Set: *f.functions != ""},
-	}, os.Getenv)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	b, err := backend.Open(context.Background(), cfg)
+	b, err := f.openBackend()
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -81,6 +71,21 @@ func (f cloudFlags) open() (context.Context, backend.Runner, func(), error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx, runs, func() { stop(); b.Close() }, nil
+}
+
+// openBackend opens the state directory as the flags' account; the caller closes it.
+func (f cloudFlags) openBackend() (backend.Backend, error) {
+	cfg, err := backend.Resolve(backend.Settings{
+		StateDir:        backend.Setting{Value: *f.stateDir, Set: true},
+		AccountID:       backend.Setting{Value: *f.account, Set: true},
+		Region:          backend.Setting{Value: *f.region, Set: true},
+		RepositoriesDir: backend.Setting{Value: *f.repositories, Set: *f.repositories != ""},
+		FunctionsDir:    backend.Setting{Value: *f.functions, Set: *f.functions != ""},
+	}, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return backend.Open(context.Background(), cfg)
 }
 
 func runRuns(args []string, stdout, stderr io.Writer) int {

@@ -25,7 +25,9 @@ const serveUsage = `Usage: codepipeline serve [flags]
 Watches every pipeline of the state directory and starts runs when their sources change (new
 object versions, commits, tags), polls the sources with PollForSourceChanges = "true", applies
 V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, and drives
-the runs it starts. Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
+the runs it starts. It serves the web console at http://LISTEN/console/ too, and prints its
+address with the state directory's access token (` + "`codepipeline console`" + ` opens it). Ctrl-C or
+SIGTERM stops it: runs it drives are stopped (Stopped).
 
 Flags:
 `
@@ -46,6 +48,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
 	jsonLogs := fs.Bool("json", false, "log JSON lines instead of key=value text")
 	verbose := fs.Bool("v", false, "log debug lines too (why a change did not start a run)")
+	withConsole := fs.Bool("console", true, "serve the web console under /console/ (its address, with the state directory's token, is printed)")
 	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,9 +88,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "codepipeline:", err)
 		return exitUsage
 	}
+	con, err := startConsole(*withConsole, cfg.StateDir, triggers, slog.New(handler))
+	if err != nil {
+		fmt.Fprintln(stderr, "codepipeline:", err)
+		return exitUsage
+	}
+	defer con.close()
 	d, err := daemon.New(daemon.Config{
 		Backend: triggers,
 		Listen:  *listen, PollInterval: *poll, Rescan: *rescan, StopGrace: *grace, Logger: slog.New(handler),
+		Console: con.handler(),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)
@@ -95,6 +105,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	con.announce(ctx, d.Addr(), stdout, slog.New(handler))
 	start := time.Now()
 	if err := d.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "codepipeline:", err)

@@ -26,6 +26,9 @@ func (d *Daemon) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, "{\"status\":\"ok\",\"lease\":%t}\n", d.holdsLease.Load())
 	})
+	if d.cfg.Console != nil {
+		mux.Handle("/console/", d.cfg.Console)
+	}
 	return mux
 }
 
