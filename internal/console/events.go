@@ -62,6 +62,7 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request, ac *accountCt
 	p := s.newPage(r, "", ac, nil)
 	sentStatus := map[string]string{}
 	sentRegions := map[string]string{}
+	pageHas := pageHas(r.URL.Query().Get("have"))
 	for seq := 1; ; {
 		changed := s.changes.wait()
 		v, err := s.viewOf(ctx, p, ac, rec, run)
@@ -81,6 +82,9 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request, ac *accountCt
 			}
 		}
 		for id, html := range regions {
+			if seq == 1 && pageHas[id] == fingerprint(html) {
+				sentRegions[id] = html // the page shows it already
+			}
 			if sentRegions[id] != html {
 				u.Regions[id], sentRegions[id] = html, html
 			}

@@ -89,6 +89,18 @@ func newEnv(t testing.TB) *env {
 		e.create(e.a, p, acctA)
 	}
 	e.create(e.b, otherPipeline(), acctB)
+	// A pipeline never run, whose store breaks rules the stores page shows: a bucket whose
+	// versioning was suspended, a customer-managed key without rotation.
+	key, err := e.a.CreateKey(context.Background(), backend.KeySpec{Description: "unversioned's key", Alias: "alias/unversioned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unversioned := base("unversioned", pipeline.Stage{Name: "Build", Actions: []pipeline.Action{shell("Noop", 1, []string{"src"}, nil, "true")}})
+	unversioned.ArtifactStores[0].EncryptionKey = &pipeline.EncryptionKey{ID: key.ARN, Type: "KMS"}
+	e.create(e.a, unversioned, acctA)
+	if _, err := e.a.PutBucketVersioning(context.Background(), "unversioned-artifacts", false); err != nil {
+		t.Fatal(err)
+	}
 	e.srv, err = New(Config{Backend: cloud, Token: e.token, Logger: slog.New(slog.NewTextHandler(e.logs, nil)), Coalesce: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -70,6 +70,7 @@ type pipelinePage struct {
 	page
 	Pipeline  *backend.PipelineRecord
 	Graph     template.HTML
+	GraphFits bool
 	SVGURL    string
 	DOTURL    string
 	StartURL  string
@@ -90,13 +91,13 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request, ac *accoun
 	if !ok {
 		return
 	}
-	svg, err := drawSVG(rec.Definition, nil)
+	svg, fits, err := drawSVG(rec.Definition, nil)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	base := pipelineURL(ac.id.AccountID, ac.id.Region, rec.Name)
-	data := pipelinePage{page: s.newPage(r, "Pipeline "+rec.Name, ac, nil), Pipeline: rec, Graph: svg,
+	data := pipelinePage{page: s.newPage(r, "Pipeline "+rec.Name, ac, nil), Pipeline: rec, Graph: svg, GraphFits: fits,
 		SVGURL: base + "graph.svg", DOTURL: base + "graph.dot", StartURL: base + "start",
 		StoresURL: accountURL(ac.id.AccountID, ac.id.Region) + "stores", Variables: rec.Definition.Variables}
 	data.Crumbs = append(data.Crumbs, crumb{rec.Name, base})
@@ -129,18 +130,24 @@ func (s *Server) pipelineOf(w http.ResponseWriter, r *http.Request, ac *accountC
 	return rec, true
 }
 
-// drawSVG draws a pipeline for a page, coloured by a run's statuses when run is set.
-func drawSVG(p *pipeline.Pipeline, run *backend.Run) (template.HTML, error) {
+// fitWidth is the widest picture a wide screen shrinks to its width; a wider one (a pipeline of
+// many stages) keeps its size and scrolls, or its text would be too small to read.
+const fitWidth = 1700
+
+// drawSVG draws a pipeline for a page, coloured by a run's statuses when run is set; fits says
+// whether a wide screen may shrink it to its width.
+func drawSVG(p *pipeline.Pipeline, run *backend.Run) (template.HTML, bool, error) {
 	var buf bytes.Buffer
 	opts := graph.SVGOptions{}
 	if run != nil {
 		opts.ActionStatus = func(ref pipeline.ActionRef) string { return actionStatus(p, run, ref) }
 		opts.StageStatus = func(i int) string { return stageStatus(p, run, i) }
 	}
-	if err := graph.Layout(p).SVG(&buf, opts); err != nil {
-		return "", err
+	d := graph.Layout(p)
+	if err := d.SVG(&buf, opts); err != nil {
+		return "", false, err
 	}
-	return template.HTML(buf.String()), nil //nolint:gosec // written by internal/pipeline/graph, every text escaped
+	return template.HTML(buf.String()), d.Width <= fitWidth, nil //nolint:gosec // written by internal/pipeline/graph, every text escaped
 }
 
 // graphFile serves the pipeline's picture as a file: SVG with its styles, or DOT.

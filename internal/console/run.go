@@ -2,6 +2,8 @@ package console
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -9,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -26,6 +29,7 @@ type runView struct {
 	Run          *backend.Run
 	URL          string
 	Graph        template.HTML
+	GraphFits    bool
 	VersionNote  string
 	Stages       []stageView
 	Approvals    []approvalView
@@ -75,11 +79,11 @@ func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backe
 	if run.PipelineVersion != rec.Version {
 		v.VersionNote = fmt.Sprintf("This run used version %d of the pipeline; the picture shows version %d.", run.PipelineVersion, rec.Version)
 	}
-	svg, err := drawSVG(def, run)
+	svg, fits, err := drawSVG(def, run)
 	if err != nil {
 		return nil, err
 	}
-	v.Graph = svg
+	v.Graph, v.GraphFits = svg, fits
 	for i := range def.Stages {
 		v.statusByElem[graph.StageID(i)] = stageStatus(def, run, i)
 		for j := range def.Stages[i].Actions {
@@ -211,8 +215,45 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, ac *accountCtx)
 		s.internal(w, r, err)
 		return
 	}
-	v.Live = v.URL + "events"
+	// The stream is told what the page already shows, so that it sends only what changes
+	// after: a region replaced for nothing would lose the focus and what a form holds.
+	regions, err := s.runRegions(v)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v.Live = v.URL + "events?have=" + url.QueryEscape(fingerprints(regions))
 	s.render(w, r, http.StatusOK, "run.html", v)
+}
+
+// fingerprints lists each region's id and a hash of its HTML: "id:hash,id:hash".
+func fingerprints(regions map[string]string) string {
+	ids := make([]string, 0, len(regions))
+	for id := range regions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id + ":" + fingerprint(regions[id])
+	}
+	return strings.Join(parts, ",")
+}
+
+func fingerprint(html string) string {
+	sum := sha256.Sum256([]byte(html))
+	return hex.EncodeToString(sum[:6])
+}
+
+// pageHas reads the fingerprints a page sent back: region id → hash.
+func pageHas(have string) map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split(have, ",") {
+		if id, hash, ok := strings.Cut(part, ":"); ok {
+			out[id] = hash
+		}
+	}
+	return out
 }
 
 func shortID(id string) string {

@@ -255,3 +255,33 @@ func TestURLShowsLoopbackForEveryInterface(t *testing.T) {
 		}
 	}
 }
+
+// The stores page shows the account's buckets and keys with the findings of the rules that
+// judge them, each linked to its rule.
+func TestStoresPageShowsTheFindingsThatApply(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(true)
+	status, body, _ := get(t, c, e.ts.URL+accountURL(acctA, region)+"stores")
+	if status != http.StatusOK {
+		t.Fatalf("stores page = %d", status)
+	}
+	for _, want := range []string{
+		`<a class="rule" href="/console/rules#store-versioning">[store-versioning]</a>`,
+		`<a class="rule" href="/console/rules#key-rotation">[key-rotation]</a>`,
+		"Bucket <code>unversioned-artifacts</code>", "alias/unversioned", "Key policy", "quick-artifacts",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the stores page lacks %q", want)
+		}
+	}
+	main := body[strings.Index(body, "<main"):]
+	for _, not := range []string{"otherteam", acctB} { // (the switcher above names account B)
+		if strings.Contains(main, not) {
+			t.Errorf("account A's stores page shows account B's %q", not)
+		}
+	}
+	status, body, _ = get(t, c, e.ts.URL+Prefix+"rules")
+	if status != http.StatusOK || !strings.Contains(body, `id="store-versioning"`) || !strings.Contains(body, `id="key-rotation"`) {
+		t.Errorf("the rules page has no anchor for the linked rules (%d)", status)
+	}
+}

@@ -48,9 +48,9 @@ type bucketView struct {
 }
 
 type versionView struct {
-	Key, VersionID, Modified, SHA256 string
-	Size                             int64
-	Latest, DeleteMarker             bool
+	Key, VersionID, Modified string
+	Size                     int64
+	Latest, DeleteMarker     bool
 }
 
 type keyView struct {
@@ -112,12 +112,17 @@ func (s *Server) stores(ctx context.Context, ac *accountCtx) (*storesPage, error
 			}
 			b.UsedBy = appendOnce(b.UsedBy, rec.Name)
 			mine = append(mine, b)
-			k, err := s.key(ctx, ac, b.EncryptionKeyARN, keys)
+			// The key artifacts are sealed with: the store block's, else the bucket's default.
+			keyID := b.EncryptionKeyARN
+			if ref.EncryptionKey != nil && ref.EncryptionKey.ID != "" {
+				keyID = ref.EncryptionKey.ID
+			}
+			k, err := s.key(ctx, ac, keyID, keys)
 			if err != nil {
 				return nil, err
 			}
 			if k == nil {
-				foreign["key "+b.EncryptionKeyARN] = true
+				foreign["key "+keyID] = true
 				continue
 			}
 			b.KeyLabel = keyLabel(k)
@@ -196,12 +201,8 @@ func (s *Server) bucket(ctx context.Context, ac *accountCtx, name string, cache 
 		versions = versions[:maxVersionsShown]
 	}
 	for _, o := range versions {
-		sha := o.ChecksumSHA256
-		if len(sha) > 12 {
-			sha = sha[:12]
-		}
 		v.Versions = append(v.Versions, versionView{Key: o.Key, VersionID: o.VersionID, Modified: when(o.LastModified),
-			SHA256: sha, Size: o.Size, Latest: o.IsLatest, DeleteMarker: o.DeleteMarker})
+			Size: o.Size, Latest: o.IsLatest, DeleteMarker: o.DeleteMarker})
 	}
 	cache[name] = v
 	return v, nil

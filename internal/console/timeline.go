@@ -50,8 +50,8 @@ func buildTimeline(def *pipeline.Pipeline, run *backend.Run, now time.Time) time
 		end = now
 	}
 	span := end.Sub(start)
-	if span < time.Second {
-		span = time.Second
+	if span < 100*time.Millisecond {
+		span = 100 * time.Millisecond
 	}
 	t.Span = duration(start, start.Add(span))
 	x := func(at time.Time) float64 {
