@@ -15,7 +15,7 @@ const module = "github.com/pipelinekit/terraform-provider-codepipeline"
 
 func TestDomainPackagesImportNeitherTerraformNorAWS(t *testing.T) {
 	forbidden := []string{"github.com/hashicorp/terraform-plugin", "github.com/aws/aws-sdk-go-v2"}
-	for _, pkg := range []string{"./pipeline", "./policy", "./arn", "./codepipelinejson"} {
+	for _, pkg := range []string{"./pipeline", "./pipeline/graph", "./policy", "./arn", "./codepipelinejson"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)

@@ -70,6 +70,17 @@ func chromiumPath(t testing.TB) string {
 // tab opens a browser tab for the test (starting the browser the first time).
 func tab(t testing.TB) context.Context {
 	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx(t))
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// browserCtx is the browser's context, started the first time.
+func browserCtx(t testing.TB) context.Context {
+	t.Helper()
 	path := chromiumPath(t)
 	browser.once.Do(func() {
 		dir, err := os.MkdirTemp("", "console-chromium-")
@@ -92,12 +103,7 @@ func tab(t testing.TB) context.Context {
 	if browser.err != nil {
 		t.Fatal(browser.err)
 	}
-	ctx, cancel := chromedp.NewContext(browser.ctx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return browser.ctx
 }
 
 // do runs browser actions, failing the test on an error.

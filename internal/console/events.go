@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -28,8 +29,10 @@ type runUpdate struct {
 	Ended   bool              `json:"ended"`
 }
 
-// runRegions renders the parts of a run's page that a live page replaces, by element id.
-func (s *Server) runRegions(v *runView) (map[string]string, error) {
+// runRegions renders the parts of a run's page that a live page replaces, by element id. A
+// stage equal to the one cache saw last is not rendered again (a run of many stages changes
+// one or two at a time); cache may be nil.
+func (s *Server) runRegions(v *runView, cache *stageCache) (map[string]string, error) {
 	out := map[string]string{}
 	for id, part := range map[string]string{
 		"run-summary": "summary", "run-controls": "controls", "run-approvals": "approvals",
@@ -42,13 +45,45 @@ func (s *Server) runRegions(v *runView) (map[string]string, error) {
 		out[id] = html
 	}
 	for i := range v.Stages {
+		id := fmt.Sprintf("stage-%d", i)
+		if html, ok := cache.get(id, v.Stages[i]); ok {
+			out[id] = html
+			continue
+		}
 		html, err := s.fragment("run.html", "stage", v.Stages[i])
 		if err != nil {
 			return nil, err
 		}
-		out[fmt.Sprintf("stage-%d", i)] = html
+		out[id] = html
+		cache.put(id, v.Stages[i], html)
 	}
 	return out, nil
+}
+
+// stageCache keeps each stage's last view and HTML.
+type stageCache struct {
+	views map[string]stageView
+	html  map[string]string
+}
+
+func newStageCache() *stageCache {
+	return &stageCache{views: map[string]stageView{}, html: map[string]string{}}
+}
+
+func (c *stageCache) get(id string, v stageView) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	if old, ok := c.views[id]; ok && reflect.DeepEqual(old, v) {
+		return c.html[id], true
+	}
+	return "", false
+}
+
+func (c *stageCache) put(id string, v stageView, html string) {
+	if c != nil {
+		c.views[id], c.html[id] = v, html
+	}
 }
 
 // runEvents streams a run's changes until it ends (or the page goes away).
@@ -63,14 +98,15 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request, ac *accountCt
 	sentStatus := map[string]string{}
 	sentRegions := map[string]string{}
 	pageHas := pageHas(r.URL.Query().Get("have"))
+	stages := newStageCache()
 	for seq := 1; ; {
 		changed := s.changes.wait()
-		v, err := s.viewOf(ctx, p, ac, rec, run)
+		v, err := s.viewOf(ctx, p, ac, rec, run, false)
 		if err != nil {
 			s.log.Warn("console: run events", "err", err)
 			return
 		}
-		regions, err := s.runRegions(v)
+		regions, err := s.runRegions(v, stages)
 		if err != nil {
 			s.log.Warn("console: run events", "err", err)
 			return

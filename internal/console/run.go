@@ -71,7 +71,8 @@ type approvalView struct {
 
 // buildRunView puts together what a run's page shows. def is the pipeline's definition now;
 // the run keeps its own stage and action names, which match it unless the pipeline changed.
-func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backend.Run, latest bool, now time.Time) (*runView, error) {
+// The picture is drawn only when draw is set: a live page's updates change its statuses only.
+func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backend.Run, latest, draw bool, now time.Time) (*runView, error) {
 	def := rec.Definition
 	base := runURL(ac.AccountID, ac.Region, rec.Name, run.ID)
 	v := &runView{page: p, Account: ac, Pipeline: rec.Name, Run: run, URL: base, Duration: duration(run.Started, run.Ended),
@@ -79,11 +80,13 @@ func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backe
 	if run.PipelineVersion != rec.Version {
 		v.VersionNote = fmt.Sprintf("This run used version %d of the pipeline; the picture shows version %d.", run.PipelineVersion, rec.Version)
 	}
-	svg, fits, err := drawSVG(def, run)
-	if err != nil {
-		return nil, err
+	if draw {
+		svg, fits, err := drawSVG(def, run)
+		if err != nil {
+			return nil, err
+		}
+		v.Graph, v.GraphFits = svg, fits
 	}
-	v.Graph, v.GraphFits = svg, fits
 	for i := range def.Stages {
 		v.statusByElem[graph.StageID(i)] = stageStatus(def, run, i)
 		for j := range def.Stages[i].Actions {
@@ -188,8 +191,8 @@ func (s *Server) runOf(w http.ResponseWriter, r *http.Request, ac *accountCtx) (
 	return rec, run, true
 }
 
-// viewOf builds a run's view as of now.
-func (s *Server) viewOf(ctx context.Context, p page, ac *accountCtx, rec *backend.PipelineRecord, run *backend.Run) (*runView, error) {
+// viewOf builds a run's view as of now, with its picture when draw is set.
+func (s *Server) viewOf(ctx context.Context, p page, ac *accountCtx, rec *backend.PipelineRecord, run *backend.Run, draw bool) (*runView, error) {
 	latest := false
 	if run.Status == backend.StatusFailed {
 		runs, err := ac.acct.ListRuns(ctx, rec.Name, 1)
@@ -198,7 +201,7 @@ func (s *Server) viewOf(ctx context.Context, p page, ac *accountCtx, rec *backen
 		}
 		latest = len(runs) > 0 && runs[0].ID == run.ID
 	}
-	return buildRunView(p, ac.id, rec, run, latest, time.Now())
+	return buildRunView(p, ac.id, rec, run, latest, draw, time.Now())
 }
 
 // runPage shows a run; its script follows it through runEvents.
@@ -210,14 +213,14 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, ac *accountCtx)
 	p := s.newPage(r, "Run "+shortID(run.ID)+" of "+rec.Name, ac, nil)
 	p.Crumbs = append(p.Crumbs, crumb{rec.Name, pipelineURL(ac.id.AccountID, ac.id.Region, rec.Name)},
 		crumb{"Run " + shortID(run.ID), runURL(ac.id.AccountID, ac.id.Region, rec.Name, run.ID)})
-	v, err := s.viewOf(r.Context(), p, ac, rec, run)
+	v, err := s.viewOf(r.Context(), p, ac, rec, run, true)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	// The stream is told what the page already shows, so that it sends only what changes
 	// after: a region replaced for nothing would lose the focus and what a form holds.
-	regions, err := s.runRegions(v)
+	regions, err := s.runRegions(v, nil)
 	if err != nil {
 		s.internal(w, r, err)
 		return

@@ -19,8 +19,9 @@ type timeline struct {
 }
 
 type tick struct {
-	X     float64
-	Label string
+	X      float64
+	Label  string
+	Anchor string // the label's text-anchor: the first and last stay inside the chart
 }
 
 type timelineRow struct {
@@ -62,9 +63,9 @@ func buildTimeline(def *pipeline.Pipeline, run *backend.Run, now time.Time) time
 	}
 	for i := 0; i <= 4; i++ {
 		at := start.Add(span * time.Duration(i) / 4)
-		t.Ticks = append(t.Ticks, tick{X: x(at), Label: duration(start, at)})
+		t.Ticks = append(t.Ticks, tick{X: x(at), Label: duration(start, at), Anchor: "middle"})
 	}
-	t.Ticks[0].Label = "0s"
+	t.Ticks[0].Label, t.Ticks[0].Anchor, t.Ticks[4].Anchor = "0s", "start", "end"
 	y := float64(timelineTop)
 	row := func(label string, bar *timelineBar) {
 		t.Rows = append(t.Rows, timelineRow{Y: y, TextY: y + 14, Label: label, Bar: bar})

@@ -9,7 +9,7 @@
   // What a test or a curious person can read: how many updates were applied, and the most any
   // was behind the server when applied.
   var stats = window.consoleLive = { applied: 0, lastSeq: 0, maxLagMs: 0, ended: false };
-  var source = new EventSource(url);
+  var source = null;
 
   // replace swaps a region's HTML and keeps the keyboard focus where it was when the element
   // that had it is still there.
@@ -23,7 +23,7 @@
     }
   }
 
-  source.addEventListener('update', function (ev) {
+  function onUpdate(ev) {
     var u = JSON.parse(ev.data);
     var status = u.status || {};
     Object.keys(status).forEach(function (id) {
@@ -46,9 +46,9 @@
       stats.ended = true;
       document.body.setAttribute('data-live-ended', 'true');
     }
-  });
+  }
 
-  source.addEventListener('log', function (ev) {
+  function onLog(ev) {
     var u = JSON.parse(ev.data);
     var pre = document.getElementById('log');
     if (pre) {
@@ -72,12 +72,42 @@
       var live = document.getElementById('log-live');
       if (live) { live.textContent = '· the action ended'; }
       document.body.setAttribute('data-live-ended', 'true');
+      disconnect();
+    }
+  }
+
+  // connect opens the stream. The first time, the server is told what the page shows (the
+  // URL's "have"), and sends what changed since; after a pause it sends everything again.
+  function connect(again) {
+    var u = url;
+    if (again) {
+      u = url.split('?')[0];
+    }
+    source = new EventSource(u);
+    source.addEventListener('update', onUpdate);
+    source.addEventListener('log', onLog);
+    // A run that ended sends nothing more: stop, or the browser would reconnect.
+    source.addEventListener('end', function () {
+      stats.ended = true;
+      disconnect();
+    });
+  }
+
+  function disconnect() {
+    if (source) {
       source.close();
+      source = null;
+    }
+  }
+
+  // A hidden page lets its stream go and takes it again when shown: a browser keeps six
+  // connections per server over HTTP/1.1, and each following page holds one.
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) {
+      disconnect();
+    } else if (!source && !stats.ended) {
+      connect(true);
     }
   });
-
-  // A run that ended sends nothing more: stop, or the browser would reconnect.
-  source.addEventListener('end', function () {
-    source.close();
-  });
+  connect(false);
 })();
