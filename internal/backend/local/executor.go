@@ -114,8 +114,8 @@ type executor struct {
 	pendingLogs []actionLog // written by the next save
 	// live are the logs of the running actions: a save writes what each printed since the
 	// last one, so that a log can be read (and followed) while its action runs.
-	live map[[2]int]*liveLog
-	heldLock    string      // the stage this run holds the lock of, "" for none
+	live     map[[2]int]*liveLog
+	heldLock string // the stage this run holds the lock of, "" for none
 	// dirty lists the stages changed since the last write (see touch); allDirty asks for
 	// every stage, as the first write does (a run stored before stage rows has none yet) and
 	// the last (so that the final state is whole even if a change was not marked).
