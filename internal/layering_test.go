@@ -78,3 +78,20 @@ func TestOnlyTheWiringImportsABackend(t *testing.T) {
 		t.Fatalf("go list saw %d packages: the check did not look at the module", checked)
 	}
 }
+
+// The console adapts the backend's capabilities to pages, as the CLI does to commands: no
+// Terraform, no provider (only the wiring imports a concrete backend, checked above).
+func TestConsoleImportsNoTerraformNorProvider(t *testing.T) {
+	forbidden := []string{"github.com/hashicorp/terraform-plugin", module + "/internal/provider"}
+	out, err := exec.Command("go", "list", "-deps", "./console/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./console/...: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if strings.HasPrefix(dep, f) {
+				t.Errorf("internal/console depends on %s", dep)
+			}
+		}
+	}
+}

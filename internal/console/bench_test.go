@@ -120,7 +120,11 @@ func BenchmarkLiveUpdates500ParallelActions(b *testing.B) {
 			b.Fatalf("the page shows %d actions Succeeded, want 501: it fell behind", n)
 		}
 		applied := eval[float64](b, ctx, `window.consoleLive.applied`)
+		busy := eval[float64](b, ctx, `window.consoleLive.busyMs`)
 		b.ReportMetric(applied/elapsed.Seconds(), "updates/s")
+		// What the page could take: updates per second of its own time spent applying them.
+		b.ReportMetric(busy/applied, "page-ms/update")
+		b.ReportMetric(1000*applied/busy, "page-capacity-updates/s")
 		b.ReportMetric(1000/elapsed.Seconds(), "status-changes/s")
 		b.ReportMetric(eval[float64](b, ctx, `window.consoleLive.maxLagMs`), "max-lag-ms")
 		b.ReportMetric(elapsed.Seconds(), "run-s")

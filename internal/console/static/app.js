@@ -8,7 +8,7 @@
   }
   // What a test or a curious person can read: how many updates were applied, and the most any
   // was behind the server when applied.
-  var stats = window.consoleLive = { applied: 0, lastSeq: 0, maxLagMs: 0, ended: false };
+  var stats = window.consoleLive = { applied: 0, lastSeq: 0, maxLagMs: 0, busyMs: 0, ended: false };
   var source = null;
 
   // replace swaps a region's HTML and keeps the keyboard focus where it was when the element
@@ -24,6 +24,7 @@
   }
 
   function onUpdate(ev) {
+    var began = performance.now();
     var u = JSON.parse(ev.data);
     var status = u.status || {};
     Object.keys(status).forEach(function (id) {
@@ -39,6 +40,7 @@
       if (el) { replace(el, regions[id]); }
     });
     stats.applied++;
+    stats.busyMs += performance.now() - began;
     stats.lastSeq = u.seq;
     stats.maxLagMs = Math.max(stats.maxLagMs, Date.now() - u.sent);
     document.body.setAttribute('data-live-seq', String(u.seq));
