@@ -21,7 +21,9 @@ Runs the provider's rules over a saved plan (terraform show -json plan.out > pla
 reads it from stdin) or over the .tf files of a directory, for this provider's resources and the
 AWS provider's aws_codepipeline, S3, KMS and IAM resources.
 
-Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -strict), 2 bad input.
+Exit status: 0 no findings (or warnings only), 1 errors (or warnings with -strict), 2 bad input,
+3 nothing checked: no pipeline, webhook or store, key or role of this provider in the input (or
+only in modules that could not be followed); -allow-empty makes that 0.
 
 Flags:
 `
@@ -46,6 +48,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
 	colour := fs.String("color", "auto", "colour the text output: auto (on a terminal), always, never")
 	output := fs.String("o", "", "write the report to this file instead of stdout")
+	allowEmpty := fs.Bool("allow-empty", false, "exit 0 when the input holds nothing to check (instead of 3)")
 	var only, skip listFlag
 	fs.Var(&only, "rule", "run only this rule ID (repeatable, or comma-separated)")
 	fs.Var(&skip, "skip", "do not run this rule ID (repeatable, or comma-separated)")
@@ -103,8 +106,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if err := check.Write(out, rep, *format, useColour, version); err != nil {
 		return fail(err)
 	}
-	if rep.Errors() > 0 || (*strict && rep.Warnings() > 0) {
+	switch {
+	case rep.Errors() > 0 || (*strict && rep.Warnings() > 0):
 		return exitFindings
+	case rep.NothingChecked() && !*allowEmpty:
+		fmt.Fprintf(stderr, "codepipeline check: nothing was checked in %s (exit %d; -allow-empty accepts it)\n", inputs[0], exitNothingChecked)
+		return exitNothingChecked
 	}
 	return exitOK
 }

@@ -33,6 +33,8 @@ const (
 	exitOK       = 0
 	exitFindings = 1
 	exitUsage    = 2
+	// exitNothingChecked: check found no resource to check (see checkUsage).
+	exitNothingChecked = 3
 )
 
 func run(args []string, stdout, stderr io.Writer) int {

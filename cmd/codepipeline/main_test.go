@@ -109,3 +109,66 @@ func TestCheckFormats(t *testing.T) {
 		t.Error("colour when the output is not a terminal")
 	}
 }
+
+// TestCheckNothingChecked: a run that found nothing to check does not pass silently. A module
+// that cannot be followed is a notice in every format, and when it hid every resource, the
+// exit status says so; -allow-empty accepts an input that has nothing to check.
+func TestCheckNothingChecked(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `module "pipeline" {
+  source  = "example-corp/pipeline/aws"
+  version = "1.2.0"
+  name    = "app"
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("check", dir)
+	if code != exitNothingChecked {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitNothingChecked, out, errOut)
+	}
+	for _, want := range []string{`module "module.pipeline" (source "example-corp/pipeline/aws") was not followed`, "No resource of a type the rules check was found", "0 resources checked"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "nothing was checked") {
+		t.Errorf("stderr does not say that nothing was checked: %q", errOut)
+	}
+	if code, _, _ := runCLI("check", "-allow-empty", dir); code != exitOK {
+		t.Errorf("-allow-empty: exit %d, want %d", code, exitOK)
+	}
+	_, out, _ = runCLI("check", "-format", "json", "-allow-empty", dir)
+	var rep struct {
+		Notices []struct{ Kind, Subject string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ Kind, Subject string }{{"module-not-followed", "module.pipeline"}, {"nothing-checked", dir}}
+	if len(rep.Notices) != 2 || rep.Notices[0] != want[0] || rep.Notices[1] != want[1] {
+		t.Errorf("JSON notices = %+v, want %+v", rep.Notices, want)
+	}
+	_, out, _ = runCLI("check", "-format", "sarif", "-allow-empty", dir)
+	var log struct {
+		Runs []struct {
+			Invocations []struct {
+				Notifications []struct {
+					Level      string
+					Descriptor struct{ ID string }
+				} `json:"toolExecutionNotifications"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	if n := log.Runs[0].Invocations; len(n) != 1 || len(n[0].Notifications) != 2 || n[0].Notifications[0].Descriptor.ID != "module-not-followed" || n[0].Notifications[1].Level != "warning" {
+		t.Errorf("SARIF notifications = %+v", n)
+	}
+}

@@ -3,6 +3,7 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -109,5 +110,24 @@ func BenchmarkDecodePlanJSON(b *testing.B) {
 		if err := json.Unmarshal(data, &p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCheckLargestCorpusCase reads and checks the largest configuration of the corpus
+// (three accounts, nested modules with for_each, dynamic stages), as a .tf directory and as
+// its plan.
+func BenchmarkCheckLargestCorpusCase(b *testing.B) {
+	for _, input := range []string{"testdata/corpus/platform-multi-account", "testdata/corpus/platform-multi-account/plan.json"} {
+		b.Run(filepath.Base(input), func(b *testing.B) {
+			for b.Loop() {
+				inv, err := Load(input)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Check(inv, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -58,7 +58,14 @@ type Report struct {
 	Suppressed []Result
 	Checked    int              // resources the rules ran on
 	Rules      []*pipeline.Rule // the rules that ran, by ID
+	// Notices say what was not checked: modules not followed, files not read, and a run that
+	// found nothing to check.
+	Notices []Notice
 }
+
+// NothingChecked reports whether the rules ran on no resource at all: a gate that looked at
+// nothing must not pass as if it had looked and found nothing wrong.
+func (r *Report) NothingChecked() bool { return r.Checked == 0 }
 
 // Errors and Warnings count the unsuppressed findings by severity.
 func (r *Report) Errors() int   { return r.count("error") }
@@ -135,6 +142,9 @@ func Check(inv *Inventory, opts Options) (*Report, error) {
 		rep.Checked++
 		for _, f := range pipeline.ValidateWith(in, popts) {
 			res := c.result(r, f)
+			if fix := c.remedy(r, in, f); fix != "" {
+				res.Fix = readable(c.ph.replace(fix))
+			}
 			if at, ok := r.Ignores[f.Rule]; ok {
 				res.SuppressedBy = &at
 				rep.Suppressed = append(rep.Suppressed, res)
@@ -145,6 +155,17 @@ func Check(inv *Inventory, opts Options) (*Report, error) {
 	}
 	sortResults(rep.Findings)
 	sortResults(rep.Suppressed)
+	rep.Notices = append(rep.Notices, inv.Notices...)
+	if rep.NothingChecked() {
+		msg := "No resource of a type the rules check was found (" + strings.Join(subjectTypes(), ", ") + ")"
+		for _, n := range inv.Notices {
+			if n.Kind == NoticeModuleNotFollowed {
+				msg += "; some modules were not followed, so their resources were not seen"
+				break
+			}
+		}
+		rep.Notices = append(rep.Notices, Notice{Kind: NoticeNothingChecked, Subject: inv.Path, Message: msg + "."})
+	}
 	only, skip := toSet(opts.Only), toSet(opts.Skip)
 	for _, rule := range pipeline.Rules() {
 		if (len(only) == 0 || only[rule.ID]) && !skip[rule.ID] {
@@ -152,6 +173,19 @@ func Check(inv *Inventory, opts Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// subjectTypes lists the resource types the rules check on their own, sorted.
+func subjectTypes() []string {
+	var out []string
+	for _, m := range []map[string]bool{pipelineTypes, webhookTypes} {
+		for t := range m {
+			out = append(out, t)
+		}
+	}
+	out = append(out, "codepipeline_artifact_store", "codepipeline_cross_account_key", "codepipeline_cross_account_role")
+	sort.Strings(out)
+	return out
 }
 
 // storeInput checks this provider's artifact store on its own, with the facts about its key.
@@ -170,7 +204,7 @@ func (c *converter) result(r *Resource, f pipeline.Finding) Result {
 	res := Result{
 		Rule: f.Rule, Severity: f.Severity.String(), Title: f.Title,
 		Resource: r.Address, Path: f.Path.String(),
-		Message: c.ph.replace(f.Message), Fix: c.ph.replace(f.Fix),
+		Message: readable(c.ph.replace(f.Message)), Fix: readable(c.ph.replace(f.Fix)),
 	}
 	if r.Pos != nil {
 		at := *r.Pos
@@ -185,6 +219,14 @@ func (c *converter) result(r *Resource, f pipeline.Finding) Result {
 	}
 	return res
 }
+
+// unknownText is what a report prints for a value known only after apply.
+const unknownText = "(a value known only after apply)"
+
+// readable keeps the marker of unknown strings out of report text. The rules skip what they
+// cannot decide, so it should never be there; if a message ever quotes an unknown value, it
+// reads as one rather than as control characters.
+func readable(s string) string { return strings.ReplaceAll(s, pipeline.Unknown, unknownText) }
 
 // flatPath turns a finding's path into the steps of a flattened attribute path.
 func flatPath(p pipeline.Path) []string {

@@ -2,7 +2,9 @@ package check
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,9 +35,11 @@ func got(t *testing.T, path string, opts Options) ([]want, []want) {
 
 const pipe = "aws_codepipeline.release"
 
-// awsCases are the cases of the issue, each written both as a .tf directory and as a
-// hand-built plan; both readers must find the same.
+// awsCases are the cases of testdata/tf, each checked as a .tf directory and as the plan
+// terraform makes of it with the AWS provider (testdata/plans, made by TestAWSPlans); both
+// readers must find the same.
 var awsCases = map[string][]want{
+	"child-module":               {{"store-versioning", pipe, "artifact_store[0].location"}},
 	"clean":                      nil,
 	"versioning-missing":         {{"store-versioning", pipe, "artifact_store[0].location"}},
 	"versioning-suspended":       {{"store-versioning", pipe, "artifact_store[0].location"}},
@@ -62,9 +66,11 @@ func TestTFDirectories(t *testing.T) {
 	}
 }
 
-func TestHandBuiltPlans(t *testing.T) {
+// TestPlans checks the plans of testdata/plans: those terraform made of testdata/tf with the
+// AWS provider, and provider-resources.json, a plan of this provider's resources written by
+// hand (TestProviderPlans checks real plans of this provider).
+func TestPlans(t *testing.T) {
 	cases := map[string][]want{
-		"child-module": {{"store-versioning", pipe, "artifact_store[0].location"}},
 		"provider-resources": {
 			{"xacct-cmk-required", "codepipeline_artifact_store.artifacts", "encryption_key_arn"},
 			{"store-versioning", "codepipeline_artifact_store.artifacts", "versioning"},
@@ -147,4 +153,43 @@ func TestBadInput(t *testing.T) {
 			t.Fatal("an empty directory was accepted")
 		}
 	})
+}
+
+// TestCrossAccountExample checks examples/cross-account, whose resources are all in a local
+// module (a dynamic deploy stage per entry of a module argument, providers passed by alias,
+// accounts from this provider's caller identity data source): every one is checked, and a
+// grant removed from the module is found at the deploy action.
+func TestCrossAccountExample(t *testing.T) {
+	root := filepath.Join("..", "..", "examples")
+	inv, err := Load(filepath.Join(root, "cross-account"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Checked != 5 || len(rep.Findings) != 0 || len(rep.Notices) != 0 {
+		t.Fatalf("checked %d resources with findings %v and notices %v; want the module's 5 resources, clean", rep.Checked, rep.Findings, rep.Notices)
+	}
+
+	copyRoot := t.TempDir()
+	for _, dir := range []string{"cross-account", "modules/cross-account-pipeline"} {
+		if err := os.MkdirAll(filepath.Join(copyRoot, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(root, dir, "*.tf"))
+		for _, f := range files {
+			data := string(readFile(t, f))
+			data = strings.Replace(data, "cross_account_roles = [local.target_role_arn]", "cross_account_roles = []", 1)
+			if err := os.WriteFile(filepath.Join(copyRoot, dir, filepath.Base(f)), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fs, _ := got(t, filepath.Join(copyRoot, "cross-account"), Options{})
+	want := []want{{"xacct-bucket-policy", "module.pipeline.codepipeline_pipeline.this", "stage[2].action[0].role_arn"}}
+	if diff := cmp.Diff(want, fs); diff != "" {
+		t.Errorf("without the role in cross_account_roles (-want +got):\n%s", diff)
+	}
 }

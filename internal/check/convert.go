@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
@@ -18,6 +19,11 @@ type converter struct {
 	// satellites maps a bucket, key or role resource to the resources that configure it
 	// (versioning, policy, encryption, alias, inline role policies), by type.
 	satellites map[*Resource]map[string][]*Resource
+	// sources maps a pipeline resource to the resources its facts came from, for the fix
+	// texts of findings about them.
+	sources map[*Resource]*factSources
+	// pipelines maps a pipeline resource to its converted pipeline.
+	pipelines map[*Resource]*pipeline.Pipeline
 }
 
 // identifying lists, per resource type, the attributes whose value names the resource.
@@ -46,7 +52,7 @@ var satelliteOf = map[string]string{
 }
 
 func newConverter(inv *Inventory) *converter {
-	c := &converter{inv: inv, ph: newPlaceholders(), byValue: map[string][]*Resource{}, satellites: map[*Resource]map[string][]*Resource{}}
+	c := &converter{inv: inv, ph: newPlaceholders(), byValue: map[string][]*Resource{}, satellites: map[*Resource]map[string][]*Resource{}, sources: map[*Resource]*factSources{}, pipelines: map[*Resource]*pipeline.Pipeline{}}
 	for _, r := range inv.Resources {
 		if r.Mode != "managed" {
 			continue
@@ -84,9 +90,17 @@ func appendOnce(l []*Resource, r *Resource) []*Resource {
 // follow returns the resource the attribute at path of r names: by reference first, then by
 // its known value; when types is not nil, only a resource of one of those types. An alias is
 // followed on to its key when a key type is wanted.
+//
+// Only managed resources are facts: a data source that reads a bucket, key or role tells what
+// exists, not how it is configured, so a reference to one leads nowhere and the rules skip it.
 func (c *converter) follow(r *Resource, path string, types map[string]bool) *Resource {
-	ok := func(x *Resource) bool { return x != nil && x != r && (types == nil || types[x.Type]) }
+	ok := func(x *Resource) bool {
+		return x != nil && x != r && x.Mode == "managed" && (types == nil || types[x.Type])
+	}
 	if t, _ := c.inv.linked(r, path); t != nil {
+		if t.Mode == "data" {
+			return nil
+		}
 		if ok(t) {
 			return t
 		}
@@ -187,6 +201,17 @@ func (c *converter) pipelineOf(r *Resource) *pipeline.Pipeline {
 		PipelineType:  c.str(r, "pipeline_type"),
 		ExecutionMode: c.str(r, "execution_mode"),
 	}
+	// A block list known only after apply (a dynamic block over an unknown collection) leaves
+	// its part of the pipeline incomplete: the rules that need it whole skip the pipeline.
+	incomplete := func(path string, part pipeline.Parts) {
+		if isUnknown(c.inv.value(r, path)) {
+			p.Incomplete |= part
+		}
+	}
+	incomplete("artifact_store", pipeline.PartArtifactStores)
+	incomplete("stage", pipeline.PartStages)
+	incomplete("trigger", pipeline.PartTriggers)
+	incomplete("variable", pipeline.PartVariables)
 	for i := 0; i < c.count(r, "artifact_store"); i++ {
 		at := join("artifact_store", i)
 		s := pipeline.ArtifactStoreRef{Location: c.str(r, join(at, "location")), Type: c.str(r, join(at, "type")), Region: c.str(r, join(at, "region"))}
@@ -204,6 +229,7 @@ func (c *converter) pipelineOf(r *Resource) *pipeline.Pipeline {
 		if c.count(r, join(st, "on_failure")) > 0 {
 			stage.OnFailureResult = c.str(r, join(st, "on_failure", 0, "result"))
 		}
+		incomplete(join(st, "action"), pipeline.PartStages)
 		for j := 0; j < c.count(r, join(st, "action")); j++ {
 			stage.Actions = append(stage.Actions, c.actionOf(r, join(st, "action", j)))
 		}
@@ -237,9 +263,15 @@ func (c *converter) actionOf(r *Resource, at string) pipeline.Action {
 	a := pipeline.Action{
 		Name: c.str(r, join(at, "name")), Category: c.str(r, join(at, "category")), Owner: c.str(r, join(at, "owner")),
 		Provider: c.str(r, join(at, "provider")), Version: c.str(r, join(at, "version")),
-		RoleARN: c.str(r, join(at, "role_arn")), Region: c.str(r, join(at, "region")), Namespace: c.str(r, join(at, "namespace")),
+		RoleARN: c.str(r, join(at, "role_arn")), Namespace: c.str(r, join(at, "namespace")),
 	}
-	a.RunOrder = c.integer(r, join(at, "run_order"))
+	if !c.computedDefault(r, join(at, "region")) {
+		a.Region = c.str(r, join(at, "region"))
+	}
+	if !c.computedDefault(r, join(at, "run_order")) {
+		a.RunOrder = c.integer(r, join(at, "run_order"))
+		a.RunOrderSet = c.inv.value(r, join(at, "run_order")) != nil
+	}
 	a.TimeoutInMinutes = c.integer(r, join(at, "timeout_in_minutes"))
 	switch cfg := c.inv.value(r, join(at, "configuration")).(type) {
 	case unknownValue:
@@ -262,6 +294,17 @@ func (c *converter) actionOf(r *Resource, at string) pipeline.Action {
 		}
 	}
 	return a
+}
+
+// computedDefault reports whether the attribute at path is one the provider computes when the
+// configuration leaves it out, and that is what happened: the AWS provider plans an action's
+// region and run_order as unknown when they are not set, yet an absent region is the
+// pipeline's and an absent run_order is 1. It takes the configuration of the block to know
+// that the attribute is not set; a block the configuration does not describe (one a dynamic
+// block generated) keeps its unknown value.
+func (c *converter) computedDefault(r *Resource, path string) bool {
+	block := path[:strings.LastIndex(path, ".")]
+	return isUnknown(getPath(r.Values, path)) && !r.Configured[path] && r.ConfigBlocks[block]
 }
 
 // integer returns an integer attribute: 0 when absent, pipeline.UnknownInt when unknown.

@@ -28,39 +28,7 @@ func indexKey(s hcl.TraverseIndex) (string, bool) {
 
 // fromCty converts a cty value into the value tree of this package; unknown parts become the
 // unknown marker.
-func fromCty(v cty.Value) any {
-	if !v.IsKnown() {
-		return unknown
-	}
-	if v.IsNull() {
-		return nil
-	}
-	v, _ = v.Unmark()
-	t := v.Type()
-	switch {
-	case t == cty.String:
-		return v.AsString()
-	case t == cty.Bool:
-		return v.True()
-	case t == cty.Number:
-		return json.Number(v.AsBigFloat().Text('f', -1))
-	case t.IsListType() || t.IsSetType() || t.IsTupleType():
-		out := []any{}
-		for it := v.ElementIterator(); it.Next(); {
-			_, e := it.Element()
-			out = append(out, fromCty(e))
-		}
-		return out
-	case t.IsMapType() || t.IsObjectType():
-		out := map[string]any{}
-		for it := v.ElementIterator(); it.Next(); {
-			k, e := it.Element()
-			out[k.AsString()] = fromCty(e)
-		}
-		return out
-	}
-	return unknown
-}
+func fromCty(v cty.Value) any { return treeOf(v, "", nil, nil) }
 
 // toCty converts a value tree into cty for evaluating expressions that refer to it.
 func toCty(v any) cty.Value {
@@ -68,6 +36,9 @@ func toCty(v any) cty.Value {
 	case nil:
 		return cty.NullVal(cty.DynamicPseudoType)
 	case unknownValue:
+		if t.doc != nil {
+			return cty.UnknownVal(cty.String).Mark(t.doc)
+		}
 		return cty.DynamicVal
 	case string:
 		return cty.StringVal(t)

@@ -17,10 +17,60 @@ import (
 // already knew.
 func derive(inv *Inventory) {
 	for _, r := range inv.Resources {
-		if d := derivers[r.Type]; d != nil && (r.Mode == "managed" || r.Type == "aws_iam_policy_document") {
-			d(inv, r)
-		}
+		deriveResource(inv, r)
 	}
+}
+
+// deriveResource fills in what follows with certainty about one resource or data source.
+func deriveResource(inv *Inventory, r *Resource) {
+	table := derivers
+	if r.Mode == "data" {
+		table = dataDerivers
+	}
+	if d := table[r.Type]; d != nil {
+		d(inv, r)
+	}
+}
+
+// dataDerivers fill in the attributes of data sources that depend only on their arguments or
+// on the provider configuration: a policy document's JSON, the account and region a provider
+// block restricts itself to. Anything else a data source reads is unknown until terraform
+// reads it.
+var dataDerivers = map[string]func(*Inventory, *Resource){
+	"aws_iam_policy_document": func(inv *Inventory, r *Resource) {
+		if doc, ok := policyDocument(inv, r); ok {
+			fill(r, "json", doc)
+			fill(r, "minified_json", doc)
+		}
+	},
+	"aws_caller_identity": func(inv *Inventory, r *Resource) {
+		if acct := inv.provider(r).AccountID; acct != "" {
+			fill(r, "account_id", acct)
+		}
+	},
+	"codepipeline_caller_identity": func(inv *Inventory, r *Resource) {
+		p := inv.provider(r)
+		if p.AccountID != "" {
+			fill(r, "account_id", p.AccountID)
+		}
+		if p.Region != "" {
+			fill(r, "region", p.Region)
+		}
+	},
+	"aws_region": func(inv *Inventory, r *Resource) {
+		if _, named := r.Values["name"]; named {
+			return // a region looked up by name: the name is as written
+		}
+		if region := inv.provider(r).Region; region != "" {
+			fill(r, "name", region)
+			fill(r, "id", region)
+		}
+	},
+	"aws_partition": func(inv *Inventory, r *Resource) {
+		if region := inv.provider(r).Region; region != "" {
+			fill(r, "partition", string(arn.PartitionOf(region)))
+		}
+	},
 }
 
 var derivers = map[string]func(*Inventory, *Resource){
@@ -91,11 +141,6 @@ var derivers = map[string]func(*Inventory, *Resource){
 			fill(r, "policy", policy.TargetRolePolicy(arn.AWS, strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), key).JSON())
 		}
 	},
-	"aws_iam_policy_document": func(inv *Inventory, r *Resource) {
-		if doc, ok := policyDocumentJSON(inv, r); ok {
-			fill(r, "json", doc)
-		}
-	},
 }
 
 // fill sets attr to v when the input leaves it missing or unknown.
@@ -132,69 +177,73 @@ func knownStrings(v any) ([]string, bool) {
 	return out, true
 }
 
-// policyDocumentJSON renders an aws_iam_policy_document data source's statements as the JSON
-// document the AWS provider would, when every part is known. Documents that merge other
-// documents (source_policy_documents, override_policy_documents) are left unknown.
-func policyDocumentJSON(inv *Inventory, r *Resource) (string, bool) {
+// policyDocument renders an aws_iam_policy_document data source's statements as the JSON
+// document the AWS provider would: a string when every part is known, else an unknown value
+// carrying the known parts (a partial document). Documents that merge other documents
+// (source_policy_documents, override_policy_documents) are left unknown.
+func policyDocument(inv *Inventory, r *Resource) (any, bool) {
 	for _, merge := range []string{"source_policy_documents", "override_policy_documents", "source_json", "override_json"} {
 		if v := r.Values[merge]; v != nil && listLen(v) != 0 {
-			return "", false
+			return nil, false
 		}
 	}
 	stmts := inv.value(r, "statement")
 	n := listLen(stmts)
 	if n < 0 {
-		return "", false
+		return nil, false
 	}
 	doc := map[string]any{"Version": policy.Version2012}
-	var out []any
+	if v, ok := r.Values["version"].(string); ok && v != "" {
+		doc["Version"] = v
+	}
+	out := []any{}
 	for i := 0; i < n; i++ {
-		s, ok := statementJSON(getPath(stmts, join(i)))
-		if !ok {
-			return "", false
-		}
-		out = append(out, s)
+		out = append(out, statementOf(getPath(stmts, join(i))))
 	}
 	doc["Statement"] = out
+	if hasUnknown(doc) {
+		return unknownValue{doc: &partialDoc{tree: doc}}, true
+	}
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	return string(b), true
 }
 
-func statementJSON(v any) (map[string]any, bool) {
+// statementOf renders one statement block; unknown parts stay unknown.
+func statementOf(v any) any {
 	s, ok := v.(map[string]any)
 	if !ok {
-		return nil, false
+		return unknown
 	}
-	out := map[string]any{}
-	effect := "Allow"
-	if e, ok := s["effect"].(string); ok && e != "" {
-		effect = e
-	} else if s["effect"] != nil {
-		return nil, false
+	out := map[string]any{"Effect": "Allow"}
+	switch e := s["effect"].(type) {
+	case string:
+		if e != "" {
+			out["Effect"] = e
+		}
+	case unknownValue:
+		out["Effect"] = unknown
 	}
-	out["Effect"] = effect
 	if sid, ok := s["sid"].(string); ok && sid != "" {
 		out["Sid"] = sid
 	}
 	for attr, key := range map[string]string{"actions": "Action", "not_actions": "NotAction", "resources": "Resource", "not_resources": "NotResource"} {
-		if s[attr] == nil {
-			continue
-		}
-		l, ok := knownStrings(s[attr])
-		if !ok {
-			return nil, false
-		}
-		if len(l) > 0 {
-			out[key] = l
+		switch l := s[attr].(type) {
+		case unknownValue:
+			out[key] = unknown
+		case []any:
+			if len(l) > 0 {
+				out[key] = l
+			}
 		}
 	}
 	for attr, key := range map[string]string{"principals": "Principal", "not_principals": "NotPrincipal"} {
 		n := listLen(s[attr])
 		if n < 0 {
-			return nil, false
+			out[key] = unknown
+			continue
 		}
 		if n == 0 {
 			continue
@@ -202,18 +251,24 @@ func statementJSON(v any) (map[string]any, bool) {
 		ps := map[string]any{}
 		for i := 0; i < n; i++ {
 			p, _ := getPath(s[attr], join(i)).(map[string]any)
-			typ, ok1 := p["type"].(string)
-			ids, ok2 := knownStrings(p["identifiers"])
-			if !ok1 || !ok2 {
-				return nil, false
+			typ, ok := p["type"].(string)
+			if !ok {
+				ps = nil
+				out[key] = unknown
+				break
 			}
 			if typ == "*" {
 				ps = nil
 				out[key] = "*"
 				break
 			}
-			prev, _ := ps[typ].([]string)
-			ps[typ] = append(prev, ids...)
+			prev, _ := ps[typ].([]any)
+			switch ids := p["identifiers"].(type) {
+			case []any:
+				ps[typ] = append(prev, ids...)
+			default:
+				ps[typ] = append(prev, unknown)
+			}
 		}
 		if ps != nil {
 			out[key] = ps
@@ -221,23 +276,32 @@ func statementJSON(v any) (map[string]any, bool) {
 	}
 	if n := listLen(s["condition"]); n != 0 {
 		if n < 0 {
-			return nil, false
+			out["Condition"] = unknown
+			return out
 		}
-		cond := map[string]map[string][]string{}
+		cond := map[string]any{}
 		for i := 0; i < n; i++ {
 			c, _ := getPath(s["condition"], join(i)).(map[string]any)
 			test, ok1 := c["test"].(string)
 			variable, ok2 := c["variable"].(string)
-			vals, ok3 := knownStrings(c["values"])
-			if !ok1 || !ok2 || !ok3 {
-				return nil, false
+			if !ok1 || !ok2 {
+				out["Condition"] = unknown
+				return out
 			}
-			if cond[test] == nil {
-				cond[test] = map[string][]string{}
+			keys, _ := cond[test].(map[string]any)
+			if keys == nil {
+				keys = map[string]any{}
+				cond[test] = keys
 			}
-			cond[test][variable] = append(cond[test][variable], vals...)
+			prev, _ := keys[variable].([]any)
+			switch vals := c["values"].(type) {
+			case []any:
+				keys[variable] = append(prev, vals...)
+			default:
+				keys[variable] = append(prev, unknown)
+			}
 		}
 		out["Condition"] = cond
 	}
-	return out, true
+	return out
 }

@@ -21,21 +21,26 @@ var (
 // the buckets, keys and roles it names that the input describes.
 func (c *converter) pipelineInput(r *Resource) pipeline.Input {
 	pl := c.pipelineOf(r)
+	c.pipelines[r] = pl
 	prov := c.inv.provider(r)
 	facts := pipeline.Facts{
 		AccountID: prov.AccountID, Region: prov.Region,
 		Stores: map[string]*pipeline.ArtifactStore{}, Keys: map[string]*pipeline.Key{}, Roles: map[string]*pipeline.Role{},
 	}
+	src := &factSources{stores: map[int]*Resource{}, keys: map[int]*Resource{}, roles: map[[2]int]*Resource{}}
+	c.sources[r] = src
 	for i, s := range pl.ArtifactStores {
 		at := join("artifact_store", i)
 		if s.Location != "" && pipeline.IsKnown(s.Location) {
 			if b := c.follow(r, join(at, "location"), bucketTypes); b != nil {
 				facts.Stores[s.Location] = c.storeFact(b)
+				src.stores[i] = b
 			}
 		}
 		if s.EncryptionKey != nil && s.EncryptionKey.ID != "" && pipeline.IsKnown(s.EncryptionKey.ID) {
 			if k := c.follow(r, join(at, "encryption_key", 0, "id"), keyTypes); k != nil {
 				facts.Keys[s.EncryptionKey.ID] = c.keyFact(k)
+				src.keys[i] = k
 			}
 		}
 	}
@@ -46,10 +51,18 @@ func (c *converter) pipelineInput(r *Resource) pipeline.Input {
 			}
 			if role := c.follow(r, join("stage", i, "action", j, "role_arn"), roleTypes); role != nil {
 				facts.Roles[a.RoleARN] = c.roleFact(role)
+				src.roles[[2]int{i, j}] = role
 			}
 		}
 	}
 	return pipeline.Input{Pipeline: pl, Facts: facts}
+}
+
+// factSources are the resources the facts of one pipeline's input were read from: by
+// artifact_store index, and by stage and action index for roles.
+type factSources struct {
+	stores, keys map[int]*Resource
+	roles        map[[2]int]*Resource
 }
 
 // storeFact describes a bucket: this provider's artifact store, or an aws_s3_bucket with the
@@ -68,11 +81,15 @@ func (c *converter) storeFact(b *Resource) *pipeline.ArtifactStore {
 	}
 	sats := c.satellites[b]
 	s.Versioning = c.bucketVersioning(b, sats["aws_s3_bucket_versioning"])
-	switch {
-	case len(sats["aws_s3_bucket_policy"]) > 0:
-		s.Policy = c.str(sats["aws_s3_bucket_policy"][0], "policy")
+	switch bp := sats["aws_s3_bucket_policy"]; {
+	case len(bp) > 0 && bp[0].Uncounted && b.Configured["policy"]:
+		s.Policy = pipeline.Unknown // one policy or the other, not known which
+	// A policy resource that may or may not be created: without it the bucket has no policy,
+	// which grants nothing, so what it fails to grant is missing either way.
+	case len(bp) > 0:
+		s.Policy = c.policy(bp[0], "policy", false)
 	case b.Configured["policy"]:
-		s.Policy = c.str(b, "policy") // the deprecated inline policy argument
+		s.Policy = c.policy(b, "policy", false) // the deprecated inline policy argument
 	}
 	if sse := sats["aws_s3_bucket_server_side_encryption_configuration"]; len(sse) > 0 {
 		const def = "rule.0.apply_server_side_encryption_by_default.0."
@@ -89,14 +106,19 @@ func (c *converter) storeFact(b *Resource) *pipeline.ArtifactStore {
 // bucketVersioning tells whether an aws_s3_bucket is versioned: by its
 // aws_s3_bucket_versioning ("Enabled"; "Suspended" and "Disabled" are not), else by the
 // deprecated inline versioning block. A new bucket configured with neither is not versioned.
-// A status only known after apply counts as versioned, so the rule skips it rather than guess.
+// A status only known after apply counts as versioned, so the rule skips it rather than guess;
+// so does an "Enabled" versioning resource whose count is not known (without it the bucket
+// would not be versioned).
 func (c *converter) bucketVersioning(b *Resource, vs []*Resource) bool {
 	if len(vs) > 0 {
-		v := c.inv.value(vs[0], "versioning_configuration.0.status")
-		if s, ok := asString(v); ok {
-			return s == "Enabled"
+		s, ok := asString(c.inv.value(vs[0], "versioning_configuration.0.status"))
+		if !ok || s == "Enabled" {
+			return true
 		}
-		return true
+		if !vs[0].Uncounted {
+			return false
+		}
+		// Not enabled by the resource if it exists; without it, as the bucket says.
 	}
 	v := c.inv.value(b, "versioning.0.enabled")
 	if on, ok := asBool(v); ok {
@@ -119,10 +141,12 @@ func (c *converter) keyFact(k *Resource) *pipeline.Key {
 	rot := c.inv.value(k, "enable_key_rotation")
 	key.RotationEnabled = isUnknown(rot) || c.boolean(k, "enable_key_rotation", false)
 	switch sats := c.satellites[k]["aws_kms_key_policy"]; {
+	case len(sats) > 0 && sats[0].Uncounted:
+		key.Policy = pipeline.Unknown
 	case len(sats) > 0:
-		key.Policy = c.str(sats[0], "policy")
+		key.Policy = c.policy(sats[0], "policy", false)
 	case k.Configured["policy"]:
-		key.Policy = c.str(k, "policy")
+		key.Policy = c.policy(k, "policy", false)
 	default:
 		// No policy configured: AWS applies the default key policy, which gives the key's own
 		// account root full use and nobody else anything.
@@ -152,7 +176,7 @@ func (c *converter) roleFact(r *Resource) *pipeline.Role {
 	}
 	role.TrustPolicy = c.str(r, "assume_role_policy")
 	for i := 0; i < c.count(r, "inline_policy"); i++ {
-		if p := c.str(r, join("inline_policy", i, "policy")); p != "" {
+		if p := c.policy(r, join("inline_policy", i, "policy"), true); p != "" {
 			role.IdentityPolicies = append(role.IdentityPolicies, p)
 		}
 	}
@@ -160,7 +184,8 @@ func (c *converter) roleFact(r *Resource) *pipeline.Role {
 		role.IdentityPolicies = append(role.IdentityPolicies, pipeline.Unknown)
 	}
 	for _, rp := range c.satellites[r]["aws_iam_role_policy"] {
-		role.IdentityPolicies = append(role.IdentityPolicies, c.str(rp, "policy"))
+		// One that may or may not be created can only add grants: it is read as it is written.
+		role.IdentityPolicies = append(role.IdentityPolicies, c.policy(rp, "policy", true))
 	}
 	managed := c.inv.value(r, "managed_policy_arns")
 	if len(c.satellites[r]["aws_iam_role_policy_attachment"]) > 0 || listLen(managed) > 0 || (isUnknown(managed) && r.Configured["managed_policy_arns"]) {
@@ -186,6 +211,27 @@ func (c *converter) generatedRolePolicy(r *Resource) string {
 		return pipeline.Unknown
 	}
 	return policy.TargetRolePolicy(arn.AWS, strings.TrimPrefix(bucketARN, "arn:aws:s3:::"), keyARN).JSON()
+}
+
+// policy returns a policy document attribute for the rules, which only ever ask whether a
+// grant is missing: the document as written when it is known; when only parts of it are (a
+// jsonencode or template around a value known after apply), its most permissive completion
+// (permissivePolicy); otherwise pipeline.Unknown. identity says whether it is an identity
+// policy (no Principal) or a resource policy.
+func (c *converter) policy(r *Resource, path string, identity bool) string {
+	switch v := c.inv.value(r, path).(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case unknownValue:
+		if v.doc != nil {
+			if doc, ok := permissivePolicy(v.doc.tree, identity); ok {
+				return doc
+			}
+		}
+	}
+	return pipeline.Unknown
 }
 
 // computed returns a computed-only attribute of this provider's resources. Such an attribute

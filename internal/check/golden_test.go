@@ -20,6 +20,7 @@ var goldenInputs = map[string]string{
 	"provider-resources": "testdata/plans/provider-resources.json",
 	"suppressed":         "testdata/tf/suppressed",
 	"key-policy":         "testdata/tf/key-policy-missing-role",
+	"notices":            "testdata/corpus/registry-module-not-followed",
 }
 
 func TestGoldenOutputs(t *testing.T) {
@@ -120,6 +121,27 @@ func validateSARIF(t *testing.T, data []byte) {
 	}
 	for _, r := range runs {
 		run := obj(r, "run")
+		// invocation requires executionSuccessful; a notification requires message (with text),
+		// and its level is one of none/note/warning/error.
+		if invs, ok := run["invocations"]; ok {
+			for _, iv := range arr(invs, "run.invocations") {
+				inv := obj(iv, "invocation")
+				if _, ok := inv["executionSuccessful"].(bool); !ok {
+					t.Errorf("invocation without executionSuccessful: %v", inv)
+				}
+				if notes, ok := inv["toolExecutionNotifications"]; ok {
+					for _, n := range arr(notes, "toolExecutionNotifications") {
+						note := obj(n, "notification")
+						str(obj(note["message"], "notification.message"), "text", "notification.message")
+						switch note["level"] {
+						case "none", "note", "warning", "error":
+						default:
+							t.Errorf("notification level %v", note["level"])
+						}
+					}
+				}
+			}
+		}
 		driver := obj(obj(run["tool"], "run.tool")["driver"], "tool.driver")
 		str(driver, "name", "driver")
 		ruleIDs := map[string]int{}
@@ -163,7 +185,7 @@ func validateSARIF(t *testing.T, data []byte) {
 					str(obj(lg, "logicalLocation"), "fullyQualifiedName", "logicalLocation")
 				}
 			}
-			if sups, ok := res["suppressions"]; ok {
+			if sups, ok := res["suppressions"]; ok && sups != nil {
 				for _, s := range arr(sups, "suppressions") {
 					if k := obj(s, "suppression")["kind"]; k != "inSource" && k != "external" {
 						t.Errorf("result %q: suppression kind %v", id, k)

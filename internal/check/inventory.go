@@ -18,8 +18,10 @@ import (
 
 // unknownValue marks a value Terraform will only know after apply. It sits in value trees
 // wherever a plan's after_unknown says so, or where a .tf expression cannot be evaluated
-// statically, so that the conversion hands the rules pipeline.Unknown instead of a guess.
-type unknownValue struct{}
+// statically, so that the conversion hands the rules pipeline.Unknown instead of a guess. An
+// unknown JSON document with known parts (a policy around a value known after apply) carries
+// them in doc.
+type unknownValue struct{ doc *partialDoc }
 
 var unknown any = unknownValue{}
 
@@ -51,10 +53,20 @@ type Resource struct {
 	// is not configured takes the provider's default, which some mappings rely on.
 	Configured map[string]bool
 
+	// ConfigBlocks holds the flattened paths of the nested blocks whose configuration the input
+	// describes (plan input: a block a dynamic block generated has none).
+	ConfigBlocks map[string]bool
+	// Uncounted is true for an instance standing for a count or for_each that is not known:
+	// the resource exists zero or more times (.tf input; its address ends in [*]).
+	Uncounted bool
+
 	// .tf input only.
 	Pos     *Pos
 	AttrPos map[string]Pos // flattened path → where the attribute or block starts
 	Ignores map[string]Pos // rule ID → the `codepipeline:ignore` comment suppressing it here
+	// Links maps a flattened attribute path to the resource attribute its value comes from,
+	// as evaluation found it (plan input has Refs instead).
+	Links map[string]Link
 }
 
 // Expr is an expression that is not a resource attribute: a module call argument, a module
@@ -62,6 +74,22 @@ type Resource struct {
 type Expr struct {
 	Value any
 	Refs  []string
+}
+
+// Notice kinds.
+const (
+	NoticeModuleNotFollowed = "module-not-followed"
+	NoticeFileNotRead       = "file-not-read"
+	NoticeNothingChecked    = "nothing-checked"
+)
+
+// Notice is something the report must say besides the findings: a part of the input that was
+// not checked, and why.
+type Notice struct {
+	Kind    string `json:"kind"`
+	Subject string `json:"subject"` // a module address, a file, or the input
+	Message string `json:"message"`
+	Pos     *Pos   `json:"location,omitempty"`
 }
 
 // Module is one module instance: the scope references are resolved in.
@@ -89,6 +117,8 @@ type Inventory struct {
 	Resources []*Resource
 	Modules   map[string]*Module
 	Providers map[string]*Provider
+	// Notices say what the reader could not read or follow (.tf input).
+	Notices []Notice
 	// ProvidersDescribed is true when the input holds the provider configurations (a .tf
 	// directory, a plan with its configuration): a resource of this provider whose
 	// configuration is not among them then uses an empty provider block, whose defaults are
@@ -142,13 +172,6 @@ func (inv *Inventory) provider(r *Resource) *Provider {
 // thisProvider is the local name of this provider, the prefix of its resource types.
 const thisProvider = "codepipeline"
 
-// isThisProvider reports whether a provider configuration key ("codepipeline",
-// "codepipeline.target") is one of this provider's.
-func isThisProvider(key string) bool {
-	name, _, _ := strings.Cut(key, ".")
-	return name == thisProvider
-}
-
 // thisProviderDefaults fills in this provider's defaults for account_id and region when the
 // block leaves them out (accountSet, regionSet false). Unlike the AWS provider's, they do not
 // depend on the environment, so they are as certain as a value written in the block. A value
@@ -186,58 +209,6 @@ func getPath(v any, path string) any {
 		}
 	}
 	return v
-}
-
-// setPath sets the value at a flattened path of object tree m, creating objects and growing
-// lists as needed.
-func setPath(m map[string]any, path string, val any) {
-	steps := strings.Split(path, ".")
-	var cur any = m
-	for i, step := range steps {
-		last := i == len(steps)-1
-		switch t := cur.(type) {
-		case map[string]any:
-			if last {
-				t[step] = val
-				return
-			}
-			next := t[step]
-			if _, isNum := atoi(steps[i+1]); isNum {
-				if _, ok := next.([]any); !ok {
-					next = []any{}
-				}
-				// Lists are grown in place below, so the parent must hold the grown slice.
-				n, _ := atoi(steps[i+1])
-				l := next.([]any)
-				for len(l) <= n {
-					l = append(l, map[string]any{})
-				}
-				t[step] = l
-				next = l
-			} else if _, ok := next.(map[string]any); !ok {
-				next = map[string]any{}
-				t[step] = next
-			}
-			cur = next
-		case []any:
-			n, _ := atoi(step)
-			if last {
-				t[n] = val
-				return
-			}
-			if _, ok := t[n].(map[string]any); !ok {
-				t[n] = map[string]any{}
-			}
-			cur = t[n]
-		default:
-			return
-		}
-	}
-}
-
-func atoi(s string) (int, bool) {
-	n, err := strconv.Atoi(s)
-	return n, err == nil && n >= 0
 }
 
 // asString returns v as a string when it is one.

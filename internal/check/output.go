@@ -80,7 +80,18 @@ func WriteText(w io.Writer, rep *Report, colour bool) error {
 				p.dim, f.Resource, f.Rule, orWhole(f.Path), f.SuppressedBy.File, f.SuppressedBy.Line, p.reset)
 		}
 	}
-	if len(rep.Findings) > 0 || len(rep.Suppressed) > 0 {
+	if len(rep.Notices) > 0 {
+		if len(rep.Findings) > 0 || len(rep.Suppressed) > 0 {
+			b.WriteByte('\n')
+		}
+		for _, n := range rep.Notices {
+			fmt.Fprintf(&b, "%snotice%s %s\n", p.warn, p.reset, indent(n.Message, "  "))
+			if n.Pos != nil {
+				fmt.Fprintf(&b, "  %sat %s:%d%s\n", p.dim, n.Pos.File, n.Pos.Line, p.reset)
+			}
+		}
+	}
+	if len(rep.Findings) > 0 || len(rep.Suppressed) > 0 || len(rep.Notices) > 0 {
 		b.WriteByte('\n')
 	}
 	b.WriteString(summaryText(rep))
@@ -131,6 +142,7 @@ type jsonReport struct {
 	Kind       string   `json:"kind"`
 	Findings   []Result `json:"findings"`
 	Suppressed []Result `json:"suppressed"`
+	Notices    []Notice `json:"notices"`
 	Summary    struct {
 		Errors     int `json:"errors"`
 		Warnings   int `json:"warnings"`
@@ -147,6 +159,10 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	}
 	if out.Suppressed == nil {
 		out.Suppressed = []Result{}
+	}
+	out.Notices = rep.Notices
+	if out.Notices == nil {
+		out.Notices = []Notice{}
 	}
 	out.Summary.Errors, out.Summary.Warnings = rep.Errors(), rep.Warnings()
 	out.Summary.Suppressed, out.Summary.Checked = len(rep.Suppressed), rep.Checked

@@ -323,13 +323,17 @@ func (pr *planReader) add(addr, moduleAddr string, mode tfjson.ResourceMode, typ
 	}
 	if cr := pr.configResource(moduleAddr, cfgAddr); cr != nil {
 		r.ProviderKey = cr.ProviderConfigKey
+		r.ConfigBlocks = map[string]bool{}
 		flattenExpressions("", cr.Expressions, r)
 	}
 	pr.inv.Resources = append(pr.inv.Resources, r)
 }
 
 // flattenExpressions records, for each attribute of a configuration (nested blocks
-// included), that it is configured and which references it makes.
+// included), that it is configured and which references it makes. The configuration of a
+// resource leaves out the blocks dynamic blocks generate, so a list of blocks is only read
+// when it has as many blocks as the planned value: otherwise the written blocks cannot be
+// matched to the planned ones, and their references are not recorded.
 func flattenExpressions(prefix string, ex map[string]*tfjson.Expression, r *Resource) {
 	for k, e := range ex {
 		if e == nil || e.ExpressionData == nil {
@@ -338,7 +342,11 @@ func flattenExpressions(prefix string, ex map[string]*tfjson.Expression, r *Reso
 		p := join(prefix, k)
 		r.Configured[p] = true
 		if len(e.NestedBlocks) > 0 {
+			if listLen(getPath(r.Values, p)) != len(e.NestedBlocks) {
+				continue
+			}
 			for i, blk := range e.NestedBlocks {
+				r.ConfigBlocks[join(p, i)] = true
 				flattenExpressions(join(p, i), blk, r)
 			}
 			continue

@@ -175,6 +175,9 @@ func (inv *Inventory) followExpr(mod string, e Expr, rest []refStep, hops int, b
 		}
 		return target{value: getPath(e.Value, attrPath(rest)), hasValue: true}, true
 	}
+	if !passThrough(e.Refs) {
+		return target{}, false // computed from several things: none of them
+	}
 	t, ok := inv.resolveRefs(mod, e.Refs, hops+1, b)
 	if !ok {
 		return target{}, false
@@ -203,7 +206,7 @@ func (inv *Inventory) value(r *Resource, path string) any {
 
 func (inv *Inventory) valueHops(r *Resource, path string, hops int) any {
 	v := getPath(r.Values, path)
-	if !isUnknown(v) || hops > maxHops {
+	if !isUnknown(v) || hops > maxHops || !passThrough(r.Refs[path]) {
 		return v
 	}
 	t, ok := inv.resolveRefs(r.Module, r.Refs[path], hops+1, newBudget())
@@ -218,6 +221,9 @@ func (inv *Inventory) valueHops(r *Resource, path string, hops int) any {
 	case t.attr == "":
 		return v
 	}
+	if isDocument(lastStep(path)) != isDocument(lastStep(t.attr)) {
+		return v // a policy is not an ARN, nor an ARN a policy: the expression does more than refer
+	}
 	// An attribute the target does not have yet (computed at apply) stays unknown here.
 	if next := inv.valueHops(t.res, t.attr, hops+1); next != nil {
 		return next
@@ -225,9 +231,53 @@ func (inv *Inventory) valueHops(r *Resource, path string, hops int) any {
 	return v
 }
 
+// passThrough reports whether an expression's references (plan input lists them most specific
+// first) could be a plain reference to one value: each is a prefix of the first, as in
+// [aws_s3_bucket.x[0].bucket, aws_s3_bucket.x[0], aws_s3_bucket.x]. An expression that refers
+// to several things (a jsonencode of a policy naming a role and a bucket, a conditional) is
+// computed from them; its value is none of theirs, and nothing is linked through it.
+//
+// count.index and each.key only pick an instance (aws_s3_bucket.x[count.index].id refers to
+// [aws_s3_bucket.x, count.index]), so they do not count.
+func passThrough(refs []string) bool {
+	var chain []string
+	for _, ref := range refs {
+		if ref != "count.index" && ref != "each.key" {
+			chain = append(chain, ref)
+		}
+	}
+	if len(chain) == 0 {
+		return false
+	}
+	for _, ref := range chain[1:] {
+		if !strings.HasPrefix(chain[0], ref) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDocument reports whether an attribute holds a policy document.
+func isDocument(attr string) bool {
+	switch attr {
+	case "policy", "json", "minified_json", "assume_role_policy":
+		return true
+	}
+	return false
+}
+
+func lastStep(path string) string { return path[strings.LastIndex(path, ".")+1:] }
+
 // linked returns the resource the expression at path of r refers to, following attributes that
 // merely pass a reference on (a variable, a module output), and the attribute it names.
 func (inv *Inventory) linked(r *Resource, path string) (*Resource, string) {
+	if r.Links != nil { // .tf input: evaluation found the link
+		l := r.Links[path]
+		return l.Res, l.Attr
+	}
+	if !passThrough(r.Refs[path]) {
+		return nil, ""
+	}
 	t, ok := inv.resolveRefs(r.Module, r.Refs[path], 0, newBudget())
 	if !ok || t.res == nil {
 		return nil, ""

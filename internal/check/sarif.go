@@ -24,8 +24,27 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries the notices, as tool execution notifications: what the run did not
+// check is about the run, not a result about the code.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Descriptor sarifDescriptorRef `json:"descriptor"`
+	Level      string             `json:"level"`
+	Message    sarifMessage       `json:"message"`
+	Locations  []sarifLocation    `json:"locations,omitempty"`
+}
+
+type sarifDescriptorRef struct {
+	ID string `json:"id"`
 }
 
 type sarifTool struct {
@@ -132,6 +151,24 @@ func WriteSARIF(w io.Writer, rep *Report, toolVersion string) error {
 	}
 	for _, f := range rep.Suppressed {
 		add(f)
+	}
+	if len(rep.Notices) > 0 {
+		inv := sarifInvocation{ExecutionSuccessful: true}
+		for _, n := range rep.Notices {
+			level := "note"
+			if n.Kind == NoticeNothingChecked {
+				level = "warning"
+			}
+			note := sarifNotification{Descriptor: sarifDescriptorRef{n.Kind}, Level: level, Message: sarifMessage{n.Message}}
+			if n.Pos != nil {
+				note.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysical{
+					ArtifactLocation: sarifArtifact{URI: sarifURI(n.Pos.File)},
+					Region:           &sarifRegion{StartLine: n.Pos.Line, StartColumn: n.Pos.Column},
+				}}}
+			}
+			inv.Notifications = append(inv.Notifications, note)
+		}
+		run.Invocations = []sarifInvocation{inv}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -34,6 +34,9 @@ func (f *filler) fill(v reflect.Value, name string) {
 		v.SetInt(int64(f.n))
 	case reflect.Bool:
 		v.SetBool(true)
+	case reflect.Uint8:
+		f.n++
+		v.SetUint(uint64(f.n))
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
 		f.fill(v.Elem(), name)
@@ -60,14 +63,17 @@ func (f *filler) fill(v reflect.Value, name string) {
 }
 
 // everyField is a pipeline with every domain field set, except what the API cannot express:
-// UnknownAttrs (a plan's, never stored), events of a push filter and tags of a pull request
-// filter (the API's filters have no such fields).
+// UnknownAttrs, Incomplete and RunOrderSet (what a plan's configuration says, never stored),
+// events of a push filter and tags of a pull request filter (the API's filters have no such
+// fields).
 func everyField() *pipeline.Pipeline {
 	p := &pipeline.Pipeline{}
 	(&filler{}).fill(reflect.ValueOf(p).Elem(), "")
+	p.Incomplete = 0
 	for i := range p.Stages {
 		for j := range p.Stages[i].Actions {
 			p.Stages[i].Actions[j].UnknownAttrs = nil
+			p.Stages[i].Actions[j].RunOrderSet = false
 		}
 	}
 	for i := range p.Triggers {

@@ -215,6 +215,8 @@ func (g *fuzzGen) action(stage, j int, produced []string) Action {
 	if g.rare(5) {
 		a.Name = fzPick(g, fzNames...)
 	}
+	// Written explicitly: every value but an absent one, and sometimes an explicit 0.
+	a.RunOrderSet = a.RunOrder != 0 || g.rare(4)
 	var t *ActionType
 	switch mode := g.intn(8); {
 	case mode < 5:

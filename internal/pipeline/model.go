@@ -41,7 +41,21 @@ type Pipeline struct {
 	Triggers       []Trigger
 	Variables      []Variable
 	Tags           map[string]string
+	// Incomplete names the parts whose blocks are not all known before apply (a dynamic block
+	// over a collection known only then). Such a part lists only the blocks that are certain,
+	// and the rules that need it whole skip the pipeline (Rule.Needs).
+	Incomplete Parts
 }
+
+// Parts names parts of a pipeline definition.
+type Parts uint8
+
+const (
+	PartStages         Parts = 1 << iota // the stage list, or the action list of a stage
+	PartArtifactStores                   // the artifact_store blocks
+	PartTriggers                         // the trigger blocks
+	PartVariables                        // the variable blocks
+)
 
 // Type returns the pipeline type with its default applied.
 func (p *Pipeline) Type() string {
@@ -97,12 +111,15 @@ type Stage struct {
 
 // Action is one action of a stage.
 type Action struct {
-	Name             string
-	Category         string
-	Owner            string
-	Provider         string
-	Version          string
-	RunOrder         int // 0 means unset (default 1); UnknownInt when not known yet
+	Name     string
+	Category string
+	Owner    string
+	Provider string
+	Version  string
+	RunOrder int // 0 means unset (default 1) unless RunOrderSet; UnknownInt when not known yet
+	// RunOrderSet is true when run_order is written explicitly. It tells an explicit 0, which
+	// CodePipeline rejects, from an absent run_order, which defaults to 1.
+	RunOrderSet      bool
 	Configuration    map[string]string
 	InputArtifacts   []string
 	OutputArtifacts  []string
@@ -118,7 +135,8 @@ type Action struct {
 // UnknownInt stands for an integer that is not known yet.
 const UnknownInt = -1 << 31
 
-// Order returns the action's run order with its default applied.
+// Order returns the action's run order with its default applied. An explicit 0 also orders as
+// 1: it is reported by the run-order rule, and nothing runs it.
 func (a *Action) Order() int {
 	if a.RunOrder == 0 {
 		return 1

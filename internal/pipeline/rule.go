@@ -58,7 +58,10 @@ type Rule struct {
 	Title    string // Title Case, shown after the ID in diagnostic summaries
 	Doc      string // one sentence: what the rule requires
 	Where    Where
-	Check    func(*Pass)
+	// Needs names the parts of a pipeline the rule must see whole, because it reports what is
+	// absent or counts: it does not run on a pipeline that has any of them Incomplete.
+	Needs Parts
+	Check func(*Pass)
 }
 
 var catalogue = map[string]*Rule{}
@@ -150,6 +153,9 @@ func validate(rules []*Rule, in Input, opts Options) []Finding {
 	for _, r := range rules {
 		if (len(only) > 0 && !only[r.ID]) || skip[r.ID] || (opts.At != 0 && !r.RunsAt(opts.At)) {
 			continue
+		}
+		if in.Pipeline != nil && r.Needs&in.Pipeline.Incomplete != 0 {
+			continue // what the rule would miss may be in the part not known yet
 		}
 		pass.rule = r
 		r.Check(pass)

@@ -163,6 +163,7 @@ func (h hiddenProducers) mayFeed(pl *Pipeline, c ActionRef) bool {
 
 var _ = register(&Rule{
 	ID: "artifact-produced-before", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Input Artifact Must Be Produced Earlier",
 	Doc:   "Every input artifact is the output of an action in an earlier stage, or in the same stage with a strictly lower run_order.",
 	Check: func(p *Pass) {

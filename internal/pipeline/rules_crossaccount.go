@@ -78,6 +78,7 @@ const cmkFix = "Create a customer-managed key (codepipeline_cross_account_key) a
 
 var _ = register(&Rule{
 	ID: "xacct-cmk-required", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
+	Needs: PartArtifactStores,
 	Title: "Cross-Account Pipelines Need A Customer-Managed Key",
 	Doc:   "A pipeline with a cross-account action encrypts its artifact store with a customer-managed KMS key, since the AWS-managed aws/s3 key cannot be used from another account.",
 	Check: func(p *Pass) {
@@ -120,6 +121,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "xacct-key-by-arn", Severity: SeverityError, Where: AtPlan,
+	Needs: PartArtifactStores,
 	Title: "Cross-Account Key Must Be Named By ARN",
 	Doc:   "For cross-account use the artifact store's key is named by its full key ARN, since aliases and key ids resolve in the caller's account.",
 	Check: func(p *Pass) {
@@ -350,6 +352,7 @@ func partitionOfRole(role string) arn.Partition {
 
 var _ = register(&Rule{
 	ID: "xacct-bucket-policy", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
+	Needs: PartArtifactStores,
 	Title: "Bucket Policy Must Grant Cross-Account Roles",
 	Doc:   "The artifact bucket's policy allows each cross-account role (or its account root) s3:Get* and s3:Put* on the bucket's objects and s3:ListBucket on the bucket.",
 	Check: func(p *Pass) {
@@ -386,6 +389,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "xacct-key-policy", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
+	Needs: PartArtifactStores,
 	Title: "Key Policy Must Grant Cross-Account Roles",
 	Doc:   "The artifact key's policy allows each cross-account role (or its account root) kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.",
 	Check: func(p *Pass) {
@@ -411,6 +415,7 @@ var _ = register(&Rule{
 	// At plan when the role, store and key already exist (the backend's facts); otherwise at
 	// the preflight of the apply that creates them.
 	ID: "xacct-role-decrypt", Severity: SeverityError, Where: AtPlan | AtApply | AtRun,
+	Needs: PartArtifactStores,
 	Title: "Cross-Account Role Must Be Allowed To Use The Key",
 	Doc:   "The target-account role's own policies allow it kms:Decrypt and the other key actions on the artifact key in the pipeline's account.",
 	Check: func(p *Pass) {

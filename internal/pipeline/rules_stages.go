@@ -2,6 +2,7 @@ package pipeline
 
 var _ = register(&Rule{
 	ID: "stage-count", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Pipeline Needs 2 To 50 Stages",
 	Doc:   "A pipeline has from 2 to 50 stages.",
 	Check: func(p *Pass) {
@@ -40,6 +41,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "stage-actions", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Stage Needs 1 To 50 Actions",
 	Doc:   "Each stage has from 1 to 50 actions.",
 	Check: func(p *Pass) {
@@ -91,6 +93,7 @@ func sourceKind(a *Action) (source, known bool) {
 
 var _ = register(&Rule{
 	ID: "first-stage-source", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "First Stage Must Hold Only Source Actions",
 	Doc:   "The first stage holds only Source actions, and at least one.",
 	Check: func(p *Pass) {
@@ -143,6 +146,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "needs-non-source", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Pipeline Needs A Non-Source Action",
 	Doc:   "At least one action in the pipeline is not a Source action.",
 	Check: func(p *Pass) {
@@ -165,15 +169,16 @@ var _ = register(&Rule{
 var _ = register(&Rule{
 	ID: "run-order", Severity: SeverityError, Where: AtPlan,
 	Title: "Run Order Must Be 1 To 999",
-	Doc:   "An action's run_order is an integer from 1 to 999 (default 1).",
+	Doc:   "An action's run_order is an integer from 1 to 999; left out, it is 1 (an explicit 0 is an error).",
 	Check: func(p *Pass) {
 		if p.Pipeline == nil {
 			return
 		}
 		for i := range p.Pipeline.Stages {
 			for j, a := range p.Pipeline.Stages[i].Actions {
-				// 0 is unset (default 1); UnknownInt is decided at apply.
-				if a.RunOrder == 0 || a.RunOrder == UnknownInt || (a.RunOrder >= 1 && a.RunOrder <= 999) {
+				// An absent run_order is 1; an explicit 0 is not. UnknownInt is decided at apply.
+				unset := a.RunOrder == 0 && !a.RunOrderSet
+				if unset || a.RunOrder == UnknownInt || (a.RunOrder >= 1 && a.RunOrder <= 999) {
 					continue
 				}
 				p.Reportf(ActionPath(i, j).Attr("run_order"), "Set run_order between 1 and 999, or leave it unset for 1.",

@@ -150,6 +150,10 @@ func TestRuleRunOrder(t *testing.T) {
 	}
 	runRuleCases(t, id, []ruleCase{
 		{name: "unset passes"},
+		{name: "explicit 0 fails", mutate: func(in *Input) {
+			a := &in.Pipeline.Stages[2].Actions[0]
+			a.RunOrder, a.RunOrderSet = 0, true
+		}, want: []got{errAt(id, "stage[2].action[0].run_order")}},
 		{name: "1 passes", mutate: set(1)},
 		{name: "999 passes", mutate: set(999)},
 		{name: "1000 fails", mutate: set(1000), want: []got{errAt(id, "stage[2].action[0].run_order")}},

@@ -117,6 +117,7 @@ var _ = register(&Rule{
 
 var _ = register(&Rule{
 	ID: "store-region", Severity: SeverityError, Where: AtPlan,
+	Needs: PartArtifactStores,
 	Title: "One Artifact Store Per Region",
 	Doc:   "A pipeline has one artifact store per region it uses: one store alone names no region, several stores each name a distinct region, and every action region has a store.",
 	Check: func(p *Pass) {

@@ -118,6 +118,7 @@ func gitConfigPath(i int) Path { return Root("trigger").Index(i).Attr("git_confi
 
 var _ = register(&Rule{
 	ID: "trigger-source", Severity: SeverityError, Where: AtPlan,
+	Needs: PartStages,
 	Title: "Trigger Must Name A Source Action That Supports Triggers",
 	Doc:   "A git trigger has provider type CodeStarSourceConnection and names an existing source action of a provider that supports triggers, at most one trigger per source action.",
 	Check: func(p *Pass) {

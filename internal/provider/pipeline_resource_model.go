@@ -150,6 +150,8 @@ func (a *actionModel) toDomain() pipeline.Action {
 		Provider: stringOrUnknown(a.Provider), Version: stringOrUnknown(a.Version),
 		RoleARN: stringOrUnknown(a.RoleARN), Region: stringOrUnknown(a.Region), Namespace: stringOrUnknown(a.Namespace),
 		RunOrder: intOrUnknown(a.RunOrder), TimeoutInMinutes: intOrUnknown(a.TimeoutInMinutes),
+		// Null in the configuration is an absent run_order (the default, 1); an explicit 0 is not.
+		RunOrderSet: !a.RunOrder.IsNull() && !a.RunOrder.IsUnknown(),
 	}
 	if a.Configuration.IsUnknown() {
 		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")

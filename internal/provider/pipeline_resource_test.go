@@ -177,7 +177,9 @@ func TestAccPipeline_rules(t *testing.T) {
 		"config-required":       {"", "src", `\[config-required\].*stage\[1\]\.action\[0\]\.configuration`},
 		"timeout-approval-only": {`timeout_in_minutes = 10`, "src", `\[timeout-approval-only\].*stage\[1\]\.action\[0\]\.timeout_in_minutes`},
 		"run-order":             {`run_order = 1000`, "src", `\[run-order\].*stage\[1\]\.action\[0\]\.run_order`},
-		"name-format":           {`namespace = "bad.namespace"`, "src", `\[name-format\].*stage\[1\]\.action\[0\]\.namespace`},
+		// Written explicitly, 0 is not the default: CodePipeline accepts 1 to 999.
+		"run-order-0": {`run_order = 0`, "src", `\[run-order\].*stage\[1\]\.action\[0\]\.run_order`},
+		"name-format": {`namespace = "bad.namespace"`, "src", `\[name-format\].*stage\[1\]\.action\[0\]\.namespace`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,4 @@
+stages = [
+  { name = "Test", project = "catalog-test" },
+  { name = "Package", project = "catalog-package" },
+]

@@ -1,0 +1,1 @@
+artifact_bucket = "release-artifacts-111111111111"
