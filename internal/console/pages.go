@@ -147,7 +147,7 @@ func drawSVG(p *pipeline.Pipeline, run *backend.Run) (template.HTML, bool, error
 	if err := d.SVG(&buf, opts); err != nil {
 		return "", false, err
 	}
-	return template.HTML(buf.String()), d.Width <= fitWidth, nil //nolint:gosec // written by internal/pipeline/graph, every text escaped
+	return template.HTML(buf.String()), d.Width <= fitWidth, nil // SVG written by internal/pipeline/graph, every text escaped
 }
 
 // graphFile serves the pipeline's picture as a file: SVG with its styles, or DOT.

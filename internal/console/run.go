@@ -306,11 +306,10 @@ func (s *Server) downloadArtifact(w http.ResponseWriter, r *http.Request, ac *ac
 
 // safeFilename keeps the characters a download's file name may safely have.
 func safeFilename(s string) string {
-	out := []rune(s)
-	for i, c := range out {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			out[i] = '_'
+	return strings.Map(func(c rune) rune {
+		if strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", c) {
+			return c
 		}
-	}
-	return string(out)
+		return '_'
+	}, s)
 }
