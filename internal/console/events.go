@@ -160,6 +160,9 @@ func newEventStream(w http.ResponseWriter, ending <-chan struct{}) *eventStream 
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	// A stream outlives the server's timeouts for requests (serve reads a request within 30 s
+	// and sets no write timeout; TestStreamsOutliveTheServersReadTimeout holds to that).
+	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
 	_ = rc.Flush()
 	return &eventStream{w: w, rc: rc, ending: ending}

@@ -1,13 +1,16 @@
 package console
 
 import (
+	"bufio"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
@@ -283,5 +286,55 @@ func TestStoresPageShowsTheFindingsThatApply(t *testing.T) {
 	status, body, _ = get(t, c, e.ts.URL+Prefix+"rules")
 	if status != http.StatusOK || !strings.Contains(body, `id="store-versioning"`) || !strings.Contains(body, `id="key-rotation"`) {
 		t.Errorf("the rules page has no anchor for the linked rules (%d)", status)
+	}
+}
+
+// A live page's stream is not cut by the server's request timeouts (serve's server reads a
+// request within 30 s): it stays open and keeps sending while the run goes.
+func TestStreamsOutliveTheServersReadTimeout(t *testing.T) {
+	e := newEnv(t)
+	run := e.start(e.a, "gate", nil)
+	e.waitRun(e.a, "gate", run.ID, "the approval waiting", actionIs("Approve", "Sign-off", backend.StatusInProgress))
+	srv, err := New(Config{Backend: e.cloud, Token: e.token, Rescan: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config.ReadTimeout = 300 * time.Millisecond
+	ts.Start()
+	defer ts.Close()
+	defer srv.EndStreams()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+runPath("gate", run.ID)+"events", nil)
+	req.AddCookie(&http.Cookie{Name: srv.auth.cookie, Value: srv.auth.session})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<22)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "id: ") {
+				events <- sc.Text()
+			}
+		}
+	}()
+	deadline := time.After(waitFor)
+	for n := 0; ; {
+		select {
+		case id, ok := <-events:
+			if !ok {
+				t.Fatalf("the stream ended after %d events", n)
+			}
+			if n++; id == "id: 8" { // over a second of updates, past the read timeout
+				return
+			}
+		case <-deadline:
+			t.Fatalf("only %d events", n)
+		}
 	}
 }
