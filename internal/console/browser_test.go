@@ -143,7 +143,9 @@ func until(t testing.TB, ctx context.Context, what, expr string) {
 		last = err
 		time.Sleep(25 * time.Millisecond)
 	}
-	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 3000) : ""`))
+	bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 3000) : ""`))
 	t.Fatalf("timed out waiting for %s (%s; last error %v)\npage:\n%s", what, expr, last, body)
 }
 
