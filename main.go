@@ -21,6 +21,7 @@ var version = "dev"
 // repo's terraform on PATH so it works offline). The rules guide template is written from the
 // rules catalogue first, so tfplugindocs renders the current one.
 //go:generate go run ./tools/rulesdoc -out templates/guides/rules.md.tmpl
+//go:generate go run ./tools/awsopsdoc -file templates/guides/aws-endpoint.md.tmpl
 //go:generate go tool tfplugindocs generate --provider-name codepipeline
 
 func main() {
@@ -32,7 +33,7 @@ func main() {
 	flag.Parse()
 	quietSDKLogs()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	err := providerserver.Serve(context.Background(), provider.New(version, provider.RecordWorkdir()), providerserver.ServeOpts{
 		Address: provider.RegistryAddress,
 		Debug:   debug,
 	})

@@ -3,88 +3,70 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/console"
 )
 
-func init() {
-	commands["console"] = command{summary: "open the web console of a running `codepipeline serve` (or print its address)", run: runConsole}
-}
+func init() { register("", newConsoleCmd) }
 
-const consoleUsage = `Usage: codepipeline console [flags]
-
-Opens the web console that ` + "`codepipeline serve`" + ` serves for the state directory, with the
+func newConsoleCmd(c *cli) *cobra.Command {
+	var printOnly bool
+	cmd := &cobra.Command{
+		Use:     "console",
+		Short:   "Open the web console of a running codepipeline serve (or print its address)",
+		GroupID: groupCloud,
+		Long: `Opens the web console that codepipeline serve serves for the state directory, with the
 directory's access token in the address, in a browser: $BROWSER when set, else the desktop's
-opener. Where there is no browser (no display, or -print), it prints the address instead.
-
-Flags:
-`
-
-func runConsole(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	def := os.Getenv(backend.StateDirEnv)
-	if def == "" {
-		def = backend.DefaultStateDir
+opener. Where there is no browser (no display, or -print), it prints the address instead.`,
+		Example: "  codepipeline console\n  codepipeline console -print -state-dir .codepipeline",
 	}
-	stateDir := fs.String("state-dir", def, "the local backend's state directory (env "+backend.StateDirEnv+")")
-	printOnly := fs.Bool("print", false, "print the address, do not open a browser")
-	fs.Usage = func() { fmt.Fprint(stderr, consoleUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	cf := &cloudFlags{c: c}
+	cmd.Flags().StringVar(&cf.stateDir, "state-dir", "", "the local backend's state `DIR` (default: found as codepipeline -h says)")
+	_ = cmd.RegisterFlagCompletionFunc("state-dir", cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs))
+	cmd.Flags().BoolVar(&printOnly, "print", false, "print the address, do not open a browser")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		loc, err := cf.locate()
+		if err != nil {
+			return err
 		}
-		return exitUsage
+		addr, err := console.ReadAddress(loc.dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no console is served for %s (%s): start `codepipeline serve -state-dir %s` first", loc.dir, loc.how, loc.dir)
+		}
+		if err != nil {
+			return err
+		}
+		if err := reachable(addr); err != nil {
+			return fmt.Errorf("`codepipeline serve` said it serves %s, but %w: is it still running?", addr, err)
+		}
+		token, err := console.LoadToken(loc.dir)
+		if err != nil {
+			return err
+		}
+		url := console.URL(addr, token)
+		if printOnly {
+			fmt.Fprintln(c.stdout, url)
+			return nil
+		}
+		if opened := openBrowser(url); opened != "" {
+			fmt.Fprintf(c.stdout, "opened the console with %s\n", opened)
+			return nil
+		}
+		fmt.Fprintf(c.stdout, "no browser here: open\n  %s\n", url)
+		return nil
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	dir, err := filepath.Abs(*stateDir)
-	if err != nil {
-		fmt.Fprintln(stderr, "codepipeline console:", err)
-		return exitUsage
-	}
-	addr, err := console.ReadAddress(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "codepipeline console: no console is served for %s: start `codepipeline serve -state-dir %s` first\n", dir, *stateDir)
-		return exitFindings
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "codepipeline console:", err)
-		return exitFindings
-	}
-	if err := reachable(addr); err != nil {
-		fmt.Fprintf(stderr, "codepipeline console: `codepipeline serve` said it serves %s, but %v: is it still running?\n", addr, err)
-		return exitFindings
-	}
-	token, err := console.LoadToken(dir)
-	if err != nil {
-		fmt.Fprintln(stderr, "codepipeline console:", err)
-		return exitFindings
-	}
-	url := console.URL(addr, token)
-	if *printOnly {
-		fmt.Fprintln(stdout, url)
-		return exitOK
-	}
-	if opened := openBrowser(url); opened != "" {
-		fmt.Fprintf(stdout, "opened the console with %s\n", opened)
-		return exitOK
-	}
-	fmt.Fprintf(stdout, "no browser here: open\n  %s\n", url)
-	return exitOK
+	return cmd
 }
 
 // reachable checks that a console answers at addr.

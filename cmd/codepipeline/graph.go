@@ -4,92 +4,89 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/codepipelinejson"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline/graph"
 )
 
-func init() {
-	commands["graph"] = command{summary: "draw a pipeline as SVG or Graphviz DOT (the console's picture, offline)", run: runGraph}
-}
+func init() { register("", newGraphCmd) }
 
-const graphUsage = `Usage: codepipeline graph [flags] PIPELINE
-       codepipeline graph [flags] -definition FILE
-
-Draws a pipeline as the console does: stages left to right, each stage's action groups
+func newGraphCmd(c *cli) *cobra.Command {
+	var format, out, definition string
+	cmd := &cobra.Command{
+		Use:     "graph [PIPELINE]",
+		Short:   "Draw a pipeline as SVG or Graphviz DOT (the console's picture, offline)",
+		GroupID: groupRuns,
+		Long: `Draws a pipeline as the console does: stages left to right, each stage's action groups
 (run_order) top to bottom, parallel actions side by side, artifacts as edges from the action
-producing them to those consuming them, the artifact store and its key, and the role of each
-action acting in another account. The pipeline is read from the state directory (as -account
-in -region), or from a CodePipeline JSON definition (what ` + "`aws codepipeline get-pipeline`" + ` prints).
-
-Flags:
-`
-
-func runGraph(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cf := addCloudFlags(fs)
-	format := fs.String("format", "svg", "svg or dot")
-	out := fs.String("o", "", "write to this file instead of standard output")
-	definition := fs.String("definition", "", "draw the pipeline of this CodePipeline JSON file instead of one of the state directory")
-	fs.Usage = func() { fmt.Fprint(stderr, graphUsage); fs.PrintDefaults() }
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+producing them to those consuming them, the artifact store and its key, the role of each
+action acting in another account, and a marker on each stage with conditions. The pipeline is
+read from the state directory (as -account in -region), or from a CodePipeline JSON definition
+(what aws codepipeline get-pipeline prints) with -definition.`,
+		Example: `  codepipeline graph quickstart > quickstart.svg
+  codepipeline graph -format dot quickstart | dot -Tpng > quickstart.png
+  codepipeline graph -definition pipeline.json -o pipeline.svg`,
 	}
-	if err != nil {
-		return exitUsage
+	cf := c.addCloudFlags(cmd, true)
+	fs := cmd.Flags()
+	fs.StringVar(&format, "format", "svg", "svg or dot")
+	fs.StringVarP(&out, "output", "o", "", "write to this `FILE` instead of standard output")
+	fs.StringVar(&definition, "definition", "", "draw the pipeline of this CodePipeline JSON `FILE` instead of one of the state directory")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"svg", "dot"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completeRunArgs(cf)(cmd, args, toComplete)
 	}
-	if *format != "svg" && *format != "dot" {
-		fmt.Fprintf(stderr, "codepipeline graph: -format %q: want svg or dot\n", *format)
-		return exitUsage
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if format != "svg" && format != "dot" {
+			return usagef(cmd, "-format %q: want svg or dot", format)
+		}
+		if (definition == "") != (len(args) == 1) {
+			return usagef(cmd, "name a PIPELINE of the state directory or a -definition FILE, one of the two")
+		}
+		var p *pipeline.Pipeline
+		var err error
+		if definition != "" {
+			p, err = readDefinition(definition)
+		} else {
+			p, err = storedPipeline(cmd.Context(), cf, args[0])
+		}
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		d := graph.Layout(p)
+		if format == "svg" {
+			err = d.SVG(&buf, graph.SVGOptions{Standalone: true})
+		} else {
+			err = d.DOT(&buf)
+		}
+		if err != nil {
+			return err
+		}
+		if out != "" {
+			return os.WriteFile(out, buf.Bytes(), 0o644)
+		}
+		_, err = c.stdout.Write(buf.Bytes())
+		return err
 	}
-	if (*definition == "") == (len(pos) != 1) || len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	var p *pipeline.Pipeline
-	if *definition != "" {
-		p, err = readDefinition(*definition)
-	} else {
-		p, err = storedPipeline(cf, pos[0])
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "codepipeline graph:", err)
-		return exitFindings
-	}
-	var buf bytes.Buffer
-	d := graph.Layout(p)
-	if *format == "svg" {
-		err = d.SVG(&buf, graph.SVGOptions{Standalone: true})
-	} else {
-		err = d.DOT(&buf)
-	}
-	if err == nil && *out != "" {
-		err = os.WriteFile(*out, buf.Bytes(), 0o644)
-	} else if err == nil {
-		_, err = stdout.Write(buf.Bytes())
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "codepipeline graph:", err)
-		return exitFindings
-	}
-	return exitOK
+	return cmd
 }
 
-func storedPipeline(cf cloudFlags, name string) (*pipeline.Pipeline, error) {
-	b, err := cf.openBackend()
+func storedPipeline(ctx context.Context, cf *cloudFlags, name string) (*pipeline.Pipeline, error) {
+	s, err := cf.openPipeline(ctx, name, openOptions{})
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
-	rec, err := b.GetPipeline(context.Background(), name)
+	defer s.Close()
+	rec, err := s.b.GetPipeline(ctx, name)
 	if err != nil {
 		return nil, err
 	}

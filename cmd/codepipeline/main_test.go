@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,7 +15,7 @@ const testdata = "../../internal/check/testdata"
 
 func runCLI(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
+	code := run(context.Background(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -170,5 +172,14 @@ resource "aws_s3_bucket" "logs" {
 	}
 	if n := log.Runs[0].Invocations; len(n) != 1 || len(n[0].Notifications) != 2 || n[0].Notifications[0].Descriptor.ID != "module-not-followed" || n[0].Notifications[1].Level != "warning" {
 		t.Errorf("SARIF notifications = %+v", n)
+	}
+}
+
+// TestCheckOfTheCrossAccountExample: the example's resources are in a local module, which check
+// follows: they are checked, never a silent pass on nothing.
+func TestCheckOfTheCrossAccountExample(t *testing.T) {
+	code, out, errOut := runCLI("check", "../../examples/cross-account")
+	if code != exitOK || strings.Contains(out, " 0 resources checked") || !regexp.MustCompile(`in [1-9]\d* resources checked`).MatchString(out) {
+		t.Errorf("check examples/cross-account: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }

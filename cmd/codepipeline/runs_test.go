@@ -82,7 +82,7 @@ func (rc *runsCloud) createPipeline(t *testing.T, name string, stages ...pipelin
 		t.Fatal(err)
 	}
 	p := &pipeline.Pipeline{
-		Name: name, RoleARN: "arn:aws:iam::" + backend.DefaultAccountID + ":role/pipeline",
+		Name: name, RoleARN: "arn:aws:iam::" + rc.a.Identity().AccountID + ":role/pipeline",
 		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: name + "-artifacts", Type: "S3"}},
 		Stages: append([]pipeline.Stage{{Name: "Source", Actions: []pipeline.Action{{
 			Name: "Fetch", Category: pipeline.CategorySource, Owner: "AWS", Provider: "S3", Version: "1",
@@ -349,7 +349,6 @@ func TestRunsRetryRerunsTheFailedStage(t *testing.T) {
 func TestRunsWrongArgumentsExitTwoWithUsage(t *testing.T) {
 	rc := newRunsCloud(t)
 	cases := [][]string{
-		{"runs"},
 		{"runs", "nope", "web"},
 		{"runs", "list"},
 		{"runs", "list", "web", "extra"},
@@ -369,7 +368,7 @@ func TestRunsWrongArgumentsExitTwoWithUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, exitUsage, out, errOut)
 			continue
 		}
-		if !strings.Contains(errOut, "Usage: codepipeline") {
+		if !strings.Contains(errOut, "Usage:\n  codepipeline") {
 			t.Errorf("%v: no usage on stderr:\n%s", args, errOut)
 		}
 	}

@@ -311,9 +311,8 @@ func TestWatchOfStartOnATerminalEndsOnOneTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := openTerm(t)
-	var stderr bytes.Buffer
-	if code := driveAndWatch(context.Background(), rc.a, run, tm.tty, &stderr); code != exitOK {
-		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	if err := driveAndWatch(context.Background(), rc.a, run, tm.tty); err != nil {
+		t.Fatal(err)
 	}
 	out, ok := strings.CutPrefix(tm.all(t), fmt.Sprintf("run %s of once\n", run.ID))
 	if !ok {

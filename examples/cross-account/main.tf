@@ -77,8 +77,8 @@ output "run_id" {
 }
 
 output "stages" {
-  description = "Each stage's status."
-  value       = { for s in codepipeline_run.app.stages : s.name => s.status }
+  description = "Each stage and its status, in pipeline order."
+  value       = [for s in codepipeline_run.app.stages : "${s.name}: ${s.status}"]
 }
 
 output "deployed_to" {

@@ -11,6 +11,12 @@ terraform {
   }
 }
 
+variable "wait_for_run" {
+  description = "Whether terraform apply waits for the run to end. scripts/quickstart.sh sets false and follows the run live with `codepipeline runs show -watch`."
+  type        = bool
+  default     = true
+}
+
 locals {
   work = "${path.module}/.work"
 }
@@ -133,6 +139,7 @@ resource "codepipeline_pipeline" "app" {
 # Starts a run on apply, and a new one whenever the pipeline or the app changes.
 resource "codepipeline_run" "app" {
   pipeline = codepipeline_pipeline.app.name
+  wait     = var.wait_for_run
   triggers = {
     pipeline_version = codepipeline_pipeline.app.version
     source           = terraform_data.repository.id
@@ -150,11 +157,11 @@ output "run_id" {
 }
 
 output "stages" {
-  description = "Each stage's status."
-  value       = { for s in codepipeline_run.app.stages : s.name => s.status }
+  description = "Each stage and its status, in pipeline order."
+  value       = [for s in codepipeline_run.app.stages : "${s.name}: ${s.status}"]
 }
 
 output "deployed_to" {
-  description = "Where the site was deployed."
-  value       = "s3://${codepipeline_artifact_store.site.bucket}/index.html (local cloud in ${abspath(local.work)}/state)"
+  description = "Where the site is deployed: `codepipeline s3 cat` prints it."
+  value       = "s3://${codepipeline_artifact_store.site.bucket}/index.html"
 }

@@ -3,8 +3,8 @@ package backend
 import "fmt"
 
 // Capability is something a backend may lack. Every Backend offers stores, objects, keys,
-// roles, pipelines and facts; these are the optional rest, found with RunsOf, WebhooksOf and
-// TriggersOf, the one place a capability is looked for.
+// roles, pipelines and facts; these are the optional rest, found with RunsOf, WebhooksOf,
+// TriggersOf and CloudOf, the one place a capability is looked for.
 type Capability string
 
 // The optional capabilities.
@@ -12,6 +12,7 @@ const (
 	CapabilityRuns     Capability = "runs"
 	CapabilityWebhooks Capability = "webhooks"
 	CapabilityTriggers Capability = "triggers"
+	CapabilityCloud    Capability = "cloud"
 )
 
 // capabilityHelp says what a capability is and what to do where a backend lacks it.
@@ -22,6 +23,8 @@ var capabilityHelp = map[Capability]struct{ what, instead string }{
 		"define the webhook with the tools of that backend (for AWS, the AWS provider's aws_codepipeline_webhook), or use backend = \"local\""},
 	CapabilityTriggers: {"the trigger daemon's view of every account of a state directory (`codepipeline serve`)",
 		"on AWS, CodePipeline itself watches sources and serves webhooks: no daemon is needed"},
+	CapabilityCloud: {"serving the AWS APIs (`codepipeline serve -aws-listen`, `codepipeline credentials`): acting as any account, with its access keys and policies",
+		"point AWS tools at AWS itself, or serve a local state directory"},
 }
 
 // UnsupportedError says that a backend kind lacks a capability, and what to do instead.
@@ -49,6 +52,9 @@ func Capabilities(b Backend) []Capability {
 	if _, ok := b.(Triggers); ok {
 		out = append(out, CapabilityTriggers)
 	}
+	if _, ok := b.(Cloud); ok {
+		out = append(out, CapabilityCloud)
+	}
 	return out
 }
 
@@ -74,4 +80,12 @@ func TriggersOf(b Backend) (Triggers, error) {
 		return t, nil
 	}
 	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityTriggers}
+}
+
+// CloudOf returns b as a cloud the AWS endpoint can serve, or an UnsupportedError.
+func CloudOf(b Backend) (Cloud, error) {
+	if c, ok := b.(Cloud); ok {
+		return c, nil
+	}
+	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityCloud}
 }

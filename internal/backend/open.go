@@ -16,6 +16,10 @@ type OpenOptions struct {
 	// process, as another process would have (tests of concurrent processes). By default a
 	// kind may share one connection per state between the values it opens.
 	Unshared bool
+	// ExistingOnly refuses to create what the configuration names when it does not exist yet
+	// (the local backend's state directory) with a NoStateError: a caller that only reads, or
+	// acts on what must be there already, never leaves an empty state behind.
+	ExistingOnly bool
 }
 
 // OpenOption sets an OpenOptions field.
@@ -23,6 +27,22 @@ type OpenOption func(*OpenOptions)
 
 // Unshared is OpenOptions.Unshared.
 func Unshared() OpenOption { return func(o *OpenOptions) { o.Unshared = true } }
+
+// ExistingOnly is OpenOptions.ExistingOnly.
+func ExistingOnly() OpenOption { return func(o *OpenOptions) { o.ExistingOnly = true } }
+
+// NoStateError says that the state a configuration names does not exist, for a caller that
+// opened it with ExistingOnly. errors.Is(err, ErrNotFound) holds.
+type NoStateError struct {
+	Kind string
+	Dir  string // the local backend's state directory
+}
+
+func (e *NoStateError) Error() string {
+	return fmt.Sprintf("no %s state directory at %s", e.Kind, e.Dir)
+}
+
+func (e *NoStateError) Unwrap() error { return ErrNotFound }
 
 var registry = struct {
 	sync.RWMutex

@@ -21,6 +21,9 @@ type Runner interface {
 	ExecuteRun(ctx context.Context, pipeline, id string) (*Run, error)
 	// GetRun returns an execution; id "" is the pipeline's latest.
 	GetRun(ctx context.Context, pipeline, id string) (*Run, error)
+	// RunDefinition is the pipeline definition an execution runs: the pipeline's version when
+	// it started.
+	RunDefinition(ctx context.Context, pipeline, id string) (*pipeline.Pipeline, error)
 	// ListRuns returns the pipeline's executions, newest first, at most limit (0 = all).
 	ListRuns(ctx context.Context, pipeline string, limit int) ([]*Run, error)
 	// StopRun asks an execution to stop: abandon stops its running actions at once, otherwise
@@ -32,8 +35,29 @@ type Runner interface {
 	// PutApprovalResult approves or rejects a manual approval action that is waiting.
 	PutApprovalResult(ctx context.Context, pipeline, id, stage, action string, approved bool, summary string) error
 	// ActionLog returns what an action printed in an execution (size-capped); while the action
-	// runs, what it printed so far (a second or so behind).
+	// runs, what it printed so far (a second or so behind). A condition rule's log is under
+	// RuleLogName(conditionType, rule).
 	ActionLog(ctx context.Context, pipeline, id, stage, action string) ([]byte, error)
+
+	// Stage conditions, rollbacks and rule executions (runs_conditions.go).
+
+	// RollbackStage starts a new execution of type ROLLBACK that runs the stage again with the
+	// artifacts and variables of target, an earlier execution of the same pipeline version in
+	// which the stage succeeded. The caller then drives it with ExecuteRun. Refused with
+	// ErrUnableToRollbackStage when the stage is running, the target did not succeed in it or
+	// ran another version of the pipeline, or the pipeline runs in PARALLEL mode.
+	RollbackStage(ctx context.Context, pipeline, stage, target string) (*Run, error)
+	// OverrideStageCondition lets execution id past the stage's condition of conditionType
+	// (pipeline.ConditionBeforeEntry or ConditionOnSuccess) while the condition is being
+	// evaluated (a deployment window not open yet): the condition ends Overridden and the run
+	// goes on. Refused with ErrConditionNotOverridable when the condition is not in progress,
+	// and ErrNotLatestExecution when a later execution has reached the stage.
+	OverrideStageCondition(ctx context.Context, pipeline, stage, id, conditionType string) error
+	// ListRuleExecutions returns the rule executions of the pipeline's executions, newest
+	// first; id "" means every execution, otherwise only that one's.
+	ListRuleExecutions(ctx context.Context, pipeline, id string) ([]RuleExecution, error)
+	// ListRuleTypes returns the condition rule types, and which of them this backend evaluates.
+	ListRuleTypes(ctx context.Context) ([]RuleType, error)
 }
 
 // Execution, stage and action statuses, as CodePipeline names them.
@@ -46,6 +70,22 @@ const (
 	StatusSuperseded = "Superseded"
 	StatusAbandoned  = "Abandoned" // an action whose run was stopped and abandoned
 	StatusCancelled  = "Cancelled" // a stage that an ended run never entered
+	StatusSkipped    = "Skipped"   // a stage whose entry condition failed with result SKIP
+	// Statuses of a condition besides the above (the API's ConditionExecutionStatus).
+	StatusErrored    = "Errored"
+	StatusOverridden = "Overridden"
+)
+
+// Execution types, as CodePipeline names them.
+const (
+	ExecutionStandard = "STANDARD"
+	ExecutionRollback = "ROLLBACK"
+)
+
+// Stage retry triggers (the API's RetryTrigger).
+const (
+	RetryAutomated = "AutomatedStageRetry"
+	RetryManual    = "ManualStageRetry"
 )
 
 // RunEnded reports whether status is final for an execution.
@@ -77,6 +117,12 @@ type Run struct {
 	Pipeline        string
 	PipelineVersion int
 	ExecutionMode   string
+	// ExecutionType is ExecutionStandard or ExecutionRollback ("" for a run stored before
+	// rollbacks existed: a standard one). A rollback runs RollbackStage only, with the
+	// artifacts and variables of the execution RollbackTarget.
+	ExecutionType   string
+	RollbackTarget  string
+	RollbackStage   string
 	Status          string
 	StatusReason    string
 	Trigger         string
@@ -98,6 +144,52 @@ type StageRun struct {
 	WaitingSince time.Time
 	Entered      time.Time
 	Actions      []ActionRun
+	// Conditions are the stage's conditions evaluated so far, in the order the run met them.
+	Conditions []ConditionRun
+	// Retry counts the stage's retries, nil when it was never retried.
+	Retry *StageRetry
+}
+
+// ConditionRun is the evaluation of one of a stage's conditions.
+type ConditionRun struct {
+	Type    string // pipeline.ConditionBeforeEntry, ConditionOnSuccess, ConditionOnFailure
+	Status  string // InProgress, Succeeded, Failed, Errored, Overridden, Cancelled, Abandoned
+	Result  string // the result engaged when the condition failed (FAIL, SKIP, ROLLBACK)
+	Summary string
+	Started time.Time
+	Ended   time.Time
+	Rules   []RuleRun
+}
+
+// RuleRun is the execution of one rule of a condition.
+type RuleRun struct {
+	Name        string
+	ExecutionID string
+	Status      string // InProgress, Succeeded, Failed, Abandoned
+	Started     time.Time
+	Ended       time.Time
+	// ResolvedConfiguration is the rule's configuration with its variables resolved.
+	ResolvedConfiguration map[string]string
+	Inputs                []ArtifactRef
+	Summary               string
+	Error                 string
+}
+
+// StageRetry is the retries of a stage in an execution (the API's RetryStageMetadata).
+type StageRetry struct {
+	AutoAttempts   int
+	ManualAttempts int
+	LatestTrigger  string // RetryAutomated, RetryManual
+}
+
+// Condition returns the stage's evaluation of the condition of conditionType, or nil.
+func (s *StageRun) Condition(conditionType string) *ConditionRun {
+	for i := range s.Conditions {
+		if s.Conditions[i].Type == conditionType {
+			return &s.Conditions[i]
+		}
+	}
+	return nil
 }
 
 // ActionRun is an action of an execution.

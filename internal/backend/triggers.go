@@ -46,8 +46,9 @@ type TriggerAccount interface {
 	// unless a run was already started for it: then it returns nil, nil. Two daemons reacting
 	// to one change start one run.
 	StartTriggeredRun(ctx context.Context, req RunRequest, source, revision string) (*Run, error)
-	// RepositoryPath is the directory of a local git source's repository.
-	RepositoryPath(name string) (string, error)
+	// RepositoryPath is the directory of a local git source's repository, as a run of p
+	// would find it (p's RepositoriesDir unless this value has its own).
+	RepositoryPath(p *PipelineRecord, name string) (string, error)
 }
 
 // CursorKey names one watched source action.

@@ -226,8 +226,21 @@ func (c *converter) pipelineOf(r *Resource) *pipeline.Pipeline {
 	for i := 0; i < c.count(r, "stage"); i++ {
 		st := join("stage", i)
 		stage := pipeline.Stage{Name: c.str(r, join(st, "name"))}
+		for _, block := range []string{"before_entry", "on_success", "on_failure"} {
+			incomplete(join(st, block), pipeline.PartStages)
+		}
+		if c.count(r, join(st, "before_entry")) > 0 {
+			stage.BeforeEntry = c.conditionOf(r, join(st, "before_entry", 0, "condition"), incomplete)
+		}
+		if c.count(r, join(st, "on_success")) > 0 {
+			stage.OnSuccess = c.conditionOf(r, join(st, "on_success", 0, "condition"), incomplete)
+		}
 		if c.count(r, join(st, "on_failure")) > 0 {
-			stage.OnFailureResult = c.str(r, join(st, "on_failure", 0, "result"))
+			of := join(st, "on_failure", 0)
+			stage.OnFailure = &pipeline.FailureConditions{Result: c.str(r, join(of, "result")), Condition: c.conditionOf(r, join(of, "condition"), incomplete)}
+			if c.count(r, join(of, "retry_configuration")) > 0 {
+				stage.OnFailure.RetryConfiguration = &pipeline.RetryConfiguration{RetryMode: c.str(r, join(of, "retry_configuration", 0, "retry_mode"))}
+			}
 		}
 		incomplete(join(st, "action"), pipeline.PartStages)
 		for j := 0; j < c.count(r, join(st, "action")); j++ {
@@ -282,18 +295,65 @@ func (c *converter) actionOf(r *Resource, at string) pipeline.Action {
 			a.Configuration[k] = c.str(r, join(at, "configuration", k))
 		}
 	}
-	for _, attr := range []string{"input_artifacts", "output_artifacts"} {
-		l, ok := c.strs(r, join(at, attr))
-		if !ok {
-			a.UnknownAttrs = append(a.UnknownAttrs, attr)
-		}
-		if attr == "input_artifacts" {
-			a.InputArtifacts = l
-		} else {
-			a.OutputArtifacts = l
-		}
-	}
+	a.InputArtifacts = c.listAttr(r, at, "input_artifacts", &a.UnknownAttrs)
+	a.OutputArtifacts = c.listAttr(r, at, "output_artifacts", &a.UnknownAttrs)
+	// commands and output_variables: this provider's, and the API's; aws_codepipeline 5.x has
+	// neither, so there they stay nil.
+	a.Commands = c.listAttr(r, at, "commands", &a.UnknownAttrs)
+	a.OutputVariables = c.listAttr(r, at, "output_variables", &a.UnknownAttrs)
 	return a
+}
+
+// listAttr returns the list of strings at attr of the block at at: nil when absent, and attr
+// recorded in unknown when the whole list is unknown.
+func (c *converter) listAttr(r *Resource, at, attr string, unknown *[]string) []string {
+	v := c.inv.value(r, join(at, attr))
+	if v == nil {
+		return nil
+	}
+	l, ok := c.strs(r, join(at, attr))
+	if !ok {
+		*unknown = append(*unknown, attr)
+	}
+	return l
+}
+
+// conditionOf converts the condition block at at (a list of at most one), nil when absent.
+// The same blocks serve codepipeline_pipeline and aws_codepipeline (5.x names them alike). A
+// condition or rule list known only after apply makes the stages incomplete.
+func (c *converter) conditionOf(r *Resource, at string, incomplete func(string, pipeline.Parts)) *pipeline.Condition {
+	incomplete(at, pipeline.PartStages)
+	if c.count(r, at) == 0 {
+		return nil
+	}
+	cond := join(at, 0)
+	incomplete(join(cond, "rule"), pipeline.PartStages)
+	out := &pipeline.Condition{Result: c.str(r, join(cond, "result"))}
+	for k := 0; k < c.count(r, join(cond, "rule")); k++ {
+		rp := join(cond, "rule", k)
+		rule := pipeline.ConditionRule{
+			Name: c.str(r, join(rp, "name")), Region: c.str(r, join(rp, "region")), RoleARN: c.str(r, join(rp, "role_arn")),
+			TimeoutInMinutes: c.integer(r, join(rp, "timeout_in_minutes")),
+		}
+		if c.count(r, join(rp, "rule_type_id")) > 0 {
+			t := join(rp, "rule_type_id", 0)
+			rule.RuleTypeID = pipeline.RuleTypeID{Category: c.str(r, join(t, "category")), Owner: c.str(r, join(t, "owner")),
+				Provider: c.str(r, join(t, "provider")), Version: c.str(r, join(t, "version"))}
+		}
+		switch cfg := c.inv.value(r, join(rp, "configuration")).(type) {
+		case unknownValue:
+			rule.UnknownAttrs = append(rule.UnknownAttrs, "configuration")
+		case map[string]any:
+			rule.Configuration = make(map[string]string, len(cfg))
+			for key := range cfg {
+				rule.Configuration[key] = c.str(r, join(rp, "configuration", key))
+			}
+		}
+		rule.InputArtifacts = c.listAttr(r, rp, "input_artifacts", &rule.UnknownAttrs)
+		rule.Commands = c.listAttr(r, rp, "commands", &rule.UnknownAttrs)
+		out.Rules = append(out.Rules, rule)
+	}
+	return out
 }
 
 // computedDefault reports whether the attribute at path is one the provider computes when the

@@ -45,8 +45,20 @@ func FromDomain(p *pipeline.Pipeline) (PipelineDeclaration, error) {
 	}
 	for _, st := range p.Stages {
 		sd := StageDeclaration{Name: st.Name, Actions: make([]ActionDeclaration, 0, len(st.Actions))}
-		if st.OnFailureResult != "" {
-			sd.OnFailure = &FailureConditions{Result: st.OnFailureResult}
+		if st.BeforeEntry != nil {
+			sd.BeforeEntry = &BeforeEntryConditions{Conditions: []Condition{conditionFromDomain(st.BeforeEntry)}}
+		}
+		if st.OnSuccess != nil {
+			sd.OnSuccess = &SuccessConditions{Conditions: []Condition{conditionFromDomain(st.OnSuccess)}}
+		}
+		if f := st.OnFailure; f != nil {
+			sd.OnFailure = &FailureConditions{Result: f.Result}
+			if f.RetryConfiguration != nil {
+				sd.OnFailure.RetryConfiguration = &RetryConfiguration{RetryMode: f.RetryConfiguration.RetryMode}
+			}
+			if f.Condition != nil {
+				sd.OnFailure.Conditions = []Condition{conditionFromDomain(f.Condition)}
+			}
 		}
 		for _, a := range st.Actions {
 			sd.Actions = append(sd.Actions, actionFromDomain(a))
@@ -74,20 +86,35 @@ func storeFromDomain(s pipeline.ArtifactStoreRef) ArtifactStore {
 	return out
 }
 
+// conditionFromDomain is the API's Condition of c.
+func conditionFromDomain(c *pipeline.Condition) Condition {
+	out := Condition{Result: c.Result}
+	for _, r := range c.Rules {
+		rd := RuleDeclaration{
+			Name:          r.Name,
+			RuleTypeID:    RuleTypeID{Category: r.RuleTypeID.Category, Owner: r.RuleTypeID.Owner, Provider: r.RuleTypeID.Provider, Version: r.RuleTypeID.Version},
+			Configuration: cloneMap(r.Configuration), Commands: clone(r.Commands),
+			RoleArn: r.RoleARN, Region: r.Region, TimeoutInMinutes: r.TimeoutInMinutes,
+		}
+		for _, n := range r.InputArtifacts {
+			rd.InputArtifacts = append(rd.InputArtifacts, InputArtifact{Name: n})
+		}
+		out.Rules = append(out.Rules, rd)
+	}
+	return out
+}
+
 func actionFromDomain(a pipeline.Action) ActionDeclaration {
 	out := ActionDeclaration{
 		Name:         a.Name,
 		ActionTypeID: ActionTypeID{Category: a.Category, Owner: a.Owner, Provider: a.Provider, Version: a.Version},
 		RunOrder:     a.RunOrder, RoleArn: a.RoleARN, Region: a.Region, Namespace: a.Namespace,
 		TimeoutInMinutes: a.TimeoutInMinutes,
+		Configuration:    cloneMap(a.Configuration),
+		Commands:         clone(a.Commands),
+		OutputVariables:  clone(a.OutputVariables),
 		OutputArtifacts:  make([]OutputArtifact, 0, len(a.OutputArtifacts)),
 		InputArtifacts:   make([]InputArtifact, 0, len(a.InputArtifacts)),
-	}
-	if len(a.Configuration) > 0 {
-		out.Configuration = make(map[string]string, len(a.Configuration))
-		for k, v := range a.Configuration {
-			out.Configuration[k] = v
-		}
 	}
 	for _, n := range a.OutputArtifacts {
 		out.OutputArtifacts = append(out.OutputArtifacts, OutputArtifact{Name: n})
@@ -126,8 +153,9 @@ func criteriaFromDomain(g *pipeline.GlobFilter) *FilterCriteria {
 	return &FilterCriteria{Includes: clone(g.Includes), Excludes: clone(g.Excludes)}
 }
 
-// ToDomain is the domain pipeline of d. A field the domain does not hold (blockers, onSuccess,
-// beforeEntry, conditions, an action's commands, ...) fails the conversion with its path.
+// ToDomain is the domain pipeline of d. A field the domain does not hold (blockers, an
+// output artifact's files, an action's environment variables) fails the conversion with its
+// path, as does a condition list of another length than the API's one.
 func (d PipelineDeclaration) ToDomain() (*pipeline.Pipeline, error) {
 	p := &pipeline.Pipeline{Name: d.Name, RoleARN: d.RoleArn, ExecutionMode: d.ExecutionMode, PipelineType: d.PipelineType}
 	switch {
@@ -166,22 +194,30 @@ func storeToDomain(s ArtifactStore, region string) pipeline.ArtifactStoreRef {
 
 func stageToDomain(sd StageDeclaration, path string) (pipeline.Stage, error) {
 	st := pipeline.Stage{Name: sd.Name}
-	switch {
-	case len(sd.Blockers) > 0:
+	if len(sd.Blockers) > 0 {
 		return st, fieldError(path+".blockers", "stage blockers are not supported")
-	case sd.OnSuccess != nil:
-		return st, fieldError(path+".onSuccess", "stage conditions are not supported yet")
-	case sd.BeforeEntry != nil:
-		return st, fieldError(path+".beforeEntry", "stage conditions are not supported yet")
+	}
+	var err error
+	if sd.BeforeEntry != nil {
+		if st.BeforeEntry, err = oneCondition(sd.BeforeEntry.Conditions, path+".beforeEntry.conditions"); err != nil {
+			return st, err
+		}
+	}
+	if sd.OnSuccess != nil {
+		if st.OnSuccess, err = oneCondition(sd.OnSuccess.Conditions, path+".onSuccess.conditions"); err != nil {
+			return st, err
+		}
 	}
 	if f := sd.OnFailure; f != nil {
-		switch {
-		case f.RetryConfiguration != nil:
-			return st, fieldError(path+".onFailure.retryConfiguration", "a retry configuration is not supported yet")
-		case len(f.Conditions) > 0:
-			return st, fieldError(path+".onFailure.conditions", "stage conditions are not supported yet")
+		st.OnFailure = &pipeline.FailureConditions{Result: f.Result}
+		if f.RetryConfiguration != nil {
+			st.OnFailure.RetryConfiguration = &pipeline.RetryConfiguration{RetryMode: f.RetryConfiguration.RetryMode}
 		}
-		st.OnFailureResult = f.Result
+		if f.Conditions != nil {
+			if st.OnFailure.Condition, err = oneCondition(f.Conditions, path+".onFailure.conditions"); err != nil {
+				return st, err
+			}
+		}
 	}
 	for j, ad := range sd.Actions {
 		a, err := actionToDomain(ad, fmt.Sprintf("%s.actions[%d]", path, j))
@@ -193,25 +229,38 @@ func stageToDomain(sd StageDeclaration, path string) (pipeline.Stage, error) {
 	return st, nil
 }
 
+// oneCondition is the domain condition of a condition list, which the API gives exactly one
+// element.
+func oneCondition(cs []Condition, path string) (*pipeline.Condition, error) {
+	if len(cs) != 1 {
+		return nil, fieldError(path, fmt.Sprintf("a condition list has exactly one condition, not %d", len(cs)))
+	}
+	c := cs[0]
+	out := &pipeline.Condition{Result: c.Result}
+	for _, rd := range c.Rules {
+		r := pipeline.ConditionRule{
+			Name:          rd.Name,
+			RuleTypeID:    pipeline.RuleTypeID{Category: rd.RuleTypeID.Category, Owner: rd.RuleTypeID.Owner, Provider: rd.RuleTypeID.Provider, Version: rd.RuleTypeID.Version},
+			Configuration: cloneMap(rd.Configuration), Commands: clone(rd.Commands),
+			RoleARN: rd.RoleArn, Region: rd.Region, TimeoutInMinutes: rd.TimeoutInMinutes,
+		}
+		for _, in := range rd.InputArtifacts {
+			r.InputArtifacts = append(r.InputArtifacts, in.Name)
+		}
+		out.Rules = append(out.Rules, r)
+	}
+	return out, nil
+}
+
 func actionToDomain(ad ActionDeclaration, path string) (pipeline.Action, error) {
-	switch {
-	case len(ad.Commands) > 0:
-		return pipeline.Action{}, fieldError(path+".commands", "an action's commands list is not supported yet (set configuration Commands)")
-	case len(ad.OutputVariables) > 0:
-		return pipeline.Action{}, fieldError(path+".outputVariables", "output variables are not supported yet")
-	case len(ad.EnvironmentVariables) > 0:
+	if len(ad.EnvironmentVariables) > 0 {
 		return pipeline.Action{}, fieldError(path+".environmentVariables", "environment variables are not supported yet")
 	}
 	a := pipeline.Action{
 		Name: ad.Name, Category: ad.ActionTypeID.Category, Owner: ad.ActionTypeID.Owner, Provider: ad.ActionTypeID.Provider,
 		Version: ad.ActionTypeID.Version, RunOrder: ad.RunOrder, RoleARN: ad.RoleArn, Region: ad.Region,
 		Namespace: ad.Namespace, TimeoutInMinutes: ad.TimeoutInMinutes,
-	}
-	if len(ad.Configuration) > 0 {
-		a.Configuration = make(map[string]string, len(ad.Configuration))
-		for k, v := range ad.Configuration {
-			a.Configuration[k] = v
-		}
+		Configuration: cloneMap(ad.Configuration), Commands: clone(ad.Commands), OutputVariables: clone(ad.OutputVariables),
 	}
 	for k, o := range ad.OutputArtifacts {
 		if len(o.Files) > 0 {
@@ -277,6 +326,17 @@ func TagsToMap(tags []Tag) (map[string]string, error) {
 		return nil, fieldError("tags", "key(s) given twice: "+strings.Join(dup, ", "))
 	}
 	return out, nil
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 func clone(s []string) []string {

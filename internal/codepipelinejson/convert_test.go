@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/awsapi/shapes"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -63,9 +65,9 @@ func (f *filler) fill(v reflect.Value, name string) {
 }
 
 // everyField is a pipeline with every domain field set, except what the API cannot express:
-// UnknownAttrs, Incomplete and RunOrderSet (what a plan's configuration says, never stored),
-// events of a push filter and tags of a pull request filter (the API's filters have no such
-// fields).
+// UnknownAttrs of actions and condition rules, Incomplete and RunOrderSet (what a plan's
+// configuration says, never stored), events of a push filter and tags of a pull request
+// filter (the API's filters have no such fields).
 func everyField() *pipeline.Pipeline {
 	p := &pipeline.Pipeline{}
 	(&filler{}).fill(reflect.ValueOf(p).Elem(), "")
@@ -74,6 +76,11 @@ func everyField() *pipeline.Pipeline {
 		for j := range p.Stages[i].Actions {
 			p.Stages[i].Actions[j].UnknownAttrs = nil
 			p.Stages[i].Actions[j].RunOrderSet = false
+		}
+		for _, pc := range p.Stages[i].Conditions() {
+			for k := range pc.Condition.Rules {
+				pc.Condition.Rules[k].UnknownAttrs = nil
+			}
 		}
 	}
 	for i := range p.Triggers {
@@ -148,9 +155,7 @@ func TestEveryJSONFieldIsWrittenOrRefused(t *testing.T) {
 	collectKeys(t, mustJSON(t, full), "", all)
 
 	refused := map[string]string{
-		"stages.blockers": "blockers", "stages.onSuccess": "onSuccess", "stages.beforeEntry": "beforeEntry",
-		"stages.onFailure.retryConfiguration": "retryConfiguration", "stages.onFailure.conditions": "conditions",
-		"stages.actions.commands": "commands", "stages.actions.outputVariables": "outputVariables",
+		"stages.blockers":                     "blockers",
 		"stages.actions.environmentVariables": "environmentVariables", "stages.actions.outputArtifacts.files": "files",
 	}
 	for key := range all {
@@ -194,12 +199,6 @@ func setPath(v map[string]any, path []string, field string) {
 		m := cur.(map[string]any)
 		if i == len(path)-1 {
 			switch field {
-			case "retryConfiguration":
-				m[p] = map[string]any{"retryMode": "FAILED_ACTIONS"}
-			case "onSuccess", "beforeEntry":
-				m[p] = map[string]any{"conditions": []any{map[string]any{"result": "FAIL"}}}
-			case "conditions":
-				m[p] = []any{map[string]any{"result": "FAIL"}}
 			case "blockers":
 				m[p] = []any{map[string]any{"name": "b", "type": "Schedule"}}
 			case "environmentVariables":
@@ -212,8 +211,6 @@ func setPath(v map[string]any, path []string, field string) {
 		next, ok := m[p]
 		if !ok || next == nil {
 			switch p {
-			case "onFailure":
-				next = map[string]any{}
 			case "outputArtifacts":
 				next = []any{map[string]any{"name": "o"}}
 			}
@@ -336,6 +333,19 @@ func TestFromDomainRefusesWhatTheAPICannotSay(t *testing.T) {
 			t.Errorf("%s: FromDomain = %v, want ErrNotRepresentable", name, err)
 		}
 	}
+	for _, doc := range []string{
+		`{"name":"p","stages":[{"name":"s","actions":[],"beforeEntry":{"conditions":[]}}]}`,
+		`{"name":"p","stages":[{"name":"s","actions":[],"onSuccess":{"conditions":[{"result":"FAIL"},{"result":"ROLLBACK"}]}}]}`,
+		`{"name":"p","stages":[{"name":"s","actions":[],"onFailure":{"conditions":[]}}]}`,
+	} {
+		var d PipelineDeclaration
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ToDomain(); !errors.Is(err, ErrNotRepresentable) || !strings.Contains(err.Error(), "exactly one condition") {
+			t.Errorf("%s: ToDomain = %v, want a condition list of one refused", doc, err)
+		}
+	}
 	var both PipelineDeclaration
 	if err := json.Unmarshal([]byte(`{"name":"p","stages":[],"artifactStore":{"type":"S3","location":"a"},"artifactStores":{"us-east-1":{"type":"S3","location":"b"}}}`), &both); err != nil {
 		t.Fatal(err)
@@ -356,9 +366,24 @@ func TestGoldenDeclaration(t *testing.T) {
 			{Name: "Source", Actions: []pipeline.Action{{Name: "Checkout", Category: "Source", Owner: "AWS", Provider: "CodeStarSourceConnection",
 				Version: "1", Namespace: "Src", OutputArtifacts: []string{"src"},
 				Configuration: map[string]string{"ConnectionArn": "arn:aws:codestar-connections:us-east-1:111111111111:connection/c", "FullRepositoryId": "org/app", "BranchName": "main"}}}},
-			{Name: "Deploy", OnFailureResult: "ROLLBACK", Actions: []pipeline.Action{{Name: "Ship", Category: "Deploy", Owner: "AWS", Provider: "S3",
+			{Name: "Test", Actions: []pipeline.Action{{Name: "Unit", Category: "Compute", Owner: "AWS", Provider: "Commands", Version: "1",
+				InputArtifacts: []string{"src"}, Namespace: "Unit", Commands: []string{"make test", "export REPORT=out/report.xml"}, OutputVariables: []string{"REPORT"}}},
+				OnSuccess: &pipeline.Condition{Result: "FAIL", Rules: []pipeline.ConditionRule{{Name: "Smoke", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "Commands", Version: "1"},
+					Commands: []string{"./smoke.sh"}, InputArtifacts: []string{"src"}, TimeoutInMinutes: 10}}},
+				OnFailure: &pipeline.FailureConditions{Result: "RETRY", RetryConfiguration: &pipeline.RetryConfiguration{RetryMode: "FAILED_ACTIONS"}}},
+			{Name: "Deploy", Actions: []pipeline.Action{{Name: "Ship", Category: "Deploy", Owner: "AWS", Provider: "S3",
 				Version: "1", RunOrder: 2, InputArtifacts: []string{"src"}, RoleARN: "arn:aws:iam::222222222222:role/deployer", Region: "us-east-1",
-				TimeoutInMinutes: 30, Configuration: map[string]string{"BucketName": "site", "Extract": "true"}}}},
+				TimeoutInMinutes: 30, Configuration: map[string]string{"BucketName": "site", "Extract": "true"}}},
+				BeforeEntry: &pipeline.Condition{Result: "FAIL", Rules: []pipeline.ConditionRule{
+					{Name: "OfficeHours", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "DeploymentWindow", Version: "1"},
+						Configuration: map[string]string{"Cron": "* * 9-16 ? * MON-FRI", "TimeZone": "Europe/Paris"}},
+					{Name: "MainOnly", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Provider: "VariableCheck"},
+						Configuration: map[string]string{"Variable": "#{Src.BranchName}", "Operator": "EQ", "Value": "main"}},
+				}},
+				OnFailure: &pipeline.FailureConditions{Result: "ROLLBACK", Condition: &pipeline.Condition{Result: "ROLLBACK", Rules: []pipeline.ConditionRule{
+					{Name: "Health", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "LambdaInvoke", Version: "1"},
+						Configuration: map[string]string{"FunctionName": "health-check"}, RoleARN: "arn:aws:iam::111111111111:role/checker", Region: "us-east-1"},
+				}}}},
 		},
 		Variables: []pipeline.Variable{{Name: "env", DefaultValue: "prod", Description: "where to"}},
 		Triggers: []pipeline.Trigger{{ProviderType: "CodeStarSourceConnection", SourceActionName: "Checkout",
@@ -391,6 +416,10 @@ func TestGoldenDeclaration(t *testing.T) {
 	}
 	if diff := cmp.Diff(strings.TrimSpace(string(want)), string(got)); diff != "" {
 		t.Errorf("get-pipeline JSON (-golden +got):\n%s", diff)
+	}
+	for _, prob := range shapes.Validate("codepipeline", "GetPipeline", shapes.Captured{Status: 200,
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}}, Body: want}) {
+		t.Errorf("the golden get-pipeline output breaks the API model: %s", prob)
 	}
 	var back GetPipelineOutput
 	if err := json.Unmarshal(want, &back); err != nil {

@@ -4,9 +4,10 @@
 //
 // It is the one definition of that JSON: the local backend stores pipeline definitions in it,
 // and the AWS-wire endpoint and the AWS backend speak it. It imports neither Terraform nor
-// AWS. A field the API has and the domain does not hold yet (stage conditions, blockers, an
-// action's commands, ...) is declared here so that a document carrying it decodes, and the
-// conversion to the domain refuses it by path instead of dropping it.
+// AWS. A field the API has and the domain does not hold yet (stage blockers, an output
+// artifact's files, an action's environment variables) is declared here so that a document
+// carrying it decodes, and the conversion to the domain refuses it by path instead of
+// dropping it.
 package codepipelinejson
 
 import (

@@ -100,7 +100,7 @@ type Daemon struct {
 }
 
 type activeRun struct {
-	acct     backend.TriggerAccount
+	acct     backend.Runner
 	pipeline string
 }
 
@@ -333,7 +333,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	wantDirs := map[string]bool{}
 	for _, rec := range recs {
 		acct := d.account(rec.AccountID, rec.Region)
-		srcs, problems := sourcesOf(rec, acct.RepositoryPath)
+		srcs, problems := sourcesOf(rec, func(name string) (string, error) { return acct.RepositoryPath(rec, name) })
 		for _, p := range problems {
 			d.log.Warn("source not watched", "err", p)
 		}
@@ -445,27 +445,28 @@ func (d *Daemon) startFor(ctx context.Context, s *source, ch change, why string)
 	}
 	d.log.Info("run started", "pipeline", s.key.Pipeline, "account", s.key.AccountID, "region", s.key.Region,
 		"execution", run.ID, "trigger", run.Trigger, "detail", run.TriggerDetail, "via", why)
-	d.drive(acct, run)
+	d.Drive(acct, run.Pipeline, run.ID)
 	return nil
 }
 
-// drive executes a run in a goroutine until it ends or shutdown stops it.
-func (d *Daemon) drive(acct backend.TriggerAccount, run *backend.Run) {
+// Drive executes a run in a goroutine until it ends or shutdown stops it: the runs the daemon
+// starts, and those started through the AWS endpoint the same process serves.
+func (d *Daemon) Drive(acct backend.Runner, pipeline, id string) {
 	d.runMu.Lock()
-	d.active[run.ID] = activeRun{acct: acct, pipeline: run.Pipeline}
+	d.active[id] = activeRun{acct: acct, pipeline: pipeline}
 	d.runWG.Add(1)
 	d.runMu.Unlock()
 	go func() {
 		defer d.runWG.Done()
-		ended, err := acct.ExecuteRun(d.runCtx, run.Pipeline, run.ID)
+		ended, err := acct.ExecuteRun(d.runCtx, pipeline, id)
 		d.runMu.Lock()
-		delete(d.active, run.ID)
+		delete(d.active, id)
 		d.runMu.Unlock()
 		if err != nil {
-			d.log.Warn("run not driven to its end", "pipeline", run.Pipeline, "execution", run.ID, "err", err)
+			d.log.Warn("run not driven to its end", "pipeline", pipeline, "execution", id, "err", err)
 			return
 		}
-		d.log.Info("run ended", "pipeline", run.Pipeline, "execution", run.ID, "status", ended.Status, "reason", ended.StatusReason)
+		d.log.Info("run ended", "pipeline", pipeline, "execution", id, "status", ended.Status, "reason", ended.StatusReason)
 	}()
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 
@@ -23,14 +24,28 @@ func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks/{account}/{region}/{name}", d.serveWebhook)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		stateDir, _ := d.cfg.Backend.WatchedFiles()
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, "{\"status\":\"ok\",\"lease\":%t}\n", d.holdsLease.Load())
+		_ = json.NewEncoder(w).Encode(Health{Status: "ok", Lease: d.holdsLease.Load(), Service: HealthService, StateDir: stateDir, PID: os.Getpid()})
 	})
 	if d.cfg.Console != nil {
 		mux.Handle("/console/", d.cfg.Console)
 	}
 	return mux
 }
+
+// Health is the body of GET /healthz: it also says who serves, so that a second daemon
+// refused the address can tell the user which process holds it.
+type Health struct {
+	Status   string `json:"status"`
+	Lease    bool   `json:"lease"` // this daemon acts on changes (see the lease in daemon.go)
+	Service  string `json:"service"`
+	StateDir string `json:"state_dir"`
+	PID      int    `json:"pid"`
+}
+
+// HealthService is Health.Service of this daemon.
+const HealthService = "codepipeline serve"
 
 // webhookResponse is the JSON body of every webhook answer.
 type webhookResponse struct {
@@ -130,7 +145,7 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		log.Error("starting the run", "err", err)
 		return
 	}
-	d.drive(acct, run)
+	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
 }
 

@@ -69,10 +69,9 @@ var ActionTypes = []ActionType{
 		Required: []string{"ProjectName"}},
 	{ID: ActionTypeID{CategoryTest, OwnerAWS, "CodeBuild"}, Inputs: Range{1, 5}, Outputs: Range{0, 5},
 		Required: []string{"ProjectName"}},
-	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1},
-		Required: []string{"Commands"}},
-	{ID: ActionTypeID{CategoryCompute, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1},
-		Required: []string{"Commands"}},
+	// A Commands action's commands are its commands list, not configuration (commands-action).
+	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1}},
+	{ID: ActionTypeID{CategoryCompute, OwnerAWS, "Commands"}, Inputs: Range{1, 10}, Outputs: Range{0, 1}},
 	{ID: ActionTypeID{CategoryBuild, OwnerAWS, "ECRBuildAndPublish"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},
 		Required: []string{"ECRRepositoryName"}},
 	{ID: ActionTypeID{CategoryTest, OwnerAWS, "DeviceFarm"}, Inputs: Range{1, 1}, Outputs: Range{0, 0},

@@ -124,7 +124,75 @@ func fuzzInput(data []byte) Input {
 		in.Webhook = g.webhook()
 	}
 	in.Facts = g.facts(flags&0x10 != 0)
+	if in.Pipeline != nil {
+		// Last, so that the seeds written before stage conditions existed read as they did.
+		g.conditions(in.Pipeline)
+	}
 	return in
+}
+
+// conditions gives the pipeline's stages conditions, retry configurations and Commands
+// actions' commands, from what is left of the input.
+func (g *fuzzGen) conditions(p *Pipeline) {
+	for i := range p.Stages {
+		st := &p.Stages[i]
+		cg := g.sub(fzConditionRecord)
+		switch cg.intn(4) {
+		case 1:
+			st.BeforeEntry = cg.condition()
+		case 2:
+			st.OnSuccess = cg.condition()
+		case 3:
+			if st.OnFailure == nil {
+				st.OnFailure = &FailureConditions{}
+			}
+			st.OnFailure.Condition = cg.condition()
+		}
+		if st.OnFailure != nil && cg.intn(2) == 0 {
+			st.OnFailure.RetryConfiguration = &RetryConfiguration{RetryMode: fzPick(cg, "", RetryFailedActions, RetryAllActions, "SOME", Unknown)}
+		}
+		for j := range st.Actions {
+			a := &st.Actions[j]
+			if cg.intn(3) == 2 {
+				for n := fzPick(cg, 1, 0, 2, 51); len(a.Commands) < n; {
+					a.Commands = append(a.Commands, fzPick(cg, "make", "", "a\nb", Unknown, strings.Repeat("c", 1001)))
+				}
+			}
+			if cg.rare(4) {
+				a.OutputVariables = []string{fzPick(cg, "OUT", "", Unknown, strings.Repeat("v", 129))}
+			}
+		}
+	}
+}
+
+const fzConditionRecord = 48
+
+func (g *fuzzGen) condition() *Condition {
+	c := &Condition{Result: fzPick(g, "", ResultFail, ResultSkip, ResultRollback, ResultRetry, "NOPE", Unknown)}
+	for n := fzPick(g, 1, 2, 0, 6); len(c.Rules) < n; {
+		r := ConditionRule{
+			Name: fzPick(g, "R1", "R2", "", Unknown, "bad name"),
+			RuleTypeID: RuleTypeID{Category: fzPick(g, RuleCategoryRule, "", "Junk", Unknown), Owner: fzPick(g, "", RuleOwnerAWS, "Custom", Unknown),
+				Provider: fzPick(g, append(RuleProviders(), "Junk", "", Unknown)...), Version: fzPick(g, "", "1", "2", Unknown)},
+			TimeoutInMinutes: fzPick(g, 0, 5, 4, 86401, UnknownInt),
+			InputArtifacts:   g.artifacts(g.intn(3), nil),
+		}
+		if !g.rare(6) {
+			r.Configuration = map[string]string{}
+			for m := g.intn(4); m > 0; m-- {
+				k := fzPick(g, "Cron", "TimeZone", "Operator", "Variable", "Value", "FunctionName", "AlarmName", "WaitTime", "AlarmStates", "")
+				r.Configuration[k] = fzPick(g, "* * 9-17 ? * MON-FRI", "0 0 * * * *", "? ? ? ? ? ?", "EQ", "LIKE", "Europe/Paris", "Mars/Olympus", "x", "", Unknown, "-3", "ALARM,OK", "BAD")
+			}
+		}
+		if g.intn(3) == 2 {
+			r.Commands = []string{fzPick(g, "make", "", Unknown)}
+		}
+		if g.rare(8) {
+			r.UnknownAttrs = []string{fzPick(g, "configuration", "commands", "input_artifacts")}
+		}
+		c.Rules = append(c.Rules, r)
+	}
+	return c
 }
 
 func (g *fuzzGen) pipeline() *Pipeline {
@@ -157,7 +225,10 @@ func (g *fuzzGen) pipeline() *Pipeline {
 		sg := g.sub(4)
 		counts[i] = min(fzPick(sg, 1, 2, 1, 3, 0, 4, 6, 10, 51), budget)
 		budget -= counts[i]
-		s := Stage{Name: fmt.Sprintf("S%d", i), OnFailureResult: fzPick(sg, "", "", "ROLLBACK", "FAIL", "RETRY", Unknown)}
+		s := Stage{Name: fmt.Sprintf("S%d", i)}
+		if r := fzPick(sg, "", "", "ROLLBACK", "FAIL", "RETRY", Unknown); r != "" {
+			s.OnFailure = &FailureConditions{Result: r}
+		}
 		if name := fzPick(sg, fzNames...); sg.rare(4) {
 			s.Name = name
 		}

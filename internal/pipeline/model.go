@@ -73,8 +73,8 @@ func (p *Pipeline) Mode() string {
 	return p.ExecutionMode
 }
 
-// Artifact store and encryption key types, and stage on-failure results, as CodePipeline names
-// them; the lists drive the schema validators and their docs.
+// Artifact store and encryption key types, as CodePipeline names them; the lists drive the
+// schema validators and their docs.
 const (
 	ArtifactStoreTypeS3  = "S3"
 	EncryptionKeyTypeKMS = "KMS"
@@ -83,7 +83,6 @@ const (
 var (
 	ArtifactStoreTypes = []string{ArtifactStoreTypeS3}
 	EncryptionKeyTypes = []string{EncryptionKeyTypeKMS}
-	OnFailureResults   = []string{OnFailureRollback, "FAIL", "RETRY"}
 )
 
 // ArtifactStoreRef is a pipeline's `artifact_store` block: where its artifacts go in one region.
@@ -101,12 +100,17 @@ type EncryptionKey struct {
 	Type string // "KMS"
 }
 
-// Stage is one stage of a pipeline.
+// Stage is one stage of a pipeline, with its conditions (conditions.go): what is checked before
+// a run enters it, and after it succeeds or fails.
 type Stage struct {
 	Name    string
 	Actions []Action
-	// OnFailureResult is the stage's `on_failure { result }` ("ROLLBACK", "FAIL", "RETRY"), "" when unset.
-	OnFailureResult string
+	// BeforeEntry and OnSuccess are the stage's `before_entry { condition }` and
+	// `on_success { condition }`; nil when the stage has none.
+	BeforeEntry *Condition
+	OnSuccess   *Condition
+	// OnFailure is the stage's `on_failure` block, nil when it has none.
+	OnFailure *FailureConditions
 }
 
 // Action is one action of a stage.
@@ -127,6 +131,10 @@ type Action struct {
 	Region           string
 	Namespace        string
 	TimeoutInMinutes int // 0 means unset
+	// Commands are the shell commands of a Commands action (the API's `commands`), and
+	// OutputVariables the names of the environment variables it exports (`outputVariables`).
+	Commands        []string
+	OutputVariables []string
 	// UnknownAttrs names the attributes whose whole value is unknown (for example
 	// "configuration" or "input_artifacts"), so that rules that count or look up keys skip them.
 	UnknownAttrs []string

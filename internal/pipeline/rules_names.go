@@ -23,6 +23,7 @@ var (
 	nameArtifact  = nameKind{"artifact name", "_-", 100}
 	nameNamespace = nameKind{"namespace", "@_-", 100}
 	nameVariable  = nameKind{"variable name", "@_-", 128}
+	nameRule      = nameKind{"rule name", ".@_-", 100}
 )
 
 // allowed describes the character set, as messages print it.
@@ -85,7 +86,7 @@ func quoteShort(s string) string {
 var _ = register(&Rule{
 	ID: "name-format", Severity: SeverityError, Where: AtPlan,
 	Title: "Names Must Use Allowed Characters And Lengths",
-	Doc:   "Pipeline, stage, action, artifact, namespace and variable names use only the characters and lengths CodePipeline accepts.",
+	Doc:   "Pipeline, stage, action, condition rule, artifact, namespace and variable names use only the characters and lengths CodePipeline accepts.",
 	Check: func(p *Pass) {
 		pl := p.Pipeline
 		if pl == nil {
@@ -107,6 +108,16 @@ var _ = register(&Rule{
 				}
 				if a.Namespace != "" { // optional: unset is fine
 					nameNamespace.check(p, ap.Attr("namespace"), a.Namespace)
+				}
+			}
+			for _, pc := range st.Conditions() {
+				for k := range pc.Condition.Rules {
+					r := &pc.Condition.Rules[k]
+					rp := ConditionRulePath(i, pc.Type, k)
+					nameRule.check(p, rp.Attr("name"), r.Name)
+					for n, in := range r.InputArtifacts {
+						nameArtifact.check(p, rp.Attr("input_artifacts").Index(n), in)
+					}
 				}
 			}
 		}

@@ -36,19 +36,36 @@ const (
 	MaxGlobPatternLength      = 255
 )
 
-// OnFailureRollback is the stage on_failure result that rolls the stage back.
-const OnFailureRollback = "ROLLBACK"
-
 var _ = register(&Rule{
 	ID: "v2-only", Severity: SeverityError, Where: AtPlan,
 	Title: "Feature Needs A V2 Pipeline",
-	Doc:   "Triggers, pipeline variables and the QUEUED and PARALLEL execution modes need pipeline_type V2.",
+	Doc:   "Triggers, pipeline variables, the QUEUED and PARALLEL execution modes, stage conditions, on_failure results and Commands actions need pipeline_type V2.",
 	Check: func(p *Pass) {
 		pl := p.Pipeline
 		if pl == nil || !IsKnown(pl.PipelineType) || pl.Type() == PipelineTypeV2 {
 			return
 		}
 		fix := `Set pipeline_type = "V2" (the default), or remove the feature.`
+		for i := range pl.Stages {
+			st := &pl.Stages[i]
+			for _, block := range []struct {
+				name    string
+				present bool
+			}{{"before_entry", st.BeforeEntry != nil}, {"on_success", st.OnSuccess != nil}, {"on_failure", st.OnFailure != nil}} {
+				if block.present {
+					p.Reportf(StagePath(i).Attr(block.name), fix,
+						"Stage %q has an %s block but pipeline_type is %q; stage conditions, automatic retries and rollbacks exist only on V2 pipelines.",
+						st.Name, block.name, pl.Type())
+				}
+			}
+			for j := range st.Actions {
+				if a := &st.Actions[j]; isCommandsAction(a) {
+					p.Reportf(ActionPath(i, j), fix,
+						"Action %q is a Commands action but pipeline_type is %q; CodePipeline runs Commands actions only in V2 pipelines.",
+						a.Name, pl.Type())
+				}
+			}
+		}
 		if len(pl.Triggers) > 0 {
 			p.Reportf(Root("trigger"), fix,
 				"The pipeline has %d trigger(s) but pipeline_type is %q; triggers exist only on V2 pipelines.",
@@ -301,18 +318,29 @@ func checkGlobList(p *Pass, path Path, patterns []string) {
 var _ = register(&Rule{
 	ID: "parallel-no-rollback", Severity: SeverityError, Where: AtPlan,
 	Title: "PARALLEL Mode Cannot Roll Back",
-	Doc:   "A pipeline in PARALLEL execution mode has no stage whose on_failure result is ROLLBACK.",
+	Doc:   "A pipeline in PARALLEL execution mode has no stage that rolls back: no on_failure result ROLLBACK and no condition whose result is ROLLBACK.",
 	Check: func(p *Pass) {
 		pl := p.Pipeline
 		if pl == nil || !IsKnown(pl.ExecutionMode) || pl.Mode() != ExecutionModeParallel {
 			return
 		}
-		for i, s := range pl.Stages {
-			if s.OnFailureResult == OnFailureRollback {
-				p.Reportf(StagePath(i).Attr("on_failure").Index(0).Attr("result"),
+		why := "in PARALLEL mode executions run side by side and there is no single earlier execution to roll back to"
+		for i := range pl.Stages {
+			s := &pl.Stages[i]
+			if s.OnFailure != nil && s.OnFailure.Result == ResultRollback {
+				p.Reportf(OnFailurePath(i).Attr("result"),
 					`Use on_failure result "FAIL" or "RETRY", or an execution_mode other than PARALLEL.`,
-					"Stage %q rolls back on failure, but in PARALLEL mode executions run side by side and there is no single earlier execution to roll back to.",
-					s.Name)
+					"Stage %q rolls back on failure, but %s.", s.Name, why)
+			}
+			for _, pc := range s.Conditions() {
+				if IsKnown(pc.Condition.Result) && pc.Condition.EffectiveResult(pc.Type) == ResultRollback {
+					fix := `Give the condition the result "FAIL", or use an execution_mode other than PARALLEL.`
+					if pc.Type == ConditionOnFailure {
+						fix = "Remove the on_failure condition (its only result is ROLLBACK), or use an execution_mode other than PARALLEL."
+					}
+					p.Reportf(pc.Path(i).Attr("result"), fix,
+						"The %s condition of stage %q rolls the stage back when it fails, but %s.", ConditionBlock(pc.Type), s.Name, why)
+				}
 			}
 		}
 	},

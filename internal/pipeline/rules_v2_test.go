@@ -55,6 +55,20 @@ func TestRuleV2Only(t *testing.T) {
 			in.Pipeline.Variables = []Variable{{Name: "a"}}
 			in.Pipeline.ExecutionMode = ExecutionModeParallel
 		}, want: []got{errAt("v2-only", "trigger"), errAt("v2-only", "variable"), errAt("v2-only", "execution_mode")}},
+		{name: "V1 with stage conditions fails once per block", mutate: func(in *Input) {
+			v1(in)
+			in.Pipeline.Stages[1].BeforeEntry = &Condition{Rules: []ConditionRule{windowRule("Window")}}
+			in.Pipeline.Stages[2].OnSuccess = &Condition{Rules: []ConditionRule{windowRule("Window")}}
+			in.Pipeline.Stages[2].OnFailure = &FailureConditions{Result: ResultRollback}
+		}, want: []got{errAt("v2-only", "stage[1].before_entry"), errAt("v2-only", "stage[2].on_success"), errAt("v2-only", "stage[2].on_failure")}},
+		{name: "V1 with a Commands action fails", mutate: func(in *Input) {
+			v1(in)
+			withCommandsAction(in)
+		}, want: []got{errAt("v2-only", "stage[1].action[0]")}},
+		{name: "V2 with conditions and a Commands action passes", mutate: func(in *Input) {
+			withCommandsAction(in)
+			in.Pipeline.Stages[2].BeforeEntry = &Condition{Rules: []ConditionRule{windowRule("Window")}}
+		}},
 		{name: "unknown pipeline type is skipped", mutate: func(in *Input) {
 			withTrigger(in)
 			in.Pipeline.PipelineType = Unknown
@@ -264,11 +278,18 @@ func TestRuleTriggerFilters(t *testing.T) {
 }
 
 func TestRuleParallelNoRollback(t *testing.T) {
-	rollback := func(in *Input) { in.Pipeline.Stages[2].OnFailureResult = OnFailureRollback }
+	rollback := func(in *Input) { in.Pipeline.Stages[2].OnFailure = &FailureConditions{Result: OnFailureRollback} }
+	parallel := func(in *Input) { in.Pipeline.ExecutionMode = ExecutionModeParallel }
+	onSuccess := func(result string) func(*Input) {
+		return func(in *Input) {
+			parallel(in)
+			in.Pipeline.Stages[2].OnSuccess = &Condition{Result: result, Rules: []ConditionRule{windowRule("Window")}}
+		}
+	}
 	runRuleCases(t, "parallel-no-rollback", []ruleCase{
 		{name: "PARALLEL without rollback passes", mutate: func(in *Input) {
-			in.Pipeline.ExecutionMode = ExecutionModeParallel
-			in.Pipeline.Stages[1].OnFailureResult = "RETRY"
+			parallel(in)
+			in.Pipeline.Stages[1].OnFailure = &FailureConditions{Result: ResultRetry, RetryConfiguration: &RetryConfiguration{}}
 		}},
 		{name: "default mode with rollback passes", mutate: rollback},
 		{name: "QUEUED with rollback passes", mutate: func(in *Input) {
@@ -277,12 +298,21 @@ func TestRuleParallelNoRollback(t *testing.T) {
 		}},
 		{name: "PARALLEL with rollback fails", mutate: func(in *Input) {
 			rollback(in)
-			in.Pipeline.ExecutionMode = ExecutionModeParallel
+			parallel(in)
 		}, want: []got{errAt("parallel-no-rollback", "stage[2].on_failure[0].result")}},
+		{name: "PARALLEL with an on_success condition that fails the stage passes", mutate: onSuccess(ResultFail)},
+		{name: "PARALLEL with an on_success condition without result passes (FAIL)", mutate: onSuccess("")},
+		{name: "PARALLEL with an on_success condition that rolls back fails", mutate: onSuccess(ResultRollback),
+			want: []got{errAt("parallel-no-rollback", "stage[2].on_success[0].condition[0].result")}},
+		{name: "PARALLEL with an on_failure condition fails (its result is ROLLBACK)", mutate: func(in *Input) {
+			parallel(in)
+			in.Pipeline.Stages[2].OnFailure = &FailureConditions{Condition: &Condition{Rules: []ConditionRule{windowRule("Window")}}}
+		}, want: []got{errAt("parallel-no-rollback", "stage[2].on_failure[0].condition[0].result")}},
 		{name: "unknown mode is skipped", mutate: func(in *Input) {
 			rollback(in)
 			in.Pipeline.ExecutionMode = Unknown
 		}},
+		{name: "unknown condition result is skipped", mutate: onSuccess(Unknown)},
 	})
 }
 

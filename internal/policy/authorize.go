@@ -15,7 +15,9 @@ type Result struct {
 // resource policy (nil: none):
 //   - an explicit deny in any identity policy or in the resource policy wins;
 //   - same account (the principal's account equals resourceAccount): the identity policies OR
-//     the resource policy must allow;
+//     the resource policy must allow — the resource policy by a statement naming the
+//     principal itself (its ARN, or "*"): one that names the account (its id or root ARN)
+//     delegates to the account's identity policies, as a default key policy does;
 //   - cross account: the identity policies AND the resource policy must both allow.
 //
 // An empty resourceAccount (not known) is treated as cross account, so both sides must
@@ -41,6 +43,11 @@ func Authorize(req Request, identity []*Document, resource *Document, resourceAc
 
 	sameAccount := resourceAccount != "" && AccountOf(req.Principal) == resourceAccount
 	idOK, resOK := idDec == Allow, resDec == Allow
+	if sameAccount && resOK && !idOK {
+		if direct, _ := resource.evaluateDirect(req); direct != Allow {
+			return deny(ImplicitDeny, fmt.Sprintf("the %s allows the principal's account, which leaves the decision to the principal's identity policies, and they have no statement allowing it", kind))
+		}
+	}
 	if (sameAccount && (idOK || resOK)) || (idOK && resOK) {
 		var by string
 		switch {
@@ -74,4 +81,26 @@ func sidOf(s *Statement) string {
 		return ""
 	}
 	return fmt.Sprintf(" (statement %q)", s.Sid)
+}
+
+// AuthorizeKey decides req on a KMS key the way KMS does: the key policy is where access to a
+// key starts. It must allow the request — naming the principal (or "*"), or naming the
+// principal's account, which then leaves the decision to the principal's identity policies —
+// and an identity policy alone never suffices (so the AWS-managed aws/s3 key, whose policy
+// allows its use through S3 only, cannot be used directly by anyone). Across accounts both
+// sides must allow; an explicit deny anywhere wins.
+func AuthorizeKey(req Request, identity []*Document, keyPolicy *Document, keyAccount string) Result {
+	res := Authorize(req, identity, keyPolicy, keyAccount)
+	if !res.Allowed {
+		return res
+	}
+	if dec, _ := keyPolicy.evaluate(req, true); dec != Allow {
+		kind := req.ResourceKind
+		if kind == "" {
+			kind = "key policy"
+		}
+		return Result{Decision: ImplicitDeny, Reason: fmt.Sprintf("AccessDenied: %s is not allowed %s on %s: the %s has no statement allowing it (a key's policy must allow its use; identity policies alone do not)",
+			req.Principal, req.Action, req.Resource, kind)}
+	}
+	return res
 }

@@ -89,10 +89,24 @@ func evaluateIdentities(docs []*Document, req Request) (Decision, *Statement) {
 // "unknown". A statement whose other conditions are all true and that has an unknown one fails
 // closed: an Allow statement does not apply, a Deny statement does.
 func (d *Document) evaluate(req Request, resourceBased bool) (Decision, *Statement) {
+	return d.evaluateWith(newRequestContext(req), req, resourceBased)
+}
+
+// evaluateDirect evaluates d as a resource-based policy counting only the statements that name
+// the principal itself (its ARN, its role, or "*"): a statement that names the principal's
+// account (the account id or its root ARN) grants the account, which delegates to its
+// identity policies, and grants no principal of it directly (AWS's rule for same-account
+// access through a resource policy that names the account).
+func (d *Document) evaluateDirect(req Request) (Decision, *Statement) {
+	rc := newRequestContext(req)
+	rc.direct = true
+	return d.evaluateWith(rc, req, true)
+}
+
+func (d *Document) evaluateWith(rc requestContext, req Request, resourceBased bool) (Decision, *Statement) {
 	if d == nil {
 		return ImplicitDeny, nil
 	}
-	rc := newRequestContext(req)
 	var allowedBy *Statement
 	for i := range d.Statement {
 		s := &d.Statement[i]
@@ -132,6 +146,9 @@ type requestContext struct {
 	account   string            // the principal's account
 	action    string            // lower-cased
 	ctx       map[string]string // condition keys lower-cased
+	// direct: an account id or root ARN in a Principal matches that account's root only,
+	// not every principal of the account (see evaluateDirect).
+	direct bool
 }
 
 func newRequestContext(req Request) requestContext {
@@ -182,8 +199,14 @@ func awsPrincipalMatches(v string, rc requestContext) bool {
 	case v == "*":
 		return true
 	case accountIDPattern.MatchString(v):
+		if rc.direct {
+			return isRootARN(rc.principal) && AccountOf(rc.principal) == v
+		}
 		return rc.account != "" && v == rc.account
 	case isRootARN(v):
+		if rc.direct {
+			return isRootARN(rc.principal) && AccountOf(rc.principal) == AccountOf(v)
+		}
 		return rc.account != "" && AccountOf(v) == rc.account
 	}
 	return v == rc.principal || v == rc.role

@@ -242,6 +242,18 @@ func TestAuthorize(t *testing.T) {
 			"(allowed by the bucket policy)"},
 		{"same account, neither allows", put(sameAcctRole), []*Document{roleNothing}, bucketEmpty, ImplicitDeny,
 			"neither the principal's identity policies nor the bucket policy allow it"},
+		// A resource policy naming the account delegates to the account's identity policies: the
+		// default key policy lets a role use the key only when the role's own policies allow it.
+		{"same account, the key policy names the account only", Request{Principal: sameAcctRole, Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			[]*Document{roleNothing}, KeyPolicy(arn.AWS, pipelineAcct, nil), ImplicitDeny,
+			"the key policy allows the principal's account, which leaves the decision to the principal's identity policies, and they have no statement allowing it"},
+		{"same account, the key policy names the account, the role allows", Request{Principal: sameAcctRole, Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			[]*Document{mustParse(t, `{"Statement":{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}}`)}, KeyPolicy(arn.AWS, pipelineAcct, nil), Allow,
+			"(allowed by the principal's identity policies and the key policy)"},
+		{"same account, the account root itself", Request{Principal: "arn:aws:iam::111111111111:root", Action: "kms:Encrypt", Resource: keyARN, ResourceKind: "key policy"},
+			nil, KeyPolicy(arn.AWS, pipelineAcct, nil), Allow, "(allowed by the key policy)"},
+		{"same account, a public statement grants directly", put(sameAcctRole), nil,
+			mustParse(t, `{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::artifacts/*"}}`), Allow, "(allowed by the bucket policy)"},
 		{"explicit deny in the identity wins", put(deployRole), []*Document{roleAllows, roleDenies}, bucketAllows, ExplicitDeny,
 			`an explicit deny in the principal's identity policies (statement "NoWrites") overrides any allow`},
 		{"explicit deny in the bucket wins (no TLS)", Request{Principal: deployRole, Action: "s3:PutObject", Resource: "arn:aws:s3:::artifacts/x",
@@ -264,6 +276,38 @@ func TestAuthorize(t *testing.T) {
 			}
 			if !strings.Contains(res.Reason, tc.reason) {
 				t.Errorf("Reason = %q, want it to contain %q", res.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestAuthorizeKey: a key's policy must allow its use; the principal's identity policies alone
+// never do, even the account root's.
+func TestAuthorizeKey(t *testing.T) {
+	viaS3Only := mustParse(t, `{"Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}},
+		{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:Describe*","Resource":"*"}]}`)
+	root := "arn:aws:iam::111111111111:root"
+	all := []*Document{mustParse(t, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}
+	req := func(action string, ctx map[string]string) Request {
+		return Request{Principal: root, Action: action, Resource: keyARN, Context: ctx, ResourceKind: "key policy"}
+	}
+	for _, tc := range []struct {
+		name string
+		req  Request
+		want bool
+	}{
+		{"direct use, the key policy allows it through S3 only", req("kms:Encrypt", nil), false},
+		{"through S3", req("kms:Encrypt", map[string]string{"kms:ViaService": "s3.us-east-1.amazonaws.com"}), true},
+		{"metadata, allowed to the account", req("kms:DescribeKey", nil), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := AuthorizeKey(tc.req, all, viaS3Only, "111111111111")
+			if res.Allowed != tc.want {
+				t.Errorf("allowed = %v, want %v: %s", res.Allowed, tc.want, res.Reason)
+			}
+			if !tc.want && !strings.Contains(res.Reason, "the key policy has no statement allowing it") {
+				t.Errorf("reason %q", res.Reason)
 			}
 		})
 	}

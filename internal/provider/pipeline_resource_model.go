@@ -35,13 +35,48 @@ type encryptionKeyModel struct {
 }
 
 type stageModel struct {
-	Name      types.String     `tfsdk:"name"`
-	OnFailure []onFailureModel `tfsdk:"on_failure"`
-	Action    []actionModel    `tfsdk:"action"`
+	Name        types.String      `tfsdk:"name"`
+	BeforeEntry []conditionsModel `tfsdk:"before_entry"`
+	OnSuccess   []conditionsModel `tfsdk:"on_success"`
+	OnFailure   []onFailureModel  `tfsdk:"on_failure"`
+	Action      []actionModel     `tfsdk:"action"`
+}
+
+type conditionsModel struct {
+	Condition []conditionModel `tfsdk:"condition"`
 }
 
 type onFailureModel struct {
+	Result             types.String              `tfsdk:"result"`
+	Condition          []conditionModel          `tfsdk:"condition"`
+	RetryConfiguration []retryConfigurationModel `tfsdk:"retry_configuration"`
+}
+
+type retryConfigurationModel struct {
+	RetryMode types.String `tfsdk:"retry_mode"`
+}
+
+type conditionModel struct {
 	Result types.String `tfsdk:"result"`
+	Rule   []ruleModel  `tfsdk:"rule"`
+}
+
+type ruleModel struct {
+	Name             types.String      `tfsdk:"name"`
+	RuleTypeID       []ruleTypeIDModel `tfsdk:"rule_type_id"`
+	Configuration    types.Map         `tfsdk:"configuration"`
+	InputArtifacts   types.List        `tfsdk:"input_artifacts"`
+	Commands         types.List        `tfsdk:"commands"`
+	Region           types.String      `tfsdk:"region"`
+	RoleARN          types.String      `tfsdk:"role_arn"`
+	TimeoutInMinutes types.Int64       `tfsdk:"timeout_in_minutes"`
+}
+
+type ruleTypeIDModel struct {
+	Category types.String `tfsdk:"category"`
+	Owner    types.String `tfsdk:"owner"`
+	Provider types.String `tfsdk:"provider"`
+	Version  types.String `tfsdk:"version"`
 }
 
 type actionModel struct {
@@ -58,6 +93,8 @@ type actionModel struct {
 	Region           types.String `tfsdk:"region"`
 	Namespace        types.String `tfsdk:"namespace"`
 	TimeoutInMinutes types.Int64  `tfsdk:"timeout_in_minutes"`
+	Commands         types.List   `tfsdk:"commands"`
+	OutputVariables  types.List   `tfsdk:"output_variables"`
 }
 
 type triggerModel struct {
@@ -113,8 +150,18 @@ func (m *pipelineResourceModel) toDomain() *pipeline.Pipeline {
 	}
 	for _, s := range m.Stage {
 		st := pipeline.Stage{Name: stringOrUnknown(s.Name)}
+		if len(s.BeforeEntry) > 0 {
+			st.BeforeEntry = conditionOf(s.BeforeEntry[0].Condition)
+		}
+		if len(s.OnSuccess) > 0 {
+			st.OnSuccess = conditionOf(s.OnSuccess[0].Condition)
+		}
 		if len(s.OnFailure) > 0 {
-			st.OnFailureResult = stringOrUnknown(s.OnFailure[0].Result)
+			f := s.OnFailure[0]
+			st.OnFailure = &pipeline.FailureConditions{Result: stringOrUnknown(f.Result), Condition: conditionOf(f.Condition)}
+			if len(f.RetryConfiguration) > 0 {
+				st.OnFailure.RetryConfiguration = &pipeline.RetryConfiguration{RetryMode: stringOrUnknown(f.RetryConfiguration[0].RetryMode)}
+			}
 		}
 		for _, a := range s.Action {
 			st.Actions = append(st.Actions, a.toDomain())
@@ -160,7 +207,59 @@ func (a *actionModel) toDomain() pipeline.Action {
 	}
 	out.InputArtifacts = listWithUnknowns(a.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
 	out.OutputArtifacts = listWithUnknowns(a.OutputArtifacts, "output_artifacts", &out.UnknownAttrs)
+	out.Commands = listWithUnknowns(a.Commands, "commands", &out.UnknownAttrs)
+	out.OutputVariables = listWithUnknowns(a.OutputVariables, "output_variables", &out.UnknownAttrs)
 	return out
+}
+
+// conditionOf converts a condition block list (at most one block); nil when there is none.
+func conditionOf(blocks []conditionModel) *pipeline.Condition {
+	if len(blocks) == 0 {
+		return nil
+	}
+	c := &pipeline.Condition{Result: stringOrUnknown(blocks[0].Result)}
+	for _, r := range blocks[0].Rule {
+		c.Rules = append(c.Rules, r.toDomain())
+	}
+	return c
+}
+
+func (r *ruleModel) toDomain() pipeline.ConditionRule {
+	out := pipeline.ConditionRule{
+		Name: stringOrUnknown(r.Name), Region: stringOrUnknown(r.Region), RoleARN: stringOrUnknown(r.RoleARN),
+		TimeoutInMinutes: intOrUnknown(r.TimeoutInMinutes),
+	}
+	if len(r.RuleTypeID) > 0 {
+		t := r.RuleTypeID[0]
+		out.RuleTypeID = pipeline.RuleTypeID{Category: stringOrUnknown(t.Category), Owner: stringOrUnknown(t.Owner),
+			Provider: stringOrUnknown(t.Provider), Version: stringOrUnknown(t.Version)}
+	}
+	if r.Configuration.IsUnknown() {
+		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
+	} else {
+		out.Configuration = stringMapOf(r.Configuration)
+	}
+	out.InputArtifacts = listWithUnknowns(r.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
+	out.Commands = listWithUnknowns(r.Commands, "commands", &out.UnknownAttrs)
+	return out
+}
+
+// conditionModelsOf is the block list of a domain condition (nil for none).
+func conditionModelsOf(c *pipeline.Condition) []conditionModel {
+	if c == nil {
+		return nil
+	}
+	m := conditionModel{Result: nullableString(c.Result)}
+	for _, r := range c.Rules {
+		m.Rule = append(m.Rule, ruleModel{
+			Name: types.StringValue(r.Name),
+			RuleTypeID: []ruleTypeIDModel{{Category: types.StringValue(r.RuleTypeID.Category), Owner: nullableString(r.RuleTypeID.Owner),
+				Provider: types.StringValue(r.RuleTypeID.Provider), Version: nullableString(r.RuleTypeID.Version)}},
+			Configuration: mapOrNull(r.Configuration), InputArtifacts: listOrNull(r.InputArtifacts), Commands: listOrNull(r.Commands),
+			Region: nullableString(r.Region), RoleARN: nullableString(r.RoleARN), TimeoutInMinutes: int64OrNull(r.TimeoutInMinutes),
+		})
+	}
+	return []conditionModel{m}
 }
 
 // fromDomain sets the model from a stored definition (import, and drift).
@@ -182,8 +281,18 @@ func (m *pipelineResourceModel) fromDomain(p *pipeline.Pipeline) {
 	m.Stage = nil
 	for _, s := range p.Stages {
 		st := stageModel{Name: types.StringValue(s.Name)}
-		if s.OnFailureResult != "" {
-			st.OnFailure = []onFailureModel{{Result: types.StringValue(s.OnFailureResult)}}
+		if s.BeforeEntry != nil {
+			st.BeforeEntry = []conditionsModel{{Condition: conditionModelsOf(s.BeforeEntry)}}
+		}
+		if s.OnSuccess != nil {
+			st.OnSuccess = []conditionsModel{{Condition: conditionModelsOf(s.OnSuccess)}}
+		}
+		if f := s.OnFailure; f != nil {
+			fm := onFailureModel{Result: nullableString(f.Result), Condition: conditionModelsOf(f.Condition)}
+			if f.RetryConfiguration != nil {
+				fm.RetryConfiguration = []retryConfigurationModel{{RetryMode: nullableString(f.RetryConfiguration.RetryMode)}}
+			}
+			st.OnFailure = []onFailureModel{fm}
 		}
 		for _, a := range s.Actions {
 			st.Action = append(st.Action, actionModel{
@@ -193,6 +302,7 @@ func (m *pipelineResourceModel) fromDomain(p *pipeline.Pipeline) {
 				InputArtifacts: listOrNull(a.InputArtifacts), OutputArtifacts: listOrNull(a.OutputArtifacts),
 				RoleARN: nullableString(a.RoleARN), Region: nullableString(a.Region), Namespace: nullableString(a.Namespace),
 				TimeoutInMinutes: int64OrNull(a.TimeoutInMinutes),
+				Commands:         listOrNull(a.Commands), OutputVariables: listOrNull(a.OutputVariables),
 			})
 		}
 		m.Stage = append(m.Stage, st)

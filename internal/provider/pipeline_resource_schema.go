@@ -115,20 +115,142 @@ func stageBlock() schema.ListNestedBlock {
 				"name": schema.StringAttribute{Required: true, Description: "Name of the stage, unique in the pipeline."},
 			},
 			Blocks: map[string]schema.Block{
-				"on_failure": schema.ListNestedBlock{
-					Description: "What happens when the stage fails (V2).",
-					Validators:  []validator.List{listvalidator.SizeAtMost(1)},
-					NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-						"result": schema.StringAttribute{
-							Required: true, Description: fmt.Sprintf("One of %s.", quotedList(pipeline.OnFailureResults)),
-							Validators: []validator.String{stringvalidator.OneOf(pipeline.OnFailureResults...)},
-						},
-					}},
-				},
-				"action": actionBlock(),
+				"before_entry": conditionsBlock(pipeline.ConditionBeforeEntry,
+					"Checked before a run enters the stage (V2): when the condition fails, the stage fails or is skipped."),
+				"on_success": conditionsBlock(pipeline.ConditionOnSuccess,
+					"Checked once the stage's actions succeeded (V2): when the condition fails, the stage fails or is rolled back."),
+				"on_failure": onFailureBlock(),
+				"action":     actionBlock(),
 			},
 		},
 	}
+}
+
+// conditionsBlock is a stage's before_entry or on_success block: one condition.
+func conditionsBlock(conditionType, description string) schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		Description: description,
+		Validators:  []validator.List{listvalidator.SizeAtMost(1)},
+		NestedObject: schema.NestedBlockObject{Blocks: map[string]schema.Block{
+			"condition": conditionBlock(conditionType, true),
+		}},
+	}
+}
+
+func onFailureBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		Description: "What happens when the stage fails (V2): retry it once automatically, roll it back to the last execution " +
+			"that succeeded in it, or, with a condition, roll it back when the condition fails (`[condition-result]`, `[stage-retry]`).",
+		Validators: []validator.List{listvalidator.SizeAtMost(1)},
+		NestedObject: schema.NestedBlockObject{
+			Attributes: map[string]schema.Attribute{
+				"result": schema.StringAttribute{
+					Optional: true, Description: fmt.Sprintf("One of %s. `RETRY` needs a `retry_configuration`.", quotedList(pipeline.OnFailureResults)),
+				},
+			},
+			Blocks: map[string]schema.Block{
+				"condition": conditionBlock(pipeline.ConditionOnFailure, false),
+				"retry_configuration": schema.ListNestedBlock{
+					Description: "Which actions the automatic retry of a `RETRY` result runs again; CodePipeline retries a stage once automatically.",
+					Validators:  []validator.List{listvalidator.SizeAtMost(1)},
+					NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+						"retry_mode": schema.StringAttribute{
+							Optional: true, Description: fmt.Sprintf("One of %s (the failed actions, the default, or all of the stage's actions).", quotedList(pipeline.RetryModes)),
+						},
+					}},
+				},
+			},
+		},
+	}
+}
+
+// conditionBlock is a condition: its result and its rules. Before entry and on success the
+// block is required, as in CodePipeline's API (a condition list of one).
+func conditionBlock(conditionType string, required bool) schema.ListNestedBlock {
+	results := pipeline.ConditionResultsAt(conditionType)
+	var size validator.List = listvalidator.SizeAtMost(1)
+	if required {
+		size = listvalidator.SizeBetween(1, 1)
+	}
+	return schema.ListNestedBlock{
+		Description: "The condition: rules checked together; it fails when any of them fails (`[condition-rules]`).",
+		Validators:  []validator.List{size},
+		NestedObject: schema.NestedBlockObject{
+			Attributes: map[string]schema.Attribute{
+				"result": schema.StringAttribute{
+					Optional: true,
+					Description: fmt.Sprintf("What happens when the condition fails: %s; `%s` when unset (`[condition-result]`).",
+						quotedList(results), results[0]),
+				},
+			},
+			Blocks: map[string]schema.Block{"rule": ruleBlock()},
+		},
+	}
+}
+
+func ruleBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		Description: fmt.Sprintf("A rule of the condition: 1 to %d per condition.", pipeline.MaxConditionRules),
+		NestedObject: schema.NestedBlockObject{
+			Attributes: map[string]schema.Attribute{
+				"name": schema.StringAttribute{Required: true, Description: "Name of the rule, unique in its condition."},
+				"configuration": schema.MapAttribute{
+					Optional: true, ElementType: types.StringType,
+					Description: "Configuration of the rule; the keys depend on its type (`[condition-rule-config]`): " + ruleTypesDoc() + ".",
+				},
+				"input_artifacts": schema.ListAttribute{
+					Optional: true, ElementType: types.StringType,
+					Description: "Artifacts the rule reads: outputs of earlier stages (and, on success or failure, of this stage).",
+				},
+				"commands": schema.ListAttribute{
+					Optional: true, ElementType: types.StringType,
+					Description: fmt.Sprintf("Shell commands of a `Commands` rule (1 to %d, one line each).", pipeline.MaxCommands),
+				},
+				"region":   schema.StringAttribute{Optional: true, Description: "Region the rule runs in."},
+				"role_arn": schema.StringAttribute{Optional: true, Description: "Role the rule acts as."},
+				"timeout_in_minutes": schema.Int64Attribute{
+					Optional:    true,
+					Description: fmt.Sprintf("Timeout of the rule (%d–%d minutes).", pipeline.MinRuleTimeout, pipeline.MaxRuleTimeout),
+				},
+			},
+			Blocks: map[string]schema.Block{
+				"rule_type_id": schema.ListNestedBlock{
+					Description: "The type of the rule (`[condition-rule-type]`).",
+					Validators:  []validator.List{listvalidator.SizeBetween(1, 1)},
+					NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+						"category": schema.StringAttribute{Required: true, Description: fmt.Sprintf("Category: %s.", quotedList(pipeline.RuleCategories))},
+						"owner":    schema.StringAttribute{Optional: true, Description: fmt.Sprintf("Owner: %s.", quotedList(pipeline.RuleOwners))},
+						"provider": schema.StringAttribute{Required: true, Description: fmt.Sprintf("Provider: one of %s.", quotedList(pipeline.RuleProviders()))},
+						"version":  schema.StringAttribute{Optional: true, Description: fmt.Sprintf("Version: %q.", pipeline.RuleVersion1)},
+					}},
+				},
+			},
+		},
+	}
+}
+
+// ruleTypesDoc lists each rule type's configuration keys, required ones first, from the rule
+// type table.
+func ruleTypesDoc() string {
+	var parts []string
+	for _, t := range pipeline.RuleTypes {
+		var keys []string
+		for _, k := range t.Config {
+			if k.Required {
+				keys = append(keys, "`"+k.Name+"`")
+			}
+		}
+		for _, k := range t.Config {
+			if !k.Required {
+				keys = append(keys, "`"+k.Name+"` (optional)")
+			}
+		}
+		if t.Commands {
+			keys = append(keys, "none (it runs `commands`)")
+		}
+		parts = append(parts, t.Provider+": "+strings.Join(keys, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func actionBlock() schema.ListNestedBlock {
@@ -164,6 +286,15 @@ func actionBlock() schema.ListNestedBlock {
 			"namespace": schema.StringAttribute{Optional: true, Description: "Namespace of the action's output variables, unique in the pipeline."},
 			"timeout_in_minutes": schema.Int64Attribute{
 				Optional: true, Description: "Timeout of the action (5–86400 minutes; Approval/Manual actions only).",
+			},
+			"commands": schema.ListAttribute{
+				Optional: true, ElementType: types.StringType,
+				Description: fmt.Sprintf("Shell commands of a `Commands` action (1 to %d, one line each, run in order in one shell; `[commands-action]`). "+
+					"They replace `configuration.Commands`, which still runs locally but is deprecated (`[commands-in-configuration]`).", pipeline.MaxCommands),
+			},
+			"output_variables": schema.ListAttribute{
+				Optional: true, ElementType: types.StringType,
+				Description: fmt.Sprintf("Environment variables a `Commands` action exports as its output variables (1 to %d names).", pipeline.MaxOutputVariables),
 			},
 		}},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
@@ -33,12 +34,28 @@ var (
 )
 
 // New returns a constructor of the provider at the given version.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &codepipelineProvider{version: version} }
+func New(version string, opts ...Option) func() provider.Provider {
+	return func() provider.Provider {
+		p := &codepipelineProvider{version: version}
+		for _, o := range opts {
+			o(p)
+		}
+		return p
+	}
 }
 
+// Option tunes the provider.
+type Option func(*codepipelineProvider)
+
+// RecordWorkdir makes Configure record the local backend's configuration in Terraform's data
+// directory of the working directory (backend.AddToWorkdirRecord), where the CLI finds it. The
+// provider binary sets it; tests that serve the provider in their own process do not, since
+// their working directory is the package's, not a configuration's.
+func RecordWorkdir() Option { return func(p *codepipelineProvider) { p.recordWorkdir = true } }
+
 type codepipelineProvider struct {
-	version string
+	version       string
+	recordWorkdir bool
 }
 
 // providerData is the one immutable value Configure builds and hands to every resource and
@@ -204,6 +221,9 @@ func (p *codepipelineProvider) Configure(ctx context.Context, req provider.Confi
 		addConfigError(&resp.Diagnostics, err)
 		return
 	}
+	if p.recordWorkdir && cfg.Kind == backend.KindLocal {
+		p.record(ctx, cfg)
+	}
 	data := &providerData{Config: cfg, Backend: b}
 	resp.DataSourceData = data
 	resp.ResourceData = data
@@ -275,4 +295,16 @@ func quotedList(values []string) string {
 		q[i] = "`" + v + "`"
 	}
 	return strings.Join(q, ", ")
+}
+
+// record notes cfg in the working directory's record for the CLI. A record that cannot be
+// written costs the CLI its guess, not the user their plan: it is logged, not reported.
+func (p *codepipelineProvider) record(ctx context.Context, cfg backend.Config) {
+	wd, err := os.Getwd()
+	if err == nil {
+		err = backend.AddToWorkdirRecord(backend.WorkdirRecordPath(wd, os.Getenv), backend.Configured(cfg, os.Getppid()))
+	}
+	if err != nil {
+		tflog.Debug(ctx, "the working directory's record for the codepipeline CLI was not written", map[string]any{"error": err.Error()})
+	}
 }

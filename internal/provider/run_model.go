@@ -24,8 +24,16 @@ var (
 		"output_variables": types.MapType{ElemType: types.StringType},
 		"summary":          types.StringType, "error": types.StringType,
 	}}
+	runRuleType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"name": types.StringType, "status": types.StringType, "summary": types.StringType, "error": types.StringType,
+	}}
+	runConditionType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"type": types.StringType, "status": types.StringType, "result": types.StringType, "summary": types.StringType,
+		"rules": types.ListType{ElemType: runRuleType},
+	}}
 	runStageType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"name": types.StringType, "status": types.StringType, "actions": types.ListType{ElemType: runActionType},
+		"conditions": types.ListType{ElemType: runConditionType},
 	}}
 )
 
@@ -71,9 +79,28 @@ func (m *runResultsModel) fromDomain(ctx context.Context, r *backend.Run) diag.D
 			diags.Append(d...)
 			actions = append(actions, v)
 		}
+		conditions := make([]attr.Value, 0, len(st.Conditions))
+		for _, c := range st.Conditions {
+			rules := make([]attr.Value, 0, len(c.Rules))
+			for _, r := range c.Rules {
+				v, d := types.ObjectValue(runRuleType.AttrTypes, map[string]attr.Value{
+					"name": types.StringValue(r.Name), "status": types.StringValue(r.Status),
+					"summary": types.StringValue(r.Summary), "error": types.StringValue(r.Error),
+				})
+				diags.Append(d...)
+				rules = append(rules, v)
+			}
+			v, d := types.ObjectValue(runConditionType.AttrTypes, map[string]attr.Value{
+				"type": types.StringValue(c.Type), "status": types.StringValue(c.Status), "result": types.StringValue(c.Result),
+				"summary": types.StringValue(c.Summary), "rules": types.ListValueMust(runRuleType, rules),
+			})
+			diags.Append(d...)
+			conditions = append(conditions, v)
+		}
 		v, d := types.ObjectValue(runStageType.AttrTypes, map[string]attr.Value{
 			"name": types.StringValue(st.Name), "status": types.StringValue(st.Status),
-			"actions": types.ListValueMust(runActionType, actions),
+			"actions":    types.ListValueMust(runActionType, actions),
+			"conditions": types.ListValueMust(runConditionType, conditions),
 		})
 		diags.Append(d...)
 		stages = append(stages, v)

@@ -110,8 +110,10 @@ var runResultsDocs = map[string]string{
 	"status":           "Status of the run: InProgress, Stopping, Stopped, Succeeded, Superseded or Failed.",
 	"status_reason":    "Why the run ended as it did, when it did not succeed.",
 	"pipeline_version": "Version of the pipeline definition the run executes.",
-	"stages": "Per stage: `name`, `status` and `actions`; per action: `name`, `status`, `attempt`, `started`, `finished` " +
-		"(RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), `output_variables`, `summary` and `error`.",
+	"stages": "Per stage: `name`, `status` (`Skipped` when its entry condition skipped it), `actions` and `conditions`; per action: " +
+		"`name`, `status`, `attempt`, `started`, `finished` (RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), " +
+		"`output_variables`, `summary` and `error`; per condition evaluated: `type` (BEFORE_ENTRY, ON_SUCCESS, ON_FAILURE), `status`, " +
+		"`result` (the result it engaged when it failed), `summary` and `rules` (`name`, `status`, `summary`, `error`).",
 }
 
 // runResultsAttributes are the computed results in the resource's schema.
@@ -186,7 +188,7 @@ func (r *runResource) Create(ctx context.Context, req resource.CreateRequest, re
 	// starts a new run.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	if m.Wait.ValueBool() && run.Status != backend.StatusSucceeded {
-		addRunFailure(ctx, &resp.Diagnostics, runner, run)
+		addRunFailure(ctx, &resp.Diagnostics, r.data.Config, runner, run)
 	}
 }
 
@@ -218,7 +220,7 @@ func (r *runResource) preflight(ctx context.Context, name string, diags *diag.Di
 }
 
 // addRunFailure fails the apply with the failing stage, action, error and the end of its log.
-func addRunFailure(ctx context.Context, diags *diag.Diagnostics, runner backend.Runner, run *backend.Run) {
+func addRunFailure(ctx context.Context, diags *diag.Diagnostics, cfg backend.Config, runner backend.Runner, run *backend.Run) {
 	stage, action := run.Failed()
 	if action == nil {
 		diags.AddError(fmt.Sprintf("Pipeline Run %s", run.Status),
@@ -229,9 +231,34 @@ func addRunFailure(ctx context.Context, diags *diag.Diagnostics, runner backend.
 	if log, err := runner.ActionLog(ctx, run.Pipeline, run.ID, stage.Name, action.Name); err == nil && len(log) > 0 {
 		detail += "\n\nLast lines of the action's log:\n" + lastLines(string(log), logTailLines)
 	}
-	detail += fmt.Sprintf("\n\nThe run is kept; `codepipeline runs logs %s %s %q %q` shows the whole log. The next apply starts a new run.",
-		run.Pipeline, run.ID, stage.Name, action.Name)
+	detail += fmt.Sprintf("\n\nThe run is kept; `%s` shows the whole log, from any directory. The next apply starts a new run.",
+		cliCommand(cfg, "runs", "logs", run.Pipeline, run.ID, stage.Name, action.Name))
 	diags.AddError("Pipeline Run Failed", detail)
+}
+
+// cliCommand is the codepipeline CLI command line that acts on cfg's state directory, account
+// and region, whatever directory it is run from: the flags are exact, never left to discovery.
+func cliCommand(cfg backend.Config, args ...string) string {
+	words := append([]string{"codepipeline"}, args...)
+	words = append(words, "-state-dir", cfg.StateDir)
+	if cfg.AccountID != backend.DefaultAccountID {
+		words = append(words, "-account", cfg.AccountID)
+	}
+	if cfg.Region != backend.DefaultRegion {
+		words = append(words, "-region", cfg.Region)
+	}
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes w for a POSIX shell when it needs it.
+func shellQuote(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=+,") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 func lastLines(s string, n int) string {

@@ -161,9 +161,12 @@ func TestAccRun_failureFailsTheApply(t *testing.T) {
 				Config: s3PipelineConfig("no-such-bucket", ""),
 			},
 			{
-				PreConfig:   func() { putSourceZip(t, dir, map[string]string{"index.html": "x"}) },
-				Config:      s3PipelineConfig("no-such-bucket", runBlock),
-				ExpectError: regexp.MustCompile(`(?s)Pipeline Run Failed.*"Deploy",\s+action\s+"Publish".*no-such-bucket`),
+				PreConfig: func() { putSourceZip(t, dir, map[string]string{"index.html": "x"}) },
+				Config:    s3PipelineConfig("no-such-bucket", runBlock),
+				// The hint to the whole log names the state directory exactly: it works from
+				// any directory.
+				ExpectError: regexp.MustCompile(`(?s)Pipeline Run Failed.*"Deploy",\s+action\s+"Publish".*no-such-bucket.*` +
+					`codepipeline\s+runs\s+logs\s+web\s+\S+\s+Deploy\s+Publish\s+-state-dir\s+` + regexp.QuoteMeta(dir)),
 			},
 		},
 	})
@@ -221,5 +224,20 @@ func TestRunPreflight(t *testing.T) {
 	var diags diag.Diagnostics
 	if r.preflight(ctx, "pre", &diags) || len(diags) != 1 || diags[0].Summary() != "[store-versioning] Artifact Store Must Be Versioned" {
 		t.Fatalf("preflight with versioning off = %v, want one [store-versioning] error", diags)
+	}
+}
+
+// TestCLICommandIsExact: the CLI command a diagnostic suggests names the state directory, and
+// the account and region when they are not the defaults, quoted for a shell.
+func TestCLICommandIsExact(t *testing.T) {
+	cfg := backend.Config{StateDir: "/work/my state", AccountID: "222222222222", Region: "eu-west-1"}
+	got := cliCommand(cfg, "runs", "logs", "app", "0a1b", "Test", "Html's")
+	want := `codepipeline runs logs app 0a1b Test 'Html'\''s' -state-dir '/work/my state' -account 222222222222 -region eu-west-1`
+	if got != want {
+		t.Errorf("cliCommand =\n%s\nwant\n%s", got, want)
+	}
+	cfg = backend.Config{StateDir: "/s", AccountID: backend.DefaultAccountID, Region: backend.DefaultRegion}
+	if got := cliCommand(cfg, "runs", "show", "app"); got != "codepipeline runs show app -state-dir /s" {
+		t.Errorf("cliCommand with the default account = %s", got)
 	}
 }

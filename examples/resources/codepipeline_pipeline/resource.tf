@@ -2,7 +2,8 @@ resource "codepipeline_artifact_store" "app" {
   bucket = "app-artifacts"
 }
 
-# Source → Build → two tests in parallel → Deploy to a bucket.
+# Source → Build → two tests in parallel (retried once when they fail) → Deploy to a bucket,
+# in office hours only, rolled back to the last good release when it fails.
 resource "codepipeline_pipeline" "app" {
   name     = "app"
   role_arn = "arn:aws:iam::111111111111:role/pipeline"
@@ -62,20 +63,52 @@ resource "codepipeline_pipeline" "app" {
     }
     action {
       name            = "Lint"
-      category        = "Test"
+      category        = "Compute"
       owner           = "AWS"
-      provider        = "CodeBuild"
+      provider        = "Commands"
       version         = "1"
       run_order       = 1
       input_artifacts = ["source"]
-      configuration = {
-        ProjectName = "app-lint"
+      commands        = ["npm ci", "npm run lint"]
+    }
+
+    # A flaky test gets one more chance before the stage fails.
+    on_failure {
+      result = "RETRY"
+      retry_configuration {
+        retry_mode = "FAILED_ACTIONS"
       }
     }
   }
 
   stage {
     name = "Deploy"
+
+    # Wait for office hours (Monday to Friday, 9:00 to 16:59 in Paris) before deploying.
+    before_entry {
+      condition {
+        result = "FAIL"
+        rule {
+          name = "OfficeHours"
+          rule_type_id {
+            category = "Rule"
+            owner    = "AWS"
+            provider = "DeploymentWindow"
+            version  = "1"
+          }
+          configuration = {
+            Cron     = "* * 9-16 ? * MON-FRI"
+            TimeZone = "Europe/Paris"
+          }
+        }
+      }
+    }
+
+    # A failed deploy puts back what the last successful run deployed.
+    on_failure {
+      result = "ROLLBACK"
+    }
+
     action {
       name            = "Publish"
       category        = "Deploy"

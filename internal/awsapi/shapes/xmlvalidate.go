@@ -73,6 +73,11 @@ func (n *node) child(local string) []*node {
 }
 
 func (n *node) attr(local string) (string, bool) {
+	// A prefixed name ("xsi:type") is matched by its local part: the decoder has resolved
+	// the prefix into the attribute's namespace.
+	if i := strings.IndexByte(local, ':'); i >= 0 {
+		local = local[i+1:]
+	}
 	for _, a := range n.attrs {
 		if a.Name.Local == local && a.Name.Space != "xmlns" {
 			return a.Value, true

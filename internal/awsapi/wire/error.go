@@ -45,6 +45,15 @@ func (e *Error) With(name, value string) *Error {
 	return e
 }
 
+// WithHeader adds a response header and returns e.
+func (e *Error) WithHeader(name, value string) *Error {
+	if e.Header == nil {
+		e.Header = http.Header{}
+	}
+	e.Header.Add(name, value)
+	return e
+}
+
 // Field returns the value of the named field, or "".
 func (e *Error) Field(name string) string {
 	for _, f := range e.Fields {

@@ -2,6 +2,10 @@ package backends_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -30,8 +34,9 @@ func TestLocalBackendConforms(t *testing.T) {
 	}
 }
 
-// TestLocalBackendOffersEveryCapability: the local backend runs pipelines, serves webhooks and
-// gives the trigger daemon its view, so none of the suite's cases is skipped for it.
+// TestLocalBackendOffersEveryCapability: the local backend runs pipelines, serves webhooks,
+// gives the trigger daemon its view and is a cloud the AWS endpoint serves, so none of the
+// suite's cases is skipped for it.
 func TestLocalBackendOffersEveryCapability(t *testing.T) {
 	b, err := backend.Open(context.Background(), backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID,
 		Region: backend.DefaultRegion, StateDir: t.TempDir()})
@@ -40,8 +45,33 @@ func TestLocalBackendOffersEveryCapability(t *testing.T) {
 	}
 	defer b.Close()
 	got := backend.Capabilities(b)
-	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers}
+	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers, backend.CapabilityCloud}
 	if len(got) != len(want) {
 		t.Fatalf("Capabilities = %v, want %v", got, want)
 	}
+}
+
+// TestExistingOnlyCreatesNothing: a caller that only reads never leaves an empty state
+// directory behind; once the state exists, it opens.
+func TestExistingOnlyCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	cfg := backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID, Region: backend.DefaultRegion, StateDir: dir}
+	_, err := backend.Open(context.Background(), cfg, backend.ExistingOnly())
+	var none *backend.NoStateError
+	if !errors.As(err, &none) || !errors.Is(err, backend.ErrNotFound) || none.Dir != dir {
+		t.Fatalf("Open(ExistingOnly) of a missing state = %v, want a NoStateError for %s", err, dir)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open(ExistingOnly) created %s", dir)
+	}
+	b, err := backend.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	b, err = backend.Open(context.Background(), cfg, backend.ExistingOnly())
+	if err != nil {
+		t.Fatalf("Open(ExistingOnly) of an existing state: %v", err)
+	}
+	b.Close()
 }

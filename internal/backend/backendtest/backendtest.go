@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +67,8 @@ type Case struct {
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, webhookCases, triggerCases} {
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, conditionCases, webhookCases, triggerCases,
+		wireObjectCases, wireKeyCases, wireRoleCases, wirePipelineCases, cloudCases} {
 		all = append(all, group...)
 	}
 	return all
@@ -171,11 +171,11 @@ func (e *env) pipelineOf(name string, stages ...pipeline.Stage) *pipeline.Pipeli
 	return p
 }
 
-// commands is a Build/Commands action reading src.
+// commands is a Build/Commands action reading src and running the commands.
 func commands(name string, runOrder int, lines ...string) pipeline.Action {
 	return pipeline.Action{
 		Name: name, Category: pipeline.CategoryBuild, Owner: pipeline.OwnerAWS, Provider: "Commands", Version: "1", RunOrder: runOrder,
-		Configuration: map[string]string{"Commands": strings.Join(lines, "\n")}, InputArtifacts: []string{"src"},
+		Commands: lines, InputArtifacts: []string{"src"},
 	}
 }
 
@@ -210,14 +210,32 @@ func (e *env) everyField(name string) *pipeline.Pipeline {
 				Version: "1", Namespace: "Src", OutputArtifacts: []string{"src"},
 				Configuration: map[string]string{"ConnectionArn": "arn:" + string(e.part) + ":codestar-connections:" + e.region + ":" + AccountA + ":connection/c",
 					"FullRepositoryId": "org/app", "BranchName": "main"}}}},
-			{Name: "Test", OnFailureResult: "RETRY", Actions: []pipeline.Action{
-				{Name: "Unit", Category: "Test", Owner: "AWS", Provider: "CodeBuild", Version: "1", RunOrder: 1,
-					Configuration: map[string]string{"ProjectName": "unit"}, InputArtifacts: []string{"src"}, OutputArtifacts: []string{"report"}},
-				{Name: "Gate", Category: "Approval", Owner: "AWS", Provider: "Manual", Version: "1", RunOrder: 2, TimeoutInMinutes: 60},
-			}},
-			{Name: "Deploy", OnFailureResult: "ROLLBACK", Actions: []pipeline.Action{{Name: "Ship", Category: "Deploy", Owner: "AWS", Provider: "S3",
-				Version: "1", Region: e.region, RoleARN: e.part.Role(AccountB, "deployer"), InputArtifacts: []string{"src", "report"},
-				Configuration: map[string]string{"BucketName": "site", "Extract": "true"}}}},
+			{Name: "Test", OnFailure: &pipeline.FailureConditions{Result: "RETRY", RetryConfiguration: &pipeline.RetryConfiguration{RetryMode: "ALL_ACTIONS"}},
+				OnSuccess: &pipeline.Condition{Result: "ROLLBACK", Rules: []pipeline.ConditionRule{{Name: "Smoke",
+					RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "Commands", Version: "1"},
+					Commands:   []string{"./smoke.sh", "echo done"}, InputArtifacts: []string{"src"}, TimeoutInMinutes: 15}}},
+				Actions: []pipeline.Action{
+					{Name: "Unit", Category: "Test", Owner: "AWS", Provider: "CodeBuild", Version: "1", RunOrder: 1,
+						Configuration: map[string]string{"ProjectName": "unit"}, InputArtifacts: []string{"src"}, OutputArtifacts: []string{"report"}},
+					{Name: "Lint", Category: "Compute", Owner: "AWS", Provider: "Commands", Version: "1", RunOrder: 1, InputArtifacts: []string{"src"},
+						Commands: []string{"make lint", "export LINT=ok"}, OutputVariables: []string{"LINT"}},
+					{Name: "Gate", Category: "Approval", Owner: "AWS", Provider: "Manual", Version: "1", RunOrder: 2, TimeoutInMinutes: 60},
+				}},
+			{Name: "Deploy",
+				BeforeEntry: &pipeline.Condition{Result: "SKIP", Rules: []pipeline.ConditionRule{
+					{Name: "Window", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "DeploymentWindow", Version: "1"},
+						Configuration: map[string]string{"Cron": "* * 9-16 ? * MON-FRI", "TimeZone": "Europe/Paris"}},
+					{Name: "MainOnly", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Provider: "VariableCheck"},
+						Configuration: map[string]string{"Variable": "#{Src.BranchName}", "Operator": "EQ", "Value": "main"},
+						RoleARN:       e.part.Role(AccountA, "checker"), Region: e.region},
+				}},
+				OnFailure: &pipeline.FailureConditions{Result: "ROLLBACK", Condition: &pipeline.Condition{Result: "ROLLBACK", Rules: []pipeline.ConditionRule{
+					{Name: "Health", RuleTypeID: pipeline.RuleTypeID{Category: "Rule", Owner: "AWS", Provider: "LambdaInvoke", Version: "1"},
+						Configuration: map[string]string{"FunctionName": "health"}},
+				}}},
+				Actions: []pipeline.Action{{Name: "Ship", Category: "Deploy", Owner: "AWS", Provider: "S3",
+					Version: "1", Region: e.region, RoleARN: e.part.Role(AccountB, "deployer"), InputArtifacts: []string{"src", "report"},
+					Configuration: map[string]string{"BucketName": "site", "Extract": "true"}}}},
 		},
 		Triggers: []pipeline.Trigger{{ProviderType: "CodeStarSourceConnection", SourceActionName: "Checkout",
 			Push: []pipeline.GitFilter{{Branches: &pipeline.GlobFilter{Includes: []string{"main", "release/*"}, Excludes: []string{"release/old"}},

@@ -19,7 +19,10 @@ var storeCases = []Case{
 		doc := policy.BucketPolicy(e.part, "made", []string{e.part.Role(AccountB, "r")}).JSON()
 		made := must[*backend.Bucket](e.t)(e.a.CreateBucket(e.ctx, backend.Bucket{Name: "made", Versioning: true, EncryptionKeyARN: key.ARN, Policy: doc}))
 		want := &backend.Bucket{Name: "made", ARN: e.part.Bucket("made"), AccountID: AccountA, Region: e.region,
-			Versioning: true, EncryptionKeyARN: key.ARN, Policy: made.Policy}
+			Versioning: true, EncryptionKeyARN: key.ARN, Policy: made.Policy, Created: made.Created}
+		if made.Created.IsZero() {
+			e.t.Error("CreateBucket: no creation date")
+		}
 		if diff := cmp.Diff(want, made); diff != "" {
 			e.t.Errorf("CreateBucket (-want +got):\n%s", diff)
 		}

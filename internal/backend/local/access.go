@@ -9,18 +9,10 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
 )
 
-// AccessDeniedError is a refused data-plane request. Reason is policy.Authorize's sentence:
-// it names the principal, the action, the resource and the side (identity policy, bucket
-// policy, key policy) whose statement is missing or denies.
-type AccessDeniedError struct {
-	Principal, Action, Resource string
-	Reason                      string
-}
-
-func (e *AccessDeniedError) Error() string { return e.Reason }
-
-// Unwrap makes errors.Is(err, backend.ErrAccessDenied) hold.
-func (e *AccessDeniedError) Unwrap() error { return backend.ErrAccessDenied }
+// AccessDeniedError is a refused request (backend.AccessDeniedError): Reason is
+// policy.Authorize's sentence, naming the principal, the action, the resource and the side
+// (identity policy, bucket policy, key policy) whose statement is missing or denies.
+type AccessDeniedError = backend.AccessDeniedError
 
 // accessRequest is one access to decide.
 type accessRequest struct {
@@ -82,7 +74,7 @@ func (c *Cloud) identityPolicies(ctx context.Context, q querier, principal, reso
 		}
 		return nil, nil // no such role: nothing allows it (the denial says which side is missing)
 	}
-	docs := make([]*policy.Document, 0, len(r.Policies))
+	docs := make([]*policy.Document, 0, len(r.Policies)+len(r.ManagedPolicies))
 	for _, name := range sortedKeys(r.Policies) {
 		d, err := policy.Parse(r.Policies[name])
 		if err != nil {
@@ -90,12 +82,23 @@ func (c *Cloud) identityPolicies(ctx context.Context, q querier, principal, reso
 		}
 		docs = append(docs, d)
 	}
-	return docs, nil
+	attached, err := c.attachedDocuments(ctx, q, r.ARN)
+	if err != nil {
+		return nil, err
+	}
+	return append(docs, attached...), nil
 }
+
+// keyPolicyKind names a KMS key's policy: requests on a key are decided as KMS decides them
+// (policy.AuthorizeKey).
+const keyPolicyKind = "key policy"
 
 // authorize decides req with policy.Authorize over the principal's identity policies and the
 // resource policy; a refusal is an *AccessDeniedError.
 func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) error {
+	if req.principal == backend.AnonymousPrincipal {
+		return c.authorizeAnonymous(req)
+	}
 	docs, err := c.identityPolicies(ctx, q, req.principal, req.resourceAccount)
 	if err != nil {
 		return err
@@ -111,6 +114,9 @@ func (c *Cloud) authorize(ctx context.Context, q querier, req accessRequest) err
 		Context: requestContext(req.context), ResourceKind: req.resourceKind,
 	}
 	result := policy.Authorize(preq, docs, res, req.resourceAccount)
+	if req.resourceKind == keyPolicyKind {
+		result = policy.AuthorizeKey(preq, docs, res, req.resourceAccount)
+	}
 	if result.Allowed {
 		return nil
 	}
@@ -137,4 +143,28 @@ func isRootPrincipal(p string) bool {
 func isRoleARN(p string) bool {
 	parts := strings.SplitN(p, ":", 6)
 	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/") && policy.AccountOf(p) != ""
+}
+
+// authorizeAnonymous decides an unsigned request: it has no identity, so only the resource
+// policy can allow it (a statement whose Principal is "*"), and an explicit deny still wins.
+func (c *Cloud) authorizeAnonymous(req accessRequest) error {
+	denied := func(why string) error {
+		return &AccessDeniedError{Principal: req.principal, Action: req.action, Resource: req.resource,
+			Reason: fmt.Sprintf("AccessDenied: %s is not allowed %s on %s: %s", req.principal, req.action, req.resource, why)}
+	}
+	if strings.TrimSpace(req.resourcePolicy) == "" {
+		return denied("an anonymous request is allowed only by a resource policy, and there is none")
+	}
+	res, err := policy.Parse(req.resourcePolicy)
+	if err != nil {
+		return fmt.Errorf("%s of %s: %w", req.resourceKind, req.resource, err)
+	}
+	preq := policy.Request{Principal: req.principal, Action: req.action, Resource: req.resource, Context: requestContext(req.context)}
+	switch res.EvaluateResource(preq) {
+	case policy.Allow:
+		return nil
+	case policy.ExplicitDeny:
+		return denied("an explicit deny in the " + req.resourceKind + " overrides any allow")
+	}
+	return denied("the " + req.resourceKind + " has no statement allowing an anonymous request")
 }

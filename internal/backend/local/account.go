@@ -30,20 +30,27 @@ func (c *Cloud) For(cfg backend.Config) *Account {
 	return a
 }
 
-// repositoriesRoot is the directory local git sources are looked up in.
-func (a *Account) repositoriesRoot() string {
-	if a.repositoriesDir != "" {
-		return a.repositoriesDir
-	}
-	return filepath.Join(a.c.dir, "repositories")
-}
+// runDirs are the directories a run reads local git sources and Invoke/Lambda handlers from.
+type runDirs struct{ repositories, functions string }
 
-// functionsRoot is the directory local Invoke/Lambda handlers are looked up in.
-func (a *Account) functionsRoot() string {
-	if a.functionsDir != "" {
-		return a.functionsDir
+// dirsFor are the directories of a run of p driven by this value: this value's own when its
+// configuration set them, else those p was written with (PipelineRecord.RepositoriesDir), else
+// repositories/ and functions/ in the state directory. p may be nil (a deleted pipeline).
+func (a *Account) dirsFor(p *backend.PipelineRecord) runDirs {
+	pick := func(own, stored, def string) string {
+		switch {
+		case own != "":
+			return own
+		case stored != "":
+			return stored
+		}
+		return filepath.Join(a.c.dir, def)
 	}
-	return filepath.Join(a.c.dir, "functions")
+	var repos, functions string
+	if p != nil {
+		repos, functions = p.RepositoriesDir, p.FunctionsDir
+	}
+	return runDirs{pick(a.repositoriesDir, repos, "repositories"), pick(a.functionsDir, functions, "functions")}
 }
 
 // Identity is the account and region this value acts as.

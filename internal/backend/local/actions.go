@@ -133,11 +133,15 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 		return nil, fmt.Errorf("action type %s is not executed by the local backend (it executes %s); use the AWS backend for it",
 			act.Type(), localProviderList())
 	}
-	cfg, err := x.resolveConfiguration(act)
+	values := x.variableValues()
+	cfg, err := resolveWith(act.Configuration, values)
 	if err != nil {
 		return nil, err
 	}
 	act.Configuration = cfg
+	if act.Commands, err = expandAll(act.Commands, values); err != nil {
+		return nil, err
+	}
 	dir, err := x.workspace(si, j)
 	if err != nil {
 		return nil, err
@@ -268,15 +272,21 @@ func cut(s string, n int) string {
 	return s
 }
 
-// producedArtifact finds the output artifact of this run with the given name.
+// producedArtifact finds the output artifact of this run with the given name (for a rollback,
+// of its target when this run has not produced it).
 func (x *executor) producedArtifact(name string) (backend.ArtifactRef, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, st := range x.run.Stages {
-		for _, act := range st.Actions {
-			for _, o := range act.Outputs {
-				if o.Name == name {
-					return o, true
+	for _, run := range []*backend.Run{x.run, x.inherited} {
+		if run == nil {
+			continue
+		}
+		for _, st := range run.Stages {
+			for _, act := range st.Actions {
+				for _, o := range act.Outputs {
+					if o.Name == name {
+						return o, true
+					}
 				}
 			}
 		}

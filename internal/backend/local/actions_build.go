@@ -71,14 +71,16 @@ func runCodeBuild(ctx context.Context, job *actionJob) (*providerResult, error) 
 	return &providerResult{outputs: out, variables: b.res.ExportedVariables, summary: cb.summary("build succeeded", b)}, nil
 }
 
-// runCommands runs the Commands configuration (one command per line) as the build phase of a
-// buildspec in the primary input's directory. Its output artifact holds the files matching
-// OutputPaths (comma- or line-separated patterns, default everything) after the commands ran.
+// runCommands runs the action's commands (its commands list, or the lines of the deprecated
+// Commands configuration key) as the build phase of a buildspec in the primary input's
+// directory; its output_variables are the build's exported variables. Its output artifact
+// holds the files matching OutputPaths (comma- or line-separated patterns, default everything)
+// after the commands ran.
 func runCommands(ctx context.Context, job *actionJob) (*providerResult, error) {
 	cfg := job.action.Configuration
 	spec := &buildspec.Spec{Version: "0.2", Shell: "bash", HasPhases: true, Phases: map[buildspec.PhaseName]*buildspec.Phase{
-		buildspec.Build: {Commands: splitList(cfg["Commands"], "\n")},
-	}}
+		buildspec.Build: {Commands: pipeline.ActionCommands(&job.action)},
+	}, ExportedVariables: job.action.OutputVariables}
 	if len(job.action.OutputArtifacts) > 0 {
 		files := splitList(cfg["OutputPaths"], ",\n")
 		if len(files) == 0 {

@@ -54,7 +54,7 @@ func runLambda(ctx context.Context, job *actionJob) (*providerResult, error) {
 		if strings.Contains(name, "..") {
 			return nil, fmt.Errorf("function %q leaves the functions directory", name)
 		}
-		handler = filepath.Join(job.x.a.functionsRoot(), name)
+		handler = filepath.Join(job.x.dirs.functions, name)
 	}
 	if st, err := os.Stat(handler); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("function %q: no executable handler at %s (put one there, or set functions_dir)", name, handler)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/gitcmd"
 )
@@ -31,7 +32,7 @@ func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 	fmt.Fprintf(job.log, "source: s3://%s/%s version %s (%d bytes)\n", info.Bucket, info.Key, info.VersionID, info.Size)
 	return &providerResult{
 		outputs:   map[string]actionOutput{job.action.OutputArtifacts[0]: {object: body}},
-		variables: map[string]string{"VersionId": info.VersionID, "ETag": info.ChecksumSHA256, "BucketName": info.Bucket, "ObjectKey": info.Key},
+		variables: map[string]string{"VersionId": info.VersionID, "ETag": sourceETag(info), "BucketName": info.Bucket, "ObjectKey": info.Key},
 		summary:   fmt.Sprintf("s3://%s/%s version %s", info.Bucket, info.Key, info.VersionID),
 	}, nil
 }
@@ -42,7 +43,7 @@ func runS3Source(ctx context.Context, job *actionJob) (*providerResult, error) {
 func runGitSource(repoKey string) actionProvider {
 	return func(ctx context.Context, job *actionJob) (*providerResult, error) {
 		cfg := job.action.Configuration
-		repo, err := job.x.a.repositoryPath(cfg[repoKey])
+		repo, err := repositoryPath(job.x.dirs.repositories, cfg[repoKey])
 		if err != nil {
 			return nil, err
 		}
@@ -78,8 +79,8 @@ func runGitSource(repoKey string) actionProvider {
 }
 
 // repositoryPath maps a repository name to its directory: an absolute path as it is, else a
-// directory under the repositories directory (default: repositories/ in the state directory).
-func (a *Account) repositoryPath(name string) (string, error) {
+// directory under root, the repositories directory of the run (see runDirs).
+func repositoryPath(root, name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("no repository named")
 	}
@@ -89,10 +90,10 @@ func (a *Account) repositoryPath(name string) (string, error) {
 		if clean == ".." || strings.HasPrefix(clean, "../") {
 			return "", fmt.Errorf("repository %q leaves the repositories directory", name)
 		}
-		p = filepath.Join(a.repositoriesRoot(), clean)
+		p = filepath.Join(root, clean)
 	}
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set repositories_dir)", name, p)
+		return "", fmt.Errorf("repository %q: no git repository at %s (put one there, or set the provider's repositories_dir, or the CLI's -repositories-dir)", name, p)
 	}
 	return p, nil
 }
@@ -100,4 +101,13 @@ func (a *Account) repositoryPath(name string) (string, error) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
+}
+
+// sourceETag is the ETag variable of an S3 source: the body's SHA-256 where it was stored
+// (objects written by the provider), else S3's ETag (objects written over the AWS wire).
+func sourceETag(info backend.ObjectInfo) string {
+	if info.ChecksumSHA256 != "" {
+		return info.ChecksumSHA256
+	}
+	return info.ETag
 }

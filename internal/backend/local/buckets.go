@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/policy"
@@ -18,30 +19,46 @@ var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // bucketRow is a buckets row.
 type bucketRow struct {
 	name, account, region string
-	versioning            bool
+	versioning, suspended bool
 	keyARN, policy        string
+	created               time.Time
 }
 
 func (b *bucketRow) toBucket() *backend.Bucket {
 	return &backend.Bucket{
 		Name: b.name, ARN: b.partition().Bucket(b.name), AccountID: b.account, Region: b.region,
 		Versioning: b.versioning, EncryptionKeyARN: b.keyARN, Policy: b.policy,
+		VersioningSuspended: b.suspended && !b.versioning, Created: b.created,
 	}
 }
 
-func (c *Cloud) bucketRow(ctx context.Context, q querier, name string) (*bucketRow, error) {
+const bucketColumns = `name, account_id, region, versioning, encryption_key_arn, policy, versioning_suspended, created_at`
+
+func scanBucket(row interface{ Scan(...any) error }) (*bucketRow, error) {
 	var b bucketRow
-	var v int
-	err := q.QueryRowContext(ctx, `SELECT name, account_id, region, versioning, encryption_key_arn, policy FROM buckets WHERE name = ?`, name).
-		Scan(&b.name, &b.account, &b.region, &v, &b.keyARN, &b.policy)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("bucket", name)
-	}
-	if err != nil {
+	var v, susp int
+	var created string
+	if err := row.Scan(&b.name, &b.account, &b.region, &v, &b.keyARN, &b.policy, &susp, &created); err != nil {
 		return nil, err
 	}
-	b.versioning = v != 0
+	b.versioning, b.suspended, b.created = v != 0, susp != 0, parseTime(created)
 	return &b, nil
+}
+
+func (c *Cloud) bucketRow(ctx context.Context, q querier, name string) (*bucketRow, error) {
+	b, err := scanBucket(q.QueryRowContext(ctx, `SELECT `+bucketColumns+` FROM buckets WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.NotFoundError(backend.KindBucket, name)
+	}
+	return b, err
+}
+
+// bucketWithTags is the bucket of row with its tags.
+func (c *Cloud) bucketWithTags(ctx context.Context, q querier, row *bucketRow) (*backend.Bucket, error) {
+	b := row.toBucket()
+	var err error
+	b.Tags, err = loadTags(ctx, q, b.ARN)
+	return b, err
 }
 
 // checkBucketName applies S3's naming rules for general purpose buckets.
@@ -79,6 +96,9 @@ func (a *Account) CreateBucket(ctx context.Context, b backend.Bucket) (*backend.
 	if err := checkBucketPolicy(b.Name, b.Policy); err != nil {
 		return nil, err
 	}
+	if err := checkTags(b.Tags); err != nil {
+		return nil, err
+	}
 	if b.Region != "" && !backend.RegionPattern().MatchString(b.Region) {
 		return nil, fmt.Errorf("bucket %s: region %q is not an AWS region name: %w", b.Name, b.Region, backend.ErrInvalid)
 	}
@@ -93,17 +113,23 @@ func (a *Account) CreateBucket(ctx context.Context, b backend.Bucket) (*backend.
 		} else if !isNotFound(err) {
 			return err
 		}
+		row.created = a.c.now().UTC()
 		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, versioning, encryption_key_arn, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			row.name, row.account, row.region, boolInt(row.versioning), row.keyARN, row.policy, a.c.timestamp())
+			row.name, row.account, row.region, boolInt(row.versioning), row.keyARN, row.policy, row.created.Format(time.RFC3339Nano))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("bucket %s: %w", b.Name, backend.ErrAlreadyExists)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return setTags(ctx, tx, row.partition().Bucket(row.name), b.Tags, true)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return row.toBucket(), nil
+	out := row.toBucket()
+	out.Tags = b.Tags
+	return out, nil
 }
 
 // GetBucket finds a bucket by name, whichever account owns it (names are global; the result
@@ -113,7 +139,41 @@ func (a *Account) GetBucket(ctx context.Context, name string) (*backend.Bucket, 
 	if err != nil {
 		return nil, err
 	}
-	return b.toBucket(), nil
+	return a.c.bucketWithTags(ctx, a.c.reader, b)
+}
+
+// ListBuckets lists the buckets of the acting account, in every region, by name.
+func (a *Account) ListBuckets(ctx context.Context) ([]*backend.Bucket, error) {
+	rows, err := a.c.reader.QueryContext(ctx, `SELECT `+bucketColumns+` FROM buckets WHERE account_id = ? ORDER BY name`, a.id.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*backend.Bucket
+	for rows.Next() {
+		b, err := scanBucket(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, b.toBucket())
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, b := range out {
+		if b.Tags, err = loadTags(ctx, a.c.reader, b.ARN); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PutBucketTagging replaces the tags of a bucket of the acting account.
+func (a *Account) PutBucketTagging(ctx context.Context, name string, tags map[string]string) (*backend.Bucket, error) {
+	return a.modifyBucket(ctx, name, func(tx *sql.Tx, row *bucketRow) error {
+		return setTags(ctx, tx, row.partition().Bucket(name), tags, true)
+	})
 }
 
 // UpdateBucket sets versioning (false on a versioned bucket suspends it), encryption key and
@@ -123,9 +183,10 @@ func (a *Account) UpdateBucket(ctx context.Context, b backend.Bucket) (*backend.
 		return nil, err
 	}
 	return a.modifyBucket(ctx, b.Name, func(tx *sql.Tx, row *bucketRow) error {
+		row.suspended = row.suspended || row.versioning && !b.Versioning
 		row.versioning, row.keyARN, row.policy = b.Versioning, b.EncryptionKeyARN, b.Policy
-		_, err := tx.ExecContext(ctx, `UPDATE buckets SET versioning = ?, encryption_key_arn = ?, policy = ? WHERE name = ?`,
-			boolInt(row.versioning), row.keyARN, row.policy, row.name)
+		_, err := tx.ExecContext(ctx, `UPDATE buckets SET versioning = ?, versioning_suspended = ?, encryption_key_arn = ?, policy = ? WHERE name = ?`,
+			boolInt(row.versioning), boolInt(row.suspended), row.keyARN, row.policy, row.name)
 		return err
 	})
 }
@@ -145,8 +206,9 @@ func (a *Account) PutBucketPolicy(ctx context.Context, name, doc string) (*backe
 // PutBucketVersioning enables or suspends versioning.
 func (a *Account) PutBucketVersioning(ctx context.Context, name string, enabled bool) (*backend.Bucket, error) {
 	return a.modifyBucket(ctx, name, func(tx *sql.Tx, row *bucketRow) error {
+		row.suspended = row.suspended || row.versioning && !enabled
 		row.versioning = enabled
-		_, err := tx.ExecContext(ctx, `UPDATE buckets SET versioning = ? WHERE name = ?`, boolInt(enabled), name)
+		_, err := tx.ExecContext(ctx, `UPDATE buckets SET versioning = ?, versioning_suspended = ? WHERE name = ?`, boolInt(enabled), boolInt(row.suspended), name)
 		return err
 	})
 }
@@ -170,8 +232,8 @@ func (a *Account) modifyBucket(ctx context.Context, name string, change func(tx 
 		if err := change(tx, row); err != nil {
 			return err
 		}
-		out = row.toBucket()
-		return nil
+		out, err = a.c.bucketWithTags(ctx, tx, row)
+		return err
 	})
 	return out, err
 }
@@ -193,7 +255,7 @@ func (a *Account) ownBucket(ctx context.Context, q querier, name string) (*bucke
 // delete marker is refused with ErrBucketNotEmpty unless force, which deletes them (and their
 // files) first.
 func (a *Account) DeleteBucket(ctx context.Context, name string, force bool) error {
-	var blobs []string
+	var blobs, uploads []string
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		blobs = nil
 		if _, err := a.ownBucket(ctx, tx, name); err != nil {
@@ -224,12 +286,19 @@ func (a *Account) DeleteBucket(ctx context.Context, name string, force bool) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ?`, name); err != nil {
 			return err
 		}
+		if uploads, err = bucketUploads(ctx, tx, name); err != nil {
+			return err
+		}
+		if err := deleteTags(ctx, tx, a.partition().Bucket(name)); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM buckets WHERE name = ?`, name)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	a.c.removeUploadFiles(uploads)
 	a.c.removeUnreferencedBlobs(ctx, blobs)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,7 +22,10 @@ func TestBucketCRUD(t *testing.T) {
 	_, a, b := accounts(t)
 	pol := policy.BucketPolicy(arn.AWS, "store-a", []string{arn.AWS.Role(acctB, "deploy")}).JSON()
 	got := must[*backend.Bucket](t)(a.CreateBucket(ctx, backend.Bucket{Name: "store-a", Versioning: true, Policy: pol}))
-	want := &backend.Bucket{Name: "store-a", ARN: "arn:aws:s3:::store-a", AccountID: acctA, Region: region, Versioning: true, Policy: pol}
+	want := &backend.Bucket{Name: "store-a", ARN: "arn:aws:s3:::store-a", AccountID: acctA, Region: region, Versioning: true, Policy: pol, Created: got.Created}
+	if time.Since(got.Created) > time.Minute {
+		t.Errorf("CreateBucket: created at %v, want now", got.Created)
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateBucket (-want +got):\n%s", diff)
 	}
@@ -38,6 +42,7 @@ func TestBucketCRUD(t *testing.T) {
 
 	want.Versioning, want.EncryptionKeyARN, want.Policy = false, "arn:aws:kms:us-east-1:111111111111:key/x", ""
 	upd := *want
+	want.VersioningSuspended = true // it was enabled
 	if diff := cmp.Diff(want, must[*backend.Bucket](t)(a.UpdateBucket(ctx, upd))); diff != "" {
 		t.Errorf("UpdateBucket (-want +got):\n%s", diff)
 	}

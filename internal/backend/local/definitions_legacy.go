@@ -94,7 +94,10 @@ func decodeLegacyDefinition(s string) (*pipeline.Pipeline, error) {
 		p.ArtifactStores = append(p.ArtifactStores, ref)
 	}
 	for _, st := range l.Stages {
-		ds := pipeline.Stage{Name: st.Name, OnFailureResult: st.OnFailureResult}
+		ds := pipeline.Stage{Name: st.Name}
+		if st.OnFailureResult != "" {
+			ds.OnFailure = &pipeline.FailureConditions{Result: st.OnFailureResult}
+		}
 		for _, a := range st.Actions {
 			ds.Actions = append(ds.Actions, pipeline.Action{
 				Name: a.Name, Category: a.Category, Owner: a.Owner, Provider: a.Provider, Version: a.Version,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -39,6 +40,12 @@ type sharedCloud struct {
 // and returns the value acting as cfg's account and region. With opts.Unshared the value has
 // a Cloud of its own, as another process would.
 func OpenBackend(_ context.Context, cfg backend.Config, opts backend.OpenOptions) (backend.Backend, error) {
+	if opts.ExistingOnly {
+		// The database is the state: a directory without one (or no directory) is no state.
+		if st, err := os.Stat(filepath.Join(cfg.StateDir, dbFile)); err != nil || !st.Mode().IsRegular() {
+			return nil, &backend.NoStateError{Kind: backend.KindLocal, Dir: cfg.StateDir}
+		}
+	}
 	if opts.Unshared {
 		a, err := OpenAccount(cfg)
 		if err != nil {

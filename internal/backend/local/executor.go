@@ -32,21 +32,34 @@ const (
 // ExecuteRun drives an execution in this process until it ends. It claims the run first: a
 // run driven by another live process is refused.
 func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*backend.Run, error) {
+	// The pipeline as stored now gives the directories its configuration set; a pipeline
+	// deleted since the run started leaves the defaults.
+	rec, err := a.GetPipeline(ctx, pipelineName)
+	if err != nil && !errors.Is(err, backend.ErrNotFound) {
+		return nil, err
+	}
 	e, err := a.claim(ctx, pipelineName, id)
 	if err != nil {
 		return nil, err
 	}
-	x := &executor{a: a, e: e, run: &e.run, def: e.definition, allDirty: true}
+	x := &executor{a: a, e: e, run: &e.run, def: e.definition, dirs: a.dirsFor(rec), allDirty: true, rollbackStage: -1}
 	hbCtx, stopHeartbeat := context.WithCancel(context.Background())
 	defer stopHeartbeat()
 	go x.heartbeat(hbCtx)
 
 	err = x.drive(ctx)
 	x.releaseLocks(context.WithoutCancel(ctx))
+	stopHeartbeat()
 	if err != nil {
 		return nil, err
 	}
-	return x.snapshot(), nil
+	out := x.snapshot()
+	if x.followUp != "" && ctx.Err() == nil {
+		// The rollback a failure started: driven here, so that whoever waits for this run
+		// sees the stage rolled back when it returns. Its own outcome is its own run's.
+		_, _ = a.ExecuteRun(ctx, pipelineName, x.followUp)
+	}
+	return out, nil
 }
 
 // claim makes this process the owner of the run, unless a live process owns it.
@@ -105,9 +118,17 @@ func (c *Cloud) ownerGone(owner string, heartbeat time.Time) bool {
 
 // executor drives one run. The run's state is written only by it, under mu.
 type executor struct {
-	a   *Account
-	e   *execution
-	def *pipeline.Pipeline
+	a    *Account
+	e    *execution
+	def  *pipeline.Pipeline
+	dirs runDirs // where its local sources and Invoke handlers are
+
+	// inherited is the execution a rollback takes its artifacts and variables from (nil for
+	// a standard execution); rollbackStage is the stage a failure rolls back (-1: none), and
+	// followUp the rollback execution started for it, driven once this run has ended.
+	inherited     *backend.Run
+	rollbackStage int
+	followUp      string
 
 	mu          sync.Mutex
 	run         *backend.Run
@@ -315,17 +336,27 @@ func (x *executor) readControl(ctx context.Context) (control, error) {
 	return c, err
 }
 
-// drive runs the stages in order from the first one not yet succeeded.
+// drive runs the stages in order from the first one not yet succeeded (or skipped). A
+// rollback execution runs its one stage (driveRollback).
 func (x *executor) drive(ctx context.Context) error {
+	if x.run.ExecutionType == backend.ExecutionRollback {
+		return x.driveRollback(ctx)
+	}
 	for si := range x.def.Stages {
-		if x.run.Stages[si].Status == backend.StatusSucceeded {
+		if st := x.run.Stages[si].Status; st == backend.StatusSucceeded || st == backend.StatusSkipped {
 			continue
 		}
 		outcome, err := x.runStage(ctx, si)
 		if err != nil {
 			return err
 		}
+		if outcome == backend.StatusSkipped {
+			continue
+		}
 		if outcome != backend.StatusSucceeded {
+			if x.rollbackStage >= 0 {
+				x.startAutoRollback(ctx, x.rollbackStage)
+			}
 			return x.finish(ctx, outcome, si)
 		}
 	}
@@ -349,11 +380,23 @@ func (x *executor) finish(ctx context.Context, status string, lastStage int) err
 	return x.save(ctx)
 }
 
-// runStage runs stage si once it may enter it, and returns how it ended.
+// runStage runs stage si once it may enter it and its entry condition lets it, retries it
+// automatically and checks its on-success and on-failure conditions (conditions.go), and
+// returns how it ended: Succeeded, Skipped, Failed or Stopped.
 func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	stage := &x.def.Stages[si]
 	if entered, outcome, err := x.enterStage(ctx, si); err != nil || !entered {
 		return outcome, err
+	}
+	// A rollback re-runs the stage's actions as they ran then: no conditions, no rollback.
+	conditions := x.run.ExecutionType != backend.ExecutionRollback
+	if conditions && stage.BeforeEntry != nil {
+		if outcome, entered, err := x.checkEntry(ctx, si); err != nil || !entered {
+			if x.heldLock != "" {
+				x.releaseLocks(context.WithoutCancel(ctx))
+			}
+			return outcome, err
+		}
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = backend.StatusInProgress
@@ -363,36 +406,62 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	if err := x.save(ctx); err != nil {
 		return "", err
 	}
-	outcome := backend.StatusSucceeded
-	for _, group := range actionGroups(stage.Actions) {
-		if c, err := x.readControl(ctx); err == nil && c.stop {
-			outcome = x.stopped(c)
-			break
+	outcome := x.runActions(ctx, si)
+	for outcome == backend.StatusFailed && x.autoRetry(si) {
+		if err := x.save(ctx); err != nil {
+			return "", err
 		}
-		if ctx.Err() != nil {
-			outcome = backend.StatusStopped
-			x.setReason(reasonCtxEnded)
-			break
+		outcome = x.runActions(ctx, si)
+	}
+	reason := ""
+	if outcome == backend.StatusFailed {
+		x.mu.Lock()
+		if _, act := x.run.Failed(); act != nil {
+			reason = fmt.Sprintf("action %s of stage %s failed: %s", act.Name, stage.Name, act.Error)
 		}
-		if groupOutcome := x.runGroup(ctx, si, group); groupOutcome != backend.StatusSucceeded {
-			outcome = groupOutcome
-			break
+		x.mu.Unlock()
+	}
+	if conditions {
+		var err error
+		switch {
+		case outcome == backend.StatusSucceeded && stage.OnSuccess != nil:
+			outcome, reason, err = x.checkSuccess(ctx, si)
+		case outcome == backend.StatusFailed && stage.OnFailure != nil:
+			reason, err = x.checkFailure(ctx, si, reason)
+		}
+		if err != nil {
+			return "", err
 		}
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = outcome
 	x.touch(si)
-	if outcome == backend.StatusFailed {
-		_, act := x.run.Failed()
-		if act != nil {
-			x.run.StatusReason = fmt.Sprintf("action %s of stage %s failed: %s", act.Name, stage.Name, act.Error)
-		}
+	if outcome == backend.StatusFailed && reason != "" {
+		x.run.StatusReason = reason
 	}
 	x.mu.Unlock()
 	if x.heldLock != "" {
 		x.releaseLocks(context.WithoutCancel(ctx))
 	}
 	return outcome, x.save(ctx)
+}
+
+// runActions runs stage si's action groups in order, and returns how the stage's actions
+// ended: Succeeded, Failed or Stopped.
+func (x *executor) runActions(ctx context.Context, si int) string {
+	for _, group := range actionGroups(x.def.Stages[si].Actions) {
+		if c, err := x.readControl(ctx); err == nil && c.stop {
+			return x.stopped(c)
+		}
+		if ctx.Err() != nil {
+			x.setReason(reasonCtxEnded)
+			return backend.StatusStopped
+		}
+		if outcome := x.runGroup(ctx, si, group); outcome != backend.StatusSucceeded {
+			return outcome
+		}
+	}
+	return backend.StatusSucceeded
 }
 
 func (x *executor) setReason(reason string) {
@@ -803,6 +872,7 @@ func abandonRun(run *backend.Run, now time.Time) {
 				st.Actions[j].Status, st.Actions[j].Error, st.Actions[j].Ended = backend.StatusFailed, reasonAbandon, now
 			}
 		}
+		endConditions(st, backend.StatusAbandoned, reasonAbandon, now)
 		switch st.Status {
 		case backend.StatusInProgress, backend.StatusStopping:
 			st.Status = backend.StatusFailed

@@ -16,7 +16,7 @@ import (
 // directory.
 func writeHandler(t *testing.T, a *Account, name, script string) {
 	t.Helper()
-	dir := a.functionsRoot()
+	dir := a.dirsFor(nil).functions
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // ErrKeyState is wrapped (besides backend.ErrInvalid) when a key's state forbids an
 // operation: encrypting with a key pending deletion, decrypting after its deletion date.
-var ErrKeyState = errors.New("KMS key state does not allow this operation (KMSInvalidStateException)")
+var ErrKeyState = backend.ErrKeyState
 
 // The AWS-managed key of S3, one per account and region, created on first use.
 const managedS3Alias = "alias/aws/s3"
@@ -78,7 +78,7 @@ func (c *Cloud) resolveKey(ctx context.Context, q querier, account, region, id s
 	}
 	k, err := scanKey(row)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && c.deleted(k)) {
-		return nil, backend.NotFoundError("KMS key", id)
+		return nil, backend.NotFoundError(backend.KindKey, id)
 	}
 	return k, err
 }
@@ -117,6 +117,14 @@ func (c *Cloud) toKey(ctx context.Context, q querier, k *keyRow) (*backend.Key, 
 		KeyID: k.keyID, ARN: k.arn, AccountID: k.account, Region: k.region, Description: k.description,
 		Aliases: aliases, CustomerManaged: k.customerManaged, RotationEnabled: k.rotation,
 		Policy: k.policy, State: k.state,
+	}
+	var created string
+	if err := q.QueryRowContext(ctx, `SELECT created_at FROM kms_keys WHERE key_id = ?`, k.keyID).Scan(&created); err != nil {
+		return nil, err
+	}
+	out.Created = parseTime(created)
+	if out.Tags, err = loadTags(ctx, q, k.arn); err != nil {
+		return nil, err
 	}
 	if k.state == backend.KeyStatePendingDeletion {
 		out.DeletionDate = k.deletionDate
@@ -228,6 +236,10 @@ func managedKeyPolicy(account, region string) string {
 // account before any policy is read: AWS offers no way to grant it.
 func (c *Cloud) checkKeyUse(ctx context.Context, q querier, principal, action string, k *keyRow, viaRegion string) error {
 	caller := policy.AccountOf(principal)
+	if principal == backend.AnonymousPrincipal {
+		return &AccessDeniedError{Principal: principal, Action: action, Resource: k.arn, Reason: fmt.Sprintf(
+			"AccessDenied: %s is not allowed %s on %s: KMS does not serve anonymous requests", principal, action, k.arn)}
+	}
 	if !k.customerManaged && caller != k.account {
 		return &AccessDeniedError{Principal: principal, Action: action, Resource: k.arn, Reason: fmt.Sprintf(
 			"AccessDenied: %s is not allowed %s on %s: it is the AWS-managed key %s of account %s, which no other account can use; encrypt the artifact store with a customer-managed key whose key policy grants the role",
@@ -245,7 +257,7 @@ func (c *Cloud) checkKeyUse(ctx context.Context, q querier, principal, action st
 	}
 	return c.authorize(ctx, q, accessRequest{
 		principal: principal, action: action, resource: k.arn,
-		resourceKind: "key policy", resourcePolicy: k.policy, resourceAccount: k.account,
+		resourceKind: keyPolicyKind, resourcePolicy: k.policy, resourceAccount: k.account,
 		context: map[string]string{"kms:CallerAccount": caller, "kms:ViaService": "s3." + viaRegion + ".amazonaws.com"},
 	})
 }
@@ -298,10 +310,16 @@ func (a *Account) CreateKey(ctx context.Context, spec backend.KeySpec) (*backend
 	if err := checkAlias(spec.Alias); err != nil {
 		return nil, err
 	}
+	if err := checkTags(spec.Tags); err != nil {
+		return nil, err
+	}
 	var out *backend.Key
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
 		k, err := a.c.insertKey(ctx, tx, a.id.AccountID, a.id.Region, spec.Description, keyPolicy, true, spec.RotationEnabled)
 		if err != nil {
+			return err
+		}
+		if err := setTags(ctx, tx, k.arn, spec.Tags, true); err != nil {
 			return err
 		}
 		if err := a.setAlias(ctx, tx, k, spec.Alias); err != nil {

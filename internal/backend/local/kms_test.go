@@ -25,7 +25,10 @@ func TestKeyCRUD(t *testing.T) {
 	want := &backend.Key{
 		KeyID: k.KeyID, ARN: "arn:aws:kms:us-east-1:111111111111:key/" + k.KeyID, AccountID: acctA, Region: region,
 		Description: "d", Aliases: []string{"alias/app"}, CustomerManaged: true, RotationEnabled: true,
-		Policy: policy.KeyPolicy(arn.AWS, acctA, nil).JSON(), State: backend.KeyStateEnabled,
+		Policy: policy.KeyPolicy(arn.AWS, acctA, nil).JSON(), State: backend.KeyStateEnabled, Created: k.Created,
+	}
+	if k.Created.IsZero() {
+		t.Error("CreateKey: no creation date")
 	}
 	if diff := cmp.Diff(want, k); diff != "" {
 		t.Errorf("CreateKey (-want +got):\n%s", diff)

@@ -282,6 +282,106 @@ var migrations = []migration{{
 	// Definitions were the domain model by Go field names; they become storedDefinition
 	// (pipelines.go), CodePipeline's own JSON under a schema version.
 	run: migrateDefinitions,
+}, {
+	version: 9,
+	name:    "pipeline run directories",
+	stmts: []string{
+		// Where the configuration that wrote a pipeline keeps local git sources and Invoke
+		// handlers ('' = under the state directory), so that any process runs it alike.
+		`ALTER TABLE pipelines ADD COLUMN repositories_dir TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE pipelines ADD COLUMN functions_dir TEXT NOT NULL DEFAULT ''`,
+	},
+}, {
+	version: 10,
+	name:    "the AWS endpoint: access keys, tags, managed policies, object metadata, multipart uploads",
+	stmts: []string{
+		// Set once versioning, enabled before, is turned off (S3's "Suspended").
+		`ALTER TABLE buckets ADD COLUMN versioning_suspended INTEGER NOT NULL DEFAULT 0`,
+		// S3's ETag (unquoted; '' for versions written before it was kept, which get a derived
+		// one) and the JSON of objectMetaRecord (records.go): headers, user metadata, tags,
+		// checksums, part count.
+		`ALTER TABLE object_versions ADD COLUMN etag TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE object_versions ADD COLUMN meta TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE roles ADD COLUMN path TEXT NOT NULL DEFAULT '/'`,
+		`ALTER TABLE roles ADD COLUMN description TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE roles ADD COLUMN max_session_duration INTEGER NOT NULL DEFAULT 3600`,
+		// Tags of buckets, keys, roles and managed policies, by the resource's ARN (a
+		// pipeline's tags stay in its stored definition).
+		`CREATE TABLE resource_tags (
+			arn       TEXT NOT NULL,
+			tag_key   TEXT NOT NULL,
+			tag_value TEXT NOT NULL,
+			PRIMARY KEY (arn, tag_key)
+		)`,
+		`CREATE TABLE managed_policies (
+			arn         TEXT PRIMARY KEY,
+			account_id  TEXT NOT NULL,
+			name        TEXT NOT NULL,
+			path        TEXT NOT NULL,
+			description TEXT NOT NULL DEFAULT '',
+			document    TEXT NOT NULL,
+			created_at  TEXT NOT NULL,
+			updated_at  TEXT NOT NULL,
+			UNIQUE (account_id, name)
+		)`,
+		`CREATE TABLE role_policy_attachments (
+			role_arn   TEXT NOT NULL REFERENCES roles(arn) ON DELETE CASCADE,
+			policy_arn TEXT NOT NULL,
+			PRIMARY KEY (role_arn, policy_arn)
+		)`,
+		`CREATE INDEX role_policy_attachments_by_policy ON role_policy_attachments(policy_arn)`,
+		// Access keys of account roots (role_arn '') and of role sessions. The secret and the
+		// session token are sealed with the master key, bound to the key id.
+		`CREATE TABLE access_keys (
+			id            TEXT PRIMARY KEY,
+			account_id    TEXT NOT NULL,
+			principal     TEXT NOT NULL,
+			role_arn      TEXT NOT NULL DEFAULT '',
+			role_id       TEXT NOT NULL DEFAULT '',
+			session_name  TEXT NOT NULL DEFAULT '',
+			secret_sealed BLOB NOT NULL,
+			token_sealed  BLOB,
+			expires_at    TEXT NOT NULL DEFAULT '',
+			created_at    TEXT NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX access_keys_one_root ON access_keys(account_id) WHERE role_arn = ''`,
+		// Multipart uploads in progress; each part's body is sealed under its own data key
+		// (sealed with the master key) in a file under uploads/ID/.
+		`CREATE TABLE multipart_uploads (
+			id         TEXT PRIMARY KEY,
+			bucket     TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+			object_key TEXT NOT NULL,
+			initiator  TEXT NOT NULL,
+			kms_key_id TEXT NOT NULL DEFAULT '',
+			meta       TEXT NOT NULL DEFAULT '',
+			created_at TEXT NOT NULL
+		)`,
+		`CREATE TABLE multipart_parts (
+			upload_id   TEXT NOT NULL REFERENCES multipart_uploads(id) ON DELETE CASCADE,
+			part_number INTEGER NOT NULL,
+			size        INTEGER NOT NULL,
+			etag        TEXT NOT NULL,
+			checksums   TEXT NOT NULL DEFAULT '',
+			file        TEXT NOT NULL,
+			sealed_key  BLOB NOT NULL,
+			created_at  TEXT NOT NULL,
+			PRIMARY KEY (upload_id, part_number)
+		)`,
+	},
+}, {
+	version: 11,
+	name:    "stage condition overrides",
+	stmts: []string{
+		// OverrideStageCondition, asked from any process, read by the run's driver while the
+		// condition is being evaluated (conditions.go).
+		`CREATE TABLE condition_overrides (
+			execution_id   TEXT NOT NULL,
+			stage          TEXT NOT NULL,
+			condition_type TEXT NOT NULL,
+			created_at     TEXT NOT NULL,
+			PRIMARY KEY (execution_id, stage, condition_type)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

@@ -25,17 +25,23 @@ type objectRow struct {
 	sealedDataKey   []byte
 }
 
-const objectColumns = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, checksum_sha256, blob_sha256, kms_key_arn, material_version, sealed_data_key, created_at`
+const objectColumns = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, checksum_sha256, blob_sha256, kms_key_arn, material_version, sealed_data_key, created_at, etag, meta`
 
 func scanObject(row interface{ Scan(...any) error }) (*objectRow, error) {
 	var o objectRow
 	var latest, marker int
-	var created string
+	var created, meta string
 	if err := row.Scan(&o.seq, &o.Bucket, &o.Key, &o.VersionID, &latest, &marker, &o.Size, &o.ChecksumSHA256, &o.blob,
-		&o.KMSKeyARN, &o.materialVersion, &o.sealedDataKey, &created); err != nil {
+		&o.KMSKeyARN, &o.materialVersion, &o.sealedDataKey, &created, &o.ETag, &meta); err != nil {
 		return nil, err
 	}
 	o.IsLatest, o.DeleteMarker, o.LastModified = latest != 0, marker != 0, parseTime(created)
+	if err := decodeObjectMeta(meta, &o.ObjectInfo); err != nil {
+		return nil, fmt.Errorf("object %s/%s version %s: %w", o.Bucket, o.Key, o.VersionID, err)
+	}
+	if o.ETag == "" && !o.DeleteMarker {
+		o.ETag = derivedETag(&o.ObjectInfo)
+	}
 	return &o, nil
 }
 
@@ -81,6 +87,12 @@ type putOptions struct {
 	kmsKeyID string
 	// checksum asks for the body's SHA-256 (S3's ChecksumSHA256, the S3 source's ETag).
 	checksum bool
+	// meta is what the version keeps besides its body (WriteObject); digests gives the body's
+	// digests once it is read (backend.PutObjectInput.Digests); etag, when set, is the ETag
+	// (a completed multipart upload's).
+	meta    objectMetaRecord
+	digests func() map[string]string
+	etag    string
 }
 
 // putObject is PutObject with the request's options.
@@ -127,6 +139,11 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 	if err != nil {
 		return "", err
 	}
+	etag, meta, err := opts.finish(&body)
+	if err != nil {
+		a.c.removeUnreferencedBlobs(ctx, []string{body.blob})
+		return "", err
+	}
 
 	var replaced []string
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
@@ -158,10 +175,10 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO object_versions (bucket, account_id, region, object_key, version_id, is_latest, delete_marker, size,
-				checksum_sha256, blob_sha256, body, kms_key_arn, material_version, sealed_data_key, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				checksum_sha256, blob_sha256, body, kms_key_arn, material_version, sealed_data_key, created_by, created_at, etag, meta)
+			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			bucket, b.account, b.region, key, versionID, body.size, hex.EncodeToString(body.checksum), body.blob, body.inline,
-			k.arn, materialVersion, sealedKey, principal, a.c.timestamp())
+			k.arn, materialVersion, sealedKey, principal, a.c.timestamp(), etag, meta)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("object %s version %s: %w", objectARN, versionID, backend.ErrConflict)
 		}
@@ -262,6 +279,9 @@ func (a *Account) openObject(ctx context.Context, principal, bucket, key, versio
 }
 
 func (c *Cloud) objectVersion(ctx context.Context, q querier, bucket, key, versionID string) (*objectRow, error) {
+	if versionID == "" && key == "" {
+		return nil, backend.NotFoundError(backend.KindObject, c.partition().Object(bucket, key))
+	}
 	var row *sql.Row
 	if versionID == "" {
 		row = q.QueryRowContext(ctx, `SELECT `+objectColumns+` FROM object_versions WHERE bucket = ? AND object_key = ? AND is_latest = 1`, bucket, key)
@@ -274,7 +294,7 @@ func (c *Cloud) objectVersion(ctx context.Context, q querier, bucket, key, versi
 		if versionID != "" {
 			name += " version " + versionID
 		}
-		return nil, backend.NotFoundError("object", name)
+		return nil, backend.NotFoundError(backend.KindObject, name)
 	}
 	return o, err
 }

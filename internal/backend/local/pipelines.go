@@ -62,12 +62,12 @@ func decodeDefinition(s string) (*pipeline.Pipeline, error) {
 	return p, nil
 }
 
-const pipelineColumns = `account_id, region, name, arn, version, definition, created_at, updated_at`
+const pipelineColumns = `account_id, region, name, arn, version, definition, created_at, updated_at, repositories_dir, functions_dir`
 
 func scanPipeline(row interface{ Scan(...any) error }) (*backend.PipelineRecord, error) {
 	r := &backend.PipelineRecord{}
 	var def, created, updated string
-	if err := row.Scan(&r.AccountID, &r.Region, &r.Name, &r.ARN, &r.Version, &def, &created, &updated); err != nil {
+	if err := row.Scan(&r.AccountID, &r.Region, &r.Name, &r.ARN, &r.Version, &def, &created, &updated, &r.RepositoriesDir, &r.FunctionsDir); err != nil {
 		return nil, err
 	}
 	var err error
@@ -99,7 +99,7 @@ func (a *Account) pipelineRecord(ctx context.Context, q querier, name string) (*
 	r, err := scanPipeline(q.QueryRowContext(ctx, `SELECT `+pipelineColumns+` FROM pipelines WHERE account_id = ? AND region = ? AND name = ?`,
 		a.id.AccountID, a.id.Region, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
+		return nil, backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, name))
 	}
 	return r, err
 }
@@ -125,8 +125,9 @@ func (a *Account) CreatePipeline(ctx context.Context, p *pipeline.Pipeline) (*ba
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
 		now := a.c.timestamp()
 		pipelineARN := arn.Pipeline(a.id.Region, a.id.AccountID, p.Name)
-		_, err := tx.ExecContext(ctx, `INSERT INTO pipelines (account_id, region, name, arn, version, definition, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
-			a.id.AccountID, a.id.Region, p.Name, pipelineARN, def, now, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO pipelines (account_id, region, name, arn, version, definition, created_at, updated_at, repositories_dir, functions_dir)
+			VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+			a.id.AccountID, a.id.Region, p.Name, pipelineARN, def, now, now, a.repositoriesDir, a.functionsDir)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("pipeline %s: %w", pipelineARN, backend.ErrAlreadyExists)
 		}
@@ -158,13 +159,14 @@ func (a *Account) UpdatePipeline(ctx context.Context, p *pipeline.Pipeline) (*ba
 	}
 	var out *backend.PipelineRecord
 	err = a.c.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pipelines SET version = version + 1, definition = ?, updated_at = ? WHERE account_id = ? AND region = ? AND name = ?`,
-			def, a.c.timestamp(), a.id.AccountID, a.id.Region, p.Name)
+		res, err := tx.ExecContext(ctx, `UPDATE pipelines SET version = version + 1, definition = ?, updated_at = ?, repositories_dir = ?, functions_dir = ?
+			WHERE account_id = ? AND region = ? AND name = ?`,
+			def, a.c.timestamp(), a.repositoriesDir, a.functionsDir, a.id.AccountID, a.id.Region, p.Name)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, p.Name))
+			return backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, p.Name))
 		}
 		out, err = a.pipelineRecord(ctx, tx, p.Name)
 		return err
@@ -180,8 +182,35 @@ func (a *Account) DeletePipeline(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("pipeline", arn.Pipeline(a.id.Region, a.id.AccountID, name))
+			return backend.NotFoundError(backend.KindPipeline, arn.Pipeline(a.id.Region, a.id.AccountID, name))
 		}
 		return nil
 	})
+}
+
+// SetPipelineTags replaces the tags of a pipeline of the acting account and region, keeping
+// its version (tags are not part of the declaration CodePipeline versions).
+func (a *Account) SetPipelineTags(ctx context.Context, name string, tags map[string]string) (*backend.PipelineRecord, error) {
+	if err := checkTags(tags); err != nil {
+		return nil, err
+	}
+	var out *backend.PipelineRecord
+	err := a.c.write(ctx, func(tx *sql.Tx) error {
+		rec, err := a.pipelineRecord(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		rec.Definition.Tags = tags
+		def, err := encodeDefinition(rec.Definition)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pipelines SET definition = ? WHERE account_id = ? AND region = ? AND name = ?`,
+			def, a.id.AccountID, a.id.Region, name); err != nil {
+			return err
+		}
+		out, err = a.pipelineRecord(ctx, tx, name)
+		return err
+	})
+	return out, err
 }

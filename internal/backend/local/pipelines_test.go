@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -72,5 +73,39 @@ func TestPipelineVersions(t *testing.T) {
 	}
 	if _, err := a.CreatePipeline(ctx, &pipeline.Pipeline{Name: "bad name!"}); !errors.Is(err, backend.ErrInvalid) {
 		t.Errorf("invalid name: err = %v, want ErrInvalid", err)
+	}
+}
+
+// TestPipelineKeepsItsRunDirectories: the directories of the configuration that last wrote a
+// pipeline are kept with it; a run uses its driver's own when set, else the pipeline's, else
+// the state directory's.
+func TestPipelineKeepsItsRunDirectories(t *testing.T) {
+	ctx := context.Background()
+	c, _, _ := accounts(t)
+	withDirs := c.For(backend.Config{AccountID: acctA, Region: region, RepositoriesDir: "/repos", FunctionsDir: "/functions"})
+	plain := c.For(backend.Config{AccountID: acctA, Region: region})
+	own := c.For(backend.Config{AccountID: acctA, Region: region, RepositoriesDir: "/mine"})
+
+	rec := must[*backend.PipelineRecord](t)(withDirs.CreatePipeline(ctx, samplePipeline("app")))
+	if rec.RepositoriesDir != "/repos" || rec.FunctionsDir != "/functions" {
+		t.Fatalf("created record dirs = %q, %q", rec.RepositoriesDir, rec.FunctionsDir)
+	}
+	rec = must[*backend.PipelineRecord](t)(plain.GetPipeline(ctx, "app"))
+	for _, c := range []struct {
+		name string
+		a    *Account
+		want runDirs
+	}{
+		{"a process without its own", plain, runDirs{"/repos", "/functions"}},
+		{"a process with its own", own, runDirs{"/mine", "/functions"}},
+	} {
+		if got := c.a.dirsFor(rec); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	// A configuration without directories updates it: its runs use the defaults.
+	rec = must[*backend.PipelineRecord](t)(plain.UpdatePipeline(ctx, samplePipeline("app")))
+	if got := plain.dirsFor(rec); rec.RepositoriesDir != "" || got.repositories != filepath.Join(c.Dir(), "repositories") {
+		t.Errorf("after an update without directories: record %q, dirs %+v", rec.RepositoriesDir, got)
 	}
 }

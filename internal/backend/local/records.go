@@ -17,6 +17,9 @@ type runRecord struct {
 	Pipeline        string            `json:"Pipeline"`
 	PipelineVersion int               `json:"PipelineVersion"`
 	ExecutionMode   string            `json:"ExecutionMode"`
+	ExecutionType   string            `json:"ExecutionType,omitempty"`
+	RollbackTarget  string            `json:"RollbackTarget,omitempty"`
+	RollbackStage   string            `json:"RollbackStage,omitempty"`
 	Status          string            `json:"Status"`
 	StatusReason    string            `json:"StatusReason"`
 	Trigger         string            `json:"Trigger"`
@@ -30,11 +33,41 @@ type runRecord struct {
 }
 
 type stageRecord struct {
-	Name         string         `json:"Name"`
-	Status       string         `json:"Status"`
-	WaitingSince *time.Time     `json:"WaitingSince,omitempty"`
-	Entered      *time.Time     `json:"Entered,omitempty"`
-	Actions      []actionRecord `json:"Actions"`
+	Name         string            `json:"Name"`
+	Status       string            `json:"Status"`
+	WaitingSince *time.Time        `json:"WaitingSince,omitempty"`
+	Entered      *time.Time        `json:"Entered,omitempty"`
+	Actions      []actionRecord    `json:"Actions"`
+	Conditions   []conditionRecord `json:"Conditions,omitempty"`
+	Retry        *retryRecord      `json:"Retry,omitempty"`
+}
+
+type conditionRecord struct {
+	Type    string       `json:"Type"`
+	Status  string       `json:"Status"`
+	Result  string       `json:"Result,omitempty"`
+	Summary string       `json:"Summary,omitempty"`
+	Started time.Time    `json:"Started"`
+	Ended   time.Time    `json:"Ended"`
+	Rules   []ruleRecord `json:"Rules"`
+}
+
+type ruleRecord struct {
+	Name                  string            `json:"Name"`
+	ExecutionID           string            `json:"ExecutionID"`
+	Status                string            `json:"Status"`
+	Started               time.Time         `json:"Started"`
+	Ended                 time.Time         `json:"Ended"`
+	ResolvedConfiguration map[string]string `json:"ResolvedConfiguration,omitempty"`
+	Inputs                []artifactRecord  `json:"Inputs,omitempty"`
+	Summary               string            `json:"Summary,omitempty"`
+	Error                 string            `json:"Error,omitempty"`
+}
+
+type retryRecord struct {
+	AutoAttempts   int    `json:"AutoAttempts"`
+	ManualAttempts int    `json:"ManualAttempts"`
+	LatestTrigger  string `json:"LatestTrigger"`
 }
 
 type actionRecord struct {
@@ -65,6 +98,7 @@ type webhookFilterRecord struct {
 func runHeaderRecord(run *backend.Run) runRecord {
 	return runRecord{
 		ID: run.ID, Pipeline: run.Pipeline, PipelineVersion: run.PipelineVersion, ExecutionMode: run.ExecutionMode,
+		ExecutionType: run.ExecutionType, RollbackTarget: run.RollbackTarget, RollbackStage: run.RollbackStage,
 		Status: run.Status, StatusReason: run.StatusReason, Trigger: run.Trigger, TriggerDetail: run.TriggerDetail,
 		Variables: run.Variables, SourceRevisions: run.SourceRevisions, Started: run.Started, Ended: run.Ended,
 	}
@@ -73,6 +107,7 @@ func runHeaderRecord(run *backend.Run) runRecord {
 func (r runRecord) toRun() backend.Run {
 	run := backend.Run{
 		ID: r.ID, Pipeline: r.Pipeline, PipelineVersion: r.PipelineVersion, ExecutionMode: r.ExecutionMode,
+		ExecutionType: r.ExecutionType, RollbackTarget: r.RollbackTarget, RollbackStage: r.RollbackStage,
 		Status: r.Status, StatusReason: r.StatusReason, Trigger: r.Trigger, TriggerDetail: r.TriggerDetail,
 		Variables: r.Variables, SourceRevisions: r.SourceRevisions, Started: r.Started, Ended: r.Ended,
 	}
@@ -92,6 +127,22 @@ func stageRecordOf(st backend.StageRun) stageRecord {
 		}
 		out.Actions = append(out.Actions, ar)
 	}
+	for _, c := range st.Conditions {
+		cr := conditionRecord{Type: c.Type, Status: c.Status, Result: c.Result, Summary: c.Summary, Started: c.Started, Ended: c.Ended,
+			Rules: make([]ruleRecord, 0, len(c.Rules))}
+		for _, r := range c.Rules {
+			rr := ruleRecord{Name: r.Name, ExecutionID: r.ExecutionID, Status: r.Status, Started: r.Started, Ended: r.Ended,
+				ResolvedConfiguration: r.ResolvedConfiguration, Summary: r.Summary, Error: r.Error}
+			for _, o := range r.Inputs {
+				rr.Inputs = append(rr.Inputs, artifactRecord(o))
+			}
+			cr.Rules = append(cr.Rules, rr)
+		}
+		out.Conditions = append(out.Conditions, cr)
+	}
+	if st.Retry != nil {
+		out.Retry = &retryRecord{AutoAttempts: st.Retry.AutoAttempts, ManualAttempts: st.Retry.ManualAttempts, LatestTrigger: st.Retry.LatestTrigger}
+	}
 	return out
 }
 
@@ -110,6 +161,21 @@ func (s stageRecord) toStage() backend.StageRun {
 			ar.Outputs = append(ar.Outputs, backend.ArtifactRef(o))
 		}
 		out.Actions = append(out.Actions, ar)
+	}
+	for _, c := range s.Conditions {
+		cr := backend.ConditionRun{Type: c.Type, Status: c.Status, Result: c.Result, Summary: c.Summary, Started: c.Started, Ended: c.Ended}
+		for _, r := range c.Rules {
+			rr := backend.RuleRun{Name: r.Name, ExecutionID: r.ExecutionID, Status: r.Status, Started: r.Started, Ended: r.Ended,
+				ResolvedConfiguration: r.ResolvedConfiguration, Summary: r.Summary, Error: r.Error}
+			for _, o := range r.Inputs {
+				rr.Inputs = append(rr.Inputs, backend.ArtifactRef(o))
+			}
+			cr.Rules = append(cr.Rules, rr)
+		}
+		out.Conditions = append(out.Conditions, cr)
+	}
+	if s.Retry != nil {
+		out.Retry = &backend.StageRetry{AutoAttempts: s.Retry.AutoAttempts, ManualAttempts: s.Retry.ManualAttempts, LatestTrigger: s.Retry.LatestTrigger}
 	}
 	return out
 }

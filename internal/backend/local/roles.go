@@ -14,19 +14,29 @@ import (
 )
 
 var (
+	iamPathPattern    = regexp.MustCompile(`^/([\x21-\x7E]{0,510}/)?$`)
 	roleNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	policyNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
 )
 
-// roleByARN loads a role with its inline policies.
+// roleByARN loads a role with its inline policies, tags and attached policies.
 func (c *Cloud) roleByARN(ctx context.Context, q querier, arn string) (*backend.Role, error) {
 	r := &backend.Role{ARN: arn, Policies: map[string]string{}}
-	err := q.QueryRowContext(ctx, `SELECT name, account_id, trust_policy FROM roles WHERE arn = ?`, arn).
-		Scan(&r.Name, &r.AccountID, &r.TrustPolicy)
+	var created string
+	err := q.QueryRowContext(ctx, `SELECT name, account_id, trust_policy, path, description, max_session_duration, created_at FROM roles WHERE arn = ?`, arn).
+		Scan(&r.Name, &r.AccountID, &r.TrustPolicy, &r.Path, &r.Description, &r.MaxSessionDuration, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("role", arn)
+		return nil, backend.NotFoundError(backend.KindRole, arn)
 	}
 	if err != nil {
+		return nil, err
+	}
+	r.Created = parseTime(created)
+	r.ID = uniqueID("AROA", arn, created)
+	if r.Tags, err = loadTags(ctx, q, arn); err != nil {
+		return nil, err
+	}
+	if r.ManagedPolicies, err = attachedPolicies(ctx, q, arn); err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT policy_name, document FROM role_policies WHERE role_arn = ?`, arn)
@@ -56,6 +66,18 @@ func checkRole(r backend.Role) error {
 	if !roleNamePattern.MatchString(r.Name) {
 		return fmt.Errorf("role name %q: 1–64 characters of A-Za-z0-9+=,.@_-: %w", r.Name, backend.ErrInvalid)
 	}
+	if r.Path != "" && !iamPathPattern.MatchString(r.Path) {
+		return fmt.Errorf("role path %q: \"/\" or a path that starts and ends with \"/\": %w", r.Path, backend.ErrInvalid)
+	}
+	if r.MaxSessionDuration != 0 && (r.MaxSessionDuration < 3600 || r.MaxSessionDuration > 43200) {
+		return fmt.Errorf("role %s: a maximum session duration of %d seconds: it must be 3600 to 43200: %w", r.Name, r.MaxSessionDuration, backend.ErrInvalid)
+	}
+	if len(r.Description) > 1000 {
+		return fmt.Errorf("role %s: a description of at most 1000 characters: %w", r.Name, backend.ErrInvalid)
+	}
+	if err := checkTags(r.Tags); err != nil {
+		return err
+	}
 	if strings.TrimSpace(r.TrustPolicy) != "" {
 		if _, err := policy.Parse(r.TrustPolicy); err != nil {
 			return fmt.Errorf("role %s trust policy: %w: %w", r.Name, err, backend.ErrInvalid)
@@ -84,12 +106,16 @@ func (a *Account) CreateRole(ctx context.Context, r backend.Role) (*backend.Role
 	var out *backend.Role
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		now := a.c.timestamp()
-		_, err := tx.ExecContext(ctx, `INSERT INTO roles (arn, account_id, region, name, trust_policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			arn, a.id.AccountID, a.id.Region, r.Name, r.TrustPolicy, now, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO roles (arn, account_id, region, name, trust_policy, created_at, updated_at, path, description, max_session_duration)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			arn, a.id.AccountID, a.id.Region, r.Name, r.TrustPolicy, now, now, orDefault(r.Path, "/"), r.Description, orDefaultInt(r.MaxSessionDuration, 3600))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("role %s: %w", arn, backend.ErrAlreadyExists)
 		}
 		if err != nil {
+			return err
+		}
+		if err := setTags(ctx, tx, arn, r.Tags, true); err != nil {
 			return err
 		}
 		if err := putRolePolicies(ctx, tx, arn, r.Policies); err != nil {
@@ -134,7 +160,7 @@ func (a *Account) UpdateRole(ctx context.Context, r backend.Role) (*backend.Role
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("role", arn)
+			return backend.NotFoundError(backend.KindRole, arn)
 		}
 		if err := putRolePolicies(ctx, tx, arn, r.Policies); err != nil {
 			return err
@@ -158,7 +184,7 @@ func (a *Account) PutRolePolicy(ctx context.Context, roleName, policyName, doc s
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("role", arn)
+			return backend.NotFoundError(backend.KindRole, arn)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO role_policies (role_arn, policy_name, document) VALUES (?, ?, ?)
 			ON CONFLICT (role_arn, policy_name) DO UPDATE SET document = excluded.document`, arn, policyName, doc)
@@ -178,7 +204,7 @@ func (a *Account) UpdateAssumeRolePolicy(ctx context.Context, roleName, trustPol
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("role", arn)
+			return backend.NotFoundError(backend.KindRole, arn)
 		}
 		return nil
 	})
@@ -196,9 +222,9 @@ func (a *Account) DeleteRole(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("role", arn)
+			return backend.NotFoundError(backend.KindRole, arn)
 		}
-		return nil
+		return deleteTags(ctx, tx, arn)
 	})
 }
 

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,7 +19,11 @@ func TestRoleCRUD(t *testing.T) {
 	trust := policy.TrustPolicy(arn.AWS, acctA).JSON()
 	pols := map[string]string{"artifacts": policy.TargetRolePolicy(arn.AWS, "bkt", "").JSON()}
 	got := must[*backend.Role](t)(b.CreateRole(ctx, backend.Role{Name: "deploy", TrustPolicy: trust, Policies: pols}))
-	want := &backend.Role{Name: "deploy", ARN: "arn:aws:iam::222222222222:role/deploy", AccountID: acctB, TrustPolicy: trust, Policies: pols}
+	want := &backend.Role{Name: "deploy", ARN: "arn:aws:iam::222222222222:role/deploy", AccountID: acctB, TrustPolicy: trust, Policies: pols,
+		ID: got.ID, Path: "/", MaxSessionDuration: 3600, Created: got.Created}
+	if !strings.HasPrefix(got.ID, "AROA") || len(got.ID) != 21 || got.Created.IsZero() {
+		t.Errorf("CreateRole: id %q created %v, want AROA and 17 characters, and a date", got.ID, got.Created)
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateRole (-want +got):\n%s", diff)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/variables"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
-	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // Glue to internal/runner: artifact packing and variable resolution.
@@ -78,22 +77,52 @@ func (c *Cloud) packArtifact(o actionOutput, put func(io.Reader) error) error {
 	return err
 }
 
-// resolveConfiguration is the action's configuration with #{variables.x},
-// #{codepipeline.PipelineExecutionId} and #{Namespace.Variable} resolved: the run's variables
-// and the output variables of the actions of this run that declared a namespace.
-func (x *executor) resolveConfiguration(a pipeline.Action) (map[string]string, error) {
+// variableValues are the variables an action or rule of this run may refer to: the run's
+// variables, its id, and the output variables of its actions with a namespace (for a
+// rollback, also those of its target's actions before the rolled back stage).
+func (x *executor) variableValues() variables.Values {
 	values := variables.Values{
 		"variables":    x.run.Variables,
 		"codepipeline": {"PipelineExecutionId": x.run.ID},
 	}
 	x.mu.Lock()
-	for si, st := range x.def.Stages {
-		for j, act := range st.Actions {
-			if act.Namespace != "" && x.run.Stages[si].Actions[j].Status == backend.StatusSucceeded {
-				values[act.Namespace] = x.run.Stages[si].Actions[j].OutputVariables
+	defer x.mu.Unlock()
+	for _, run := range []*backend.Run{x.inherited, x.run} {
+		if run == nil {
+			continue
+		}
+		for si, st := range x.def.Stages {
+			if si >= len(run.Stages) {
+				break
+			}
+			for j, act := range st.Actions {
+				if j < len(run.Stages[si].Actions) && act.Namespace != "" && run.Stages[si].Actions[j].Status == backend.StatusSucceeded {
+					values[act.Namespace] = run.Stages[si].Actions[j].OutputVariables
+				}
 			}
 		}
 	}
-	x.mu.Unlock()
-	return variables.Resolve(a.Configuration, values.Lookup)
+	return values
+}
+
+// resolveWith resolves the variable references of a configuration.
+func resolveWith(cfg map[string]string, values variables.Values) (map[string]string, error) {
+	return variables.Resolve(cfg, values.Lookup)
+}
+
+// expandAll resolves the variable references of each command; one that does not resolve is an
+// error naming it.
+func expandAll(commands []string, values variables.Values) ([]string, error) {
+	if len(commands) == 0 {
+		return commands, nil
+	}
+	out := make([]string, len(commands))
+	for i, c := range commands {
+		v, unresolved := variables.Expand(c, values.Lookup)
+		if len(unresolved) > 0 {
+			return nil, fmt.Errorf("command %d: %w", i, &variables.UnresolvedError{Refs: unresolved})
+		}
+		out[i] = v
+	}
+	return out, nil
 }

@@ -60,7 +60,7 @@ func (a *Account) startRun(ctx context.Context, tx *sql.Tx, req backend.RunReque
 		return nil, err
 	}
 	run := backend.Run{
-		ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(),
+		ID: newUUID(), Pipeline: rec.Name, PipelineVersion: rec.Version, ExecutionMode: rec.Definition.Mode(), ExecutionType: backend.ExecutionStandard,
 		Status: backend.StatusInProgress, Trigger: req.Trigger, TriggerDetail: req.TriggerDetail,
 		Variables: vars, SourceRevisions: req.SourceRevisions, Started: a.c.now().UTC(),
 	}
@@ -136,7 +136,7 @@ func (a *Account) loadExecution(ctx context.Context, q querier, pipelineName, id
 		if id != "" {
 			what += " execution " + id
 		}
-		return nil, backend.NotFoundError("pipeline execution", what)
+		return nil, backend.NotFoundError(backend.KindExecution, what)
 	}
 	if err != nil {
 		return nil, err
@@ -158,6 +158,15 @@ func (a *Account) GetRun(ctx context.Context, pipelineName, id string) (*backend
 		return nil, err
 	}
 	return &e.run, nil
+}
+
+// RunDefinition is the definition an execution runs (its pipeline's version when it started).
+func (a *Account) RunDefinition(ctx context.Context, pipelineName, id string) (*pipeline.Pipeline, error) {
+	e, err := a.loadExecution(ctx, a.c.reader, pipelineName, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.definition, nil
 }
 
 // ListRuns returns the pipeline's executions, newest first.
@@ -238,6 +247,7 @@ func stopNow(run *backend.Run, reason string, now time.Time) {
 				st.Actions[j].Status, st.Actions[j].Error, st.Actions[j].Ended = backend.StatusAbandoned, "abandoned: "+reason, now
 			}
 		}
+		endConditions(st, backend.StatusCancelled, "cancelled: "+reason, now)
 		switch st.Status {
 		case backend.StatusInProgress, backend.StatusStopping:
 			st.Status = backend.StatusStopped
@@ -257,7 +267,7 @@ func (a *Account) PutApprovalResult(ctx context.Context, pipelineName, id, stage
 		}
 		act := e.run.Action(stage, action)
 		if act == nil {
-			return backend.NotFoundError("action", stage+"/"+action)
+			return backend.NotFoundError(backend.KindAction, stage+"/"+action)
 		}
 		if act.Status != backend.StatusInProgress {
 			return fmt.Errorf("action %s/%s of execution %s is not waiting for approval (status %q): %w", stage, action, e.run.ID, act.Status, backend.ErrInvalid)
@@ -306,12 +316,14 @@ func (a *Account) RetryStage(ctx context.Context, pipelineName, id, stage string
 		if si < 0 || run.Stages[si].Status != backend.StatusFailed {
 			return fmt.Errorf("stage %q of execution %s did not fail: %w", stage, run.ID, backend.ErrInvalid)
 		}
-		for j := range run.Stages[si].Actions {
-			act := &run.Stages[si].Actions[j]
-			if allActions || act.Status != backend.StatusSucceeded {
-				*act = backend.ActionRun{Name: act.Name, Attempt: act.Attempt}
-			}
+		st := &run.Stages[si]
+		resetActions(st, allActions)
+		retryConditions(st)
+		if st.Retry == nil {
+			st.Retry = &backend.StageRetry{}
 		}
+		st.Retry.ManualAttempts++
+		st.Retry.LatestTrigger = backend.RetryManual
 		for k := si; k < len(run.Stages); k++ {
 			run.Stages[k].Status, run.Stages[k].WaitingSince, run.Stages[k].Entered = "", time.Time{}, time.Time{}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // fixtureExpectation is what the code that wrote a state directory fixture read back from it
@@ -85,6 +86,7 @@ func TestStateDirectoryOfSchemaV6(t *testing.T) {
 	if want.SchemaVersion != 6 {
 		t.Fatalf("fixture of schema %d, want 6", want.SchemaVersion)
 	}
+	legacyOnFailure(t, raw, &want)
 	dir := copyFixture(t, "state-v6")
 	c := openCloud(t, dir)
 
@@ -95,7 +97,7 @@ func TestStateDirectoryOfSchemaV6(t *testing.T) {
 		}
 		for acct, av := range want.Accounts {
 			got := readFixtureAccount(t, ctx, c.As(acct, region), av)
-			opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(0)}
+			opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(0), fieldsAfterSchema6}
 			if diff := cmp.Diff(av, got, opts); diff != "" {
 				t.Errorf("account %s (open %d) read back differently (-schema 6 read +read now):\n%s", acct, reopen+1, diff)
 			}
@@ -170,6 +172,42 @@ func TestDamagedLegacyDefinitionRefused(t *testing.T) {
 	if err := db.QueryRow(`SELECT definition FROM pipelines WHERE name = 'fixture-full'`).Scan(&def); err != nil || strings.Contains(def, "schemaVersion") {
 		t.Errorf("another definition was converted by the failed migration: %.80s (%v)", def, err)
 	}
+}
+
+// legacyOnFailure reads the stage field of schema 6's domain model that the model has since
+// replaced: OnFailureResult, now the on_failure block's result.
+func legacyOnFailure(t *testing.T, raw []byte, want *fixtureExpectation) {
+	t.Helper()
+	var legacy struct {
+		Accounts map[string]struct {
+			Pipelines []struct {
+				Definition struct {
+					Stages []struct{ OnFailureResult string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &legacy); err != nil {
+		t.Fatal(err)
+	}
+	for acct, a := range legacy.Accounts {
+		for i, p := range a.Pipelines {
+			for j, st := range p.Definition.Stages {
+				if st.OnFailureResult != "" {
+					want.Accounts[acct].Pipelines[i].Definition.Stages[j].OnFailure = &pipeline.FailureConditions{Result: st.OnFailureResult}
+				}
+			}
+		}
+	}
+}
+
+// fieldsAfterSchema6 are what backend values gained after schema 6, which its provider could
+// not read: creation dates, role ids and settings, S3 ETags.
+var fieldsAfterSchema6 = cmp.Options{
+	cmpopts.IgnoreFields(backend.Bucket{}, "Created"),
+	cmpopts.IgnoreFields(backend.Key{}, "Created"),
+	cmpopts.IgnoreFields(backend.Role{}, "ID", "Path", "MaxSessionDuration", "Created"),
+	cmpopts.IgnoreFields(backend.ObjectInfo{}, "ETag"),
 }
 
 func readFixtureAccount(t *testing.T, ctx context.Context, a *Account, want *fixtureAccount) *fixtureAccount {

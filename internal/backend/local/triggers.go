@@ -18,8 +18,10 @@ import (
 // DatabasePath is the state database file: the daemon watches it (and its -wal) for writes.
 func (c *Cloud) DatabasePath() string { return filepath.Join(c.dir, dbFile) }
 
-// RepositoryPath is the directory of a local git source's repository (see repositoryPath).
-func (a *Account) RepositoryPath(name string) (string, error) { return a.repositoryPath(name) }
+// RepositoryPath is the directory of a local git source's repository, as a run of p finds it.
+func (a *Account) RepositoryPath(p *backend.PipelineRecord, name string) (string, error) {
+	return repositoryPath(a.dirsFor(p).repositories, name)
+}
 
 // ---- pipelines and objects as the trigger daemon sees them ----
 

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a buffer a running command writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var servingOn = regexp.MustCompile(`webhooks on http://(\S+)\n`)
+
+// startServe runs `codepipeline serve` on dir in this process until the test ends, and returns
+// the address it serves on.
+func startServe(t *testing.T, dir string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runIn(ctx, &cli{stdout: &out, stderr: &errOut, workdir: t.TempDir(), getenv: func(string) string { return "" }},
+			[]string{"serve", "-state-dir", dir, "-listen", "127.0.0.1:0"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Error("serve did not stop")
+		}
+	})
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if m := servingOn.FindStringSubmatch(errOut.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d:\n%s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never said where it listens:\n%s", errOut.String())
+		}
+	}
+}
+
+// TestSecondServeSaysWhoHoldsThePort: a serve refused its address says which process holds
+// it — a serve of the same state directory, of another one, or another program — and how to
+// pick another address.
+func TestSecondServeSaysWhoHoldsThePort(t *testing.T) {
+	rc := newRunsCloud(t)
+	addr := startServe(t, rc.dir)
+
+	code, _, errOut := runCLI("serve", "-state-dir", rc.dir, "-listen", addr)
+	if code != exitFindings || !strings.Contains(errOut, fmt.Sprintf("cannot listen on %s: the address is already in use by another codepipeline serve of this same state directory (pid %d)", addr, os.Getpid())) ||
+		!strings.Contains(errOut, "you need not\nstart a second one") || !strings.Contains(errOut, "-listen 127.0.0.1:0") {
+		t.Errorf("second serve of the same state directory: exit %d\n%s", code, errOut)
+	}
+
+	other := t.TempDir()
+	code, _, errOut = runCLI("serve", "-state-dir", other, "-listen", addr)
+	if code != exitFindings || !strings.Contains(errOut, "by a codepipeline serve of another state directory, "+rc.dir) || !strings.Contains(errOut, "-listen") {
+		t.Errorf("serve of another state directory: exit %d\n%s", code, errOut)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, errOut = runCLI("serve", "-state-dir", other, "-listen", ln.Addr().String())
+	if code != exitFindings || !strings.Contains(errOut, fmt.Sprintf("by process %d (", os.Getpid())) || !strings.Contains(errOut, "-listen 127.0.0.1:0") {
+		t.Errorf("address held by another program: exit %d\n%s", code, errOut)
+	}
+}
