@@ -429,6 +429,12 @@ func TestBrowserPagesAreAccessibleAndScreenshotted(t *testing.T) {
 	e.waitRun(e.a, "flaky", failed.ID, "a failed run", ended)
 	waiting := e.start(e.a, "gate", nil)
 	e.waitRun(e.a, "gate", waiting.ID, "the approval waiting", actionIs("Approve", "Sign-off", backend.StatusInProgress))
+	// A run through stage conditions and an automatic retry (the gate open from the start).
+	e.create(e.a, guardedPipeline(), acctA)
+	open := filepath.Join(t.TempDir(), "gate")
+	writeFile(t, open)
+	guarded := e.start(e.a, "guarded", map[string]string{"gate": open, "marker": filepath.Join(t.TempDir(), "marker")})
+	e.waitRun(e.a, "guarded", guarded.ID, "the guarded run", ended)
 	axe, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -447,6 +453,8 @@ func TestBrowserPagesAreAccessibleAndScreenshotted(t *testing.T) {
 		{"run-succeeded", runPath("quick", done.ID)},
 		{"run-failed", runPath("flaky", failed.ID)},
 		{"run-approval", runPath("gate", waiting.ID)},
+		{"run-conditions", runPath("guarded", guarded.ID)},
+		{"pipeline-conditions", pipelineURL(acctA, region, "guarded")},
 		{"log", runPath("quick", done.ID) + "log/Build/Build"},
 		{"stores", accountURL(acctA, region) + "stores"},
 		{"rules", Prefix + "rules"},
@@ -463,7 +471,8 @@ func TestBrowserPagesAreAccessibleAndScreenshotted(t *testing.T) {
 		}
 		for _, vp := range viewports {
 			do(t, ctx, chromedp.EmulateViewport(vp.width, vp.height))
-			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			// The whole page at the viewport's width: what a reader scrolls through.
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}

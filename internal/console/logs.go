@@ -23,6 +23,9 @@ func (s *Server) logOf(w http.ResponseWriter, r *http.Request, ac *accountCtx) (
 	stage, action := r.PathValue("stage"), r.PathValue("action")
 	a := run.Action(stage, action)
 	if a == nil {
+		a = ruleOf(run, stage, action) // a condition rule's log
+	}
+	if a == nil {
 		s.fail(w, r, http.StatusNotFound, "The run has no action "+stage+"/"+action+".")
 		return nil, nil, nil, nil, false
 	}
@@ -109,7 +112,9 @@ func (s *Server) logEvents(w http.ResponseWriter, r *http.Request, ac *accountCt
 			return
 		}
 		if a = run.Action(stage, action); a == nil {
-			return
+			if a = ruleOf(run, stage, action); a == nil {
+				return
+			}
 		}
 		if log, err = ac.acct.ActionLog(ctx, rec.Name, run.ID, stage, action); err != nil {
 			return

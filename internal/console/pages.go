@@ -78,10 +78,12 @@ type pipelinePage struct {
 	Runs      []runRow
 	Variables []pipeline.Variable
 	Triggers  []string
+	// Conditions are the stages' conditions, as the picture's diamonds show them.
+	Conditions []kv
 }
 
 type runRow struct {
-	ID, URL, Status, Started, Duration, Trigger string
+	ID, URL, Status, Started, Duration, Trigger, Type string
 }
 
 // pipelinePage draws the pipeline and lists its runs.
@@ -104,6 +106,7 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request, ac *accoun
 	for _, t := range rec.Definition.Triggers {
 		data.Triggers = append(data.Triggers, t.ProviderType+" on source action "+t.SourceActionName)
 	}
+	data.Conditions = conditionsOf(rec.Definition)
 	runs, err := ac.acct.ListRuns(ctx, rec.Name, 25)
 	if err != nil {
 		s.internal(w, r, err)
@@ -111,7 +114,7 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request, ac *accoun
 	}
 	for _, run := range runs {
 		data.Runs = append(data.Runs, runRow{ID: run.ID, URL: runURL(ac.id.AccountID, ac.id.Region, rec.Name, run.ID),
-			Status: run.Status, Started: when(run.Started), Duration: duration(run.Started, run.Ended), Trigger: run.Trigger})
+			Status: run.Status, Started: when(run.Started), Duration: duration(run.Started, run.Ended), Trigger: run.Trigger, Type: run.ExecutionType})
 	}
 	s.render(w, r, http.StatusOK, "pipeline.html", data)
 }
@@ -142,6 +145,7 @@ func drawSVG(p *pipeline.Pipeline, run *backend.Run) (template.HTML, bool, error
 	if run != nil {
 		opts.ActionStatus = func(ref pipeline.ActionRef) string { return actionStatus(p, run, ref) }
 		opts.StageStatus = func(i int) string { return stageStatus(p, run, i) }
+		opts.ConditionStatus = func(i int, ct string) string { return conditionStatus(p, run, i, ct) }
 	}
 	d := graph.Layout(p)
 	if err := d.SVG(&buf, opts); err != nil {
@@ -203,3 +207,14 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 
 // ruleURL is the console's page of a rule.
 func ruleURL(id string) string { return Prefix + "rules#" + strings.ToLower(id) }
+
+// conditionsOf lists each stage's conditions in words: stage name → what the condition is.
+func conditionsOf(p *pipeline.Pipeline) []kv {
+	var out []kv
+	for _, st := range graph.Layout(p).Stages {
+		for _, c := range st.Conditions {
+			out = append(out, kv{st.Name, c.Describe()})
+		}
+	}
+	return out
+}

@@ -24,23 +24,28 @@ import (
 // a run (a stage's conditions, say) is a field here and a region in run.html.
 type runView struct {
 	page
-	Account      accountRef
-	Pipeline     string
-	Run          *backend.Run
-	URL          string
-	Graph        template.HTML
-	GraphFits    bool
-	VersionNote  string
-	Stages       []stageView
-	Approvals    []approvalView
-	CanStop      bool
-	Retries      []string // the failed stages that can be retried
-	Timeline     timeline
-	Variables    []kv
-	Revisions    []kv
-	Duration     string
-	statusByElem map[string]string // graph element id → status
+	Account     accountRef
+	Pipeline    string
+	Run         *backend.Run
+	URL         string
+	Graph       template.HTML
+	GraphFits   bool
+	VersionNote string
+	Stages      []stageView
+	Approvals   []approvalView
+	CanStop     bool
+	Retries     []string // the failed stages that can be retried
+	Timeline    timeline
+	Variables   []kv
+	Revisions   []kv
+	Duration    string
+	// Rollback says what a ROLLBACK execution rolled back: its stage and the run it went back to.
+	Rollback      *rollbackView
+	HasConditions bool              // the picture marks conditions: the page explains the marks
+	statusByElem  map[string]string // graph element id → status
 }
+
+type rollbackView struct{ Stage, Target, TargetURL string }
 
 type kv struct{ Key, Value string }
 
@@ -50,6 +55,11 @@ type stageView struct {
 	WaitingSince time.Time
 	Entered      time.Time
 	Actions      []actionView
+	// Retry counts the stage's automatic and manual retries in this run (nil: never retried).
+	Retry *backend.StageRetry
+	// Conditions are the stage's conditions: those of the definition, with what the run made
+	// of each (run_conditions.go).
+	Conditions []conditionView
 }
 
 type actionView struct {
@@ -89,14 +99,23 @@ func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backe
 	}
 	for i := range def.Stages {
 		v.statusByElem[graph.StageID(i)] = stageStatus(def, run, i)
+		for _, pc := range def.Stages[i].Conditions() {
+			v.statusByElem[graph.ConditionID(i, pc.Type)] = conditionStatus(def, run, i, pc.Type)
+			v.HasConditions = true
+		}
+		if f := def.Stages[i].OnFailure; f != nil && f.Condition == nil && f.Result != "" {
+			v.statusByElem[graph.ConditionID(i, pipeline.ConditionOnFailure)] = conditionStatus(def, run, i, pipeline.ConditionOnFailure)
+			v.HasConditions = true
+		}
 		for j := range def.Stages[i].Actions {
 			ref := pipeline.ActionRef{Stage: i, Action: j}
 			v.statusByElem[graph.ActionID(ref)] = actionStatus(def, run, ref)
 		}
 	}
 	for si, st := range run.Stages {
-		sv := stageView{Index: si, Name: st.Name, Status: st.Status, WaitingSince: st.WaitingSince, Entered: st.Entered}
+		sv := stageView{Index: si, Name: st.Name, Status: st.Status, WaitingSince: st.WaitingSince, Entered: st.Entered, Retry: st.Retry}
 		defStage := stageOf(def, st.Name)
+		sv.Conditions = conditionViews(defStage, &st, base)
 		for _, a := range st.Actions {
 			av := actionView{ID: fmt.Sprintf("act-%d-%s", si, a.Name), Name: a.Name, Status: a.Status, Attempt: a.Attempt,
 				Started: a.Started, Ended: a.Ended, Duration: duration(a.Started, a.Ended), Error: a.Error, Summary: a.Summary,
@@ -122,6 +141,12 @@ func buildRunView(p page, ac accountRef, rec *backend.PipelineRecord, run *backe
 		v.Stages = append(v.Stages, sv)
 		if latest && run.Status == backend.StatusFailed && st.Status == backend.StatusFailed {
 			v.Retries = append(v.Retries, st.Name)
+		}
+	}
+	if run.ExecutionType == backend.ExecutionRollback {
+		v.Rollback = &rollbackView{Stage: run.RollbackStage, Target: run.RollbackTarget}
+		if run.RollbackTarget != "" {
+			v.Rollback.TargetURL = runURL(ac.AccountID, ac.Region, rec.Name, run.RollbackTarget)
 		}
 	}
 	v.CanStop = run.Status == backend.StatusInProgress

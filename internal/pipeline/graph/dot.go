@@ -18,7 +18,15 @@ func (d *Diagram) DOT(w io.Writer) error {
 	fmt.Fprintf(&b, "  label=%s;\n  labelloc=t;\n", quote(d.Name))
 	var firsts []string
 	for _, st := range d.Stages {
-		fmt.Fprintf(&b, "  subgraph %s {\n    label=%s;\n    style=\"rounded\";\n", quote(fmt.Sprintf("cluster_s%d", st.Index)), quote(st.Name))
+		label := quote(st.Name)
+		if len(st.Conditions) > 0 {
+			lines := []string{st.Name}
+			for _, c := range st.Conditions {
+				lines = append(lines, "◆ "+c.Describe())
+			}
+			label = quoteLines(lines...)
+		}
+		fmt.Fprintf(&b, "  subgraph %s {\n    label=%s;\n    style=\"rounded\";\n", quote(fmt.Sprintf("cluster_s%d", st.Index)), label)
 		for gi, g := range st.Groups {
 			indent := "    "
 			if len(g.Actions) > 1 {

@@ -65,6 +65,8 @@ type Stage struct {
 	Name   string
 	Box    Rect
 	Groups []Group
+	// Conditions are the stage's conditions, marked on its edges (conditions.go).
+	Conditions []Condition
 }
 
 // Group is an action group: the actions of a stage with one run_order, which run in parallel.
@@ -138,6 +140,9 @@ func Layout(p *pipeline.Pipeline) *Diagram {
 		d.Stages[i].Box.H = bottom - top
 	}
 	d.Width = max(x-gutter+margin, 2*margin+ActionWidth)
+	for _, st := range d.Stores { // a store's line is never cut by the picture's edge
+		d.Width = max(d.Width, 2*margin+float64(len([]rune(st.String())))*charWidth)
+	}
 	d.storesY = bottom + margin
 	d.Height = d.storesY + float64(max(len(d.Stores), 1))*storeLineHeight + margin
 	d.route(p, producers, top)
@@ -235,6 +240,7 @@ func layoutStage(d *Diagram, si int, s *pipeline.Stage, x, top float64) Stage {
 	}
 	y += rowGap // the channel below the last row
 	st.Box = Rect{x, top, width, y - top}
+	st.Conditions = stageConditions(s, st.Box)
 	return st
 }
 

@@ -249,3 +249,13 @@ func TestDOTEscapesNames(t *testing.T) {
 		t.Errorf("name not escaped:\n%s", buf.String())
 	}
 }
+
+// A narrow pipeline's picture is as wide as its store's line, which is never cut.
+func TestTheStoreLineFitsThePicture(t *testing.T) {
+	p := &pipeline.Pipeline{Name: "one", ArtifactStores: []pipeline.ArtifactStoreRef{{Location: "a-bucket-with-a-rather-long-name-artifacts", Type: "S3"}},
+		Stages: []pipeline.Stage{{Name: "Source", Actions: []pipeline.Action{act("Fetch", "Source", "S3", 0, nil, []string{"src"})}}}}
+	d := Layout(p)
+	if need := 2*margin + float64(len([]rune(d.Stores[0].String())))*charWidth; d.Width < need {
+		t.Errorf("picture %v wide, its store's line needs %v", d.Width, need)
+	}
+}

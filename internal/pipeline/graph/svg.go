@@ -29,6 +29,8 @@ type SVGOptions struct {
 	// reached): the status is an attribute (data-status) a page's script can change.
 	ActionStatus func(pipeline.ActionRef) string
 	StageStatus  func(stage int) string
+	// ConditionStatus colours a stage's condition with its status in a run.
+	ConditionStatus func(stage int, conditionType string) string
 }
 
 // ActionID is the id of an action's element in the SVG (with its options' IDPrefix before it).
@@ -64,6 +66,14 @@ func (d *Diagram) SVG(w io.Writer, o SVGOptions) error {
 		sw.printf(`<text class="pg-stage-name" x="%s" y="%s">%s</text>`, num(st.Box.X+stagePad), num(st.Box.Y+20), esc(fit(st.Name, st.Box.W-2*stagePad-60)))
 		sw.printf(`<text class="pg-stage-status" x="%s" y="%s" text-anchor="end">%s</text>`, num(st.Box.Right()-stagePad), num(st.Box.Y+20), esc(status))
 		sw.printf("</g>\n")
+		for _, c := range st.Conditions {
+			cs := ""
+			if o.ConditionStatus != nil {
+				cs = o.ConditionStatus(st.Index, c.Type)
+			}
+			sw.condition(st.Index, c, cs)
+			sw.printf("\n")
+		}
 		for _, g := range st.Groups {
 			if g.Box.W == 0 {
 				continue
@@ -138,7 +148,11 @@ func (d *Diagram) Describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d stages, left to right.", len(d.Stages))
 	for _, st := range d.Stages {
-		fmt.Fprintf(&b, " Stage %s:", st.Name)
+		fmt.Fprintf(&b, " Stage %s", st.Name)
+		for _, c := range st.Conditions {
+			fmt.Fprintf(&b, " (%s)", c.Describe())
+		}
+		b.WriteString(":")
 		for gi, g := range st.Groups {
 			if gi > 0 {
 				b.WriteString(", then")
