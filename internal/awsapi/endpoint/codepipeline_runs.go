@@ -206,6 +206,7 @@ type pipelineExecution struct {
 	Trigger             executionTrigger   `json:"trigger"`
 	ExecutionMode       string             `json:"executionMode"`
 	ExecutionType       string             `json:"executionType"`
+	RollbackMetadata    *rollbackMetadata  `json:"rollbackMetadata,omitempty"`
 }
 
 type getExecutionOutput struct {
@@ -253,7 +254,7 @@ func (e *Endpoint) getPipelineExecution(ctx context.Context, req *awsapi.Request
 	out := pipelineExecution{PipelineName: run.Pipeline, PipelineVersion: run.PipelineVersion, PipelineExecutionID: run.ID,
 		Status: run.Status, StatusSummary: run.StatusReason, ArtifactRevisions: []artifactRevision{}, Variables: variablesOf(run),
 		Trigger:       executionTrigger{TriggerType: triggerType(run.Trigger), TriggerDetail: run.TriggerDetail},
-		ExecutionMode: run.ExecutionMode, ExecutionType: "STANDARD"}
+		ExecutionMode: run.ExecutionMode, ExecutionType: executionTypeOf(run), RollbackMetadata: rollbackMetadataOf(run)}
 	for _, s := range sourceRevisions(def, run) {
 		if a := findAction(def, def.Stages[0].Name, s.ActionName); a != nil && len(a.OutputArtifacts) > 0 {
 			out.ArtifactRevisions = append(out.ArtifactRevisions, artifactRevision{Name: a.OutputArtifacts[0], RevisionId: s.RevisionId, RevisionSummary: s.RevisionSummary})
@@ -302,6 +303,7 @@ type executionSummary struct {
 	StopTrigger         *stopTrigger       `json:"stopTrigger,omitempty"`
 	ExecutionMode       string             `json:"executionMode"`
 	ExecutionType       string             `json:"executionType"`
+	RollbackMetadata    *rollbackMetadata  `json:"rollbackMetadata,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -359,7 +361,7 @@ func (e *Endpoint) listPipelineExecutions(ctx context.Context, req *awsapi.Reque
 		s := executionSummary{PipelineExecutionID: r.ID, Status: r.Status, StatusSummary: r.StatusReason,
 			StartTime: epochOf(r.Started), LastUpdateTime: epochOf(lastUpdate(r)), SourceRevisions: sourceRevisions(def, r),
 			Trigger:       executionTrigger{TriggerType: triggerType(r.Trigger), TriggerDetail: r.TriggerDetail},
-			ExecutionMode: r.ExecutionMode, ExecutionType: "STANDARD"}
+			ExecutionMode: r.ExecutionMode, ExecutionType: executionTypeOf(r), RollbackMetadata: rollbackMetadataOf(r)}
 		if s.SourceRevisions == nil {
 			s.SourceRevisions = []sourceRevision{}
 		}
