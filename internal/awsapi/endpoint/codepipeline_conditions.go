@@ -12,7 +12,8 @@ import (
 )
 
 // Stage conditions and rollbacks over backend.Runner: RollbackStage, OverrideStageCondition,
-// ListRuleExecutions and ListRuleTypes. The runner decides (which target a stage may roll back
+// ListRuleExecutions and ListRuleTypes, and the conditions and retries of GetPipelineState's
+// stages. The runner decides (which target a stage may roll back
 // to, when a condition can be overridden); these handlers check the request's shape, authorize
 // it and answer the runner's refusals with CodePipeline's exceptions.
 
@@ -368,4 +369,90 @@ func (e *Endpoint) listRuleTypes(ctx context.Context, req *awsapi.Request, in *l
 		out.RuleTypes = append(out.RuleTypes, rt)
 	}
 	return out, nil
+}
+
+// ---- GetPipelineState: a stage's conditions and retries ----
+
+type stageConditionsExecution struct {
+	Status  string `json:"status"`
+	Summary string `json:"summary,omitempty"`
+}
+
+type ruleExecutionState struct {
+	RuleExecutionID     string             `json:"ruleExecutionId,omitempty"`
+	Status              string             `json:"status"`
+	Summary             string             `json:"summary,omitempty"`
+	LastStatusChange    *wire.EpochSeconds `json:"lastStatusChange,omitempty"`
+	ExternalExecutionID string             `json:"externalExecutionId,omitempty"`
+	ErrorDetails        *errorDetails      `json:"errorDetails,omitempty"`
+}
+
+type ruleState struct {
+	RuleName        string              `json:"ruleName"`
+	LatestExecution *ruleExecutionState `json:"latestExecution,omitempty"`
+}
+
+type conditionExecution struct {
+	Status           string             `json:"status"`
+	Summary          string             `json:"summary,omitempty"`
+	LastStatusChange *wire.EpochSeconds `json:"lastStatusChange,omitempty"`
+}
+
+type conditionState struct {
+	LatestExecution *conditionExecution `json:"latestExecution,omitempty"`
+	RuleStates      []ruleState         `json:"ruleStates"`
+}
+
+type stageConditionState struct {
+	LatestExecution *stageConditionsExecution `json:"latestExecution,omitempty"`
+	ConditionStates []conditionState          `json:"conditionStates"`
+}
+
+type retryStageMetadata struct {
+	AutoStageRetryAttempt   int    `json:"autoStageRetryAttempt"`
+	ManualStageRetryAttempt int    `json:"manualStageRetryAttempt"`
+	LatestRetryTrigger      string `json:"latestRetryTrigger,omitempty"`
+}
+
+// maxSummary is the longest ExecutionSummary the API model allows.
+const maxSummary = 2048
+
+func truncated(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// conditionStateOf is a stage's evaluation of one of its conditions in a run, nil when the run
+// has not met it.
+func conditionStateOf(st *backend.StageRun, conditionType string) *stageConditionState {
+	c := st.Condition(conditionType)
+	if c == nil {
+		return nil
+	}
+	summary := truncated(c.Summary, maxSummary)
+	cs := conditionState{LatestExecution: &conditionExecution{Status: c.Status, Summary: summary, LastStatusChange: epochOf(maxTime(c.Started, c.Ended))},
+		RuleStates: []ruleState{}}
+	for _, r := range c.Rules {
+		x := &ruleExecutionState{RuleExecutionID: r.ExecutionID, Status: r.Status, Summary: truncated(r.Summary, maxSummary),
+			LastStatusChange: epochOf(maxTime(r.Started, r.Ended)), ExternalExecutionID: r.ExecutionID}
+		if r.Error != "" {
+			x.ErrorDetails = &errorDetails{Code: "RuleFailed", Message: truncated(r.Error, maxErrorMessage)}
+		}
+		cs.RuleStates = append(cs.RuleStates, ruleState{RuleName: r.Name, LatestExecution: x})
+	}
+	return &stageConditionState{LatestExecution: &stageConditionsExecution{Status: c.Status, Summary: summary}, ConditionStates: []conditionState{cs}}
+}
+
+// stageConditionsOf fills a stage state's conditions and retries from the run that is its
+// latest execution.
+func stageConditionsOf(ss *stageState, run *backend.Run, i int) {
+	st := &run.Stages[i]
+	ss.BeforeEntryConditionState = conditionStateOf(st, pipeline.ConditionBeforeEntry)
+	ss.OnSuccessConditionState = conditionStateOf(st, pipeline.ConditionOnSuccess)
+	ss.OnFailureConditionState = conditionStateOf(st, pipeline.ConditionOnFailure)
+	if r := st.Retry; r != nil {
+		ss.RetryStageMetadata = &retryStageMetadata{AutoStageRetryAttempt: r.AutoAttempts, ManualStageRetryAttempt: r.ManualAttempts, LatestRetryTrigger: r.LatestTrigger}
+	}
 }

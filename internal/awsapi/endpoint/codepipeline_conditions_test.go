@@ -18,8 +18,9 @@ import (
 // conditionsScenario drives RollbackStage, OverrideStageCondition, ListRuleExecutions and
 // ListRuleTypes (TestSDK) on a V2 pipeline whose Gate stage has a before_entry VariableCheck
 // (gate EQ open, result FAIL) and whose Freeze stage waits for a deployment window that never
-// opens: a run with gate=open is let past the window by an override and succeeds, a run with
-// the default gate=closed fails at the gate, and Gate is rolled back to the first run.
+// opens: the run with the default gate=closed fails at the gate, a run with gate=open is let
+// past the window by an override and succeeds (GetPipelineState shows both conditions), and
+// Gate is rolled back to the run that passed it.
 func conditionsScenario(t *testing.T, a *clients) {
 	ctx := context.Background()
 	cp := a.cp
@@ -82,6 +83,10 @@ func conditionsScenario(t *testing.T, a *clients) {
 	if x := waitForEnd(t, cp, name, created); x.Status != cptypes.PipelineExecutionStatusFailed {
 		t.Errorf("the run with gate=closed ended %s, want Failed", x.Status)
 	}
+	if gate := stageStateOf(t, cp, name, "Gate"); gate.BeforeEntryConditionState == nil || gate.BeforeEntryConditionState.LatestExecution.Status != cptypes.ConditionExecutionStatusFailed ||
+		gate.LatestExecution == nil || gate.LatestExecution.Status != cptypes.StageExecutionStatusFailed {
+		t.Errorf("GetPipelineState of the gate that failed: %+v", gate)
+	}
 	var notOverridable *cptypes.ConditionNotOverridableException
 	if err := override("Gate", created); !errors.As(err, &notOverridable) || !strings.Contains(err.Error(), "Failed") {
 		t.Errorf("overriding the gate that failed: %v, want ConditionNotOverridableException saying it failed", err)
@@ -91,6 +96,12 @@ func conditionsScenario(t *testing.T, a *clients) {
 	waiting := waitForRule(t, cp, name, open, "Never", cptypes.RuleExecutionStatusInProgress)
 	if waiting.Input == nil || aws.ToString(waiting.Input.RuleTypeId.Provider) != "DeploymentWindow" || waiting.Input.Configuration["Cron"] != "* * * ? * * 1999" {
 		t.Errorf("the waiting rule's input: %+v", waiting.Input)
+	}
+	freeze := stageStateOf(t, cp, name, "Freeze")
+	if c := freeze.BeforeEntryConditionState; c == nil || c.LatestExecution.Status != cptypes.ConditionExecutionStatusInProgress ||
+		aws.ToString(c.ConditionStates[0].RuleStates[0].RuleName) != "Never" || freeze.LatestExecution.Status != cptypes.StageExecutionStatusInProgress ||
+		aws.ToString(freeze.LatestExecution.PipelineExecutionId) != open {
+		t.Errorf("GetPipelineState of the stage waiting for its window: %+v", freeze)
 	}
 	if err := override("Gate", open); !errors.As(err, &notOverridable) {
 		t.Errorf("overriding the gate that let the run in: %v, want ConditionNotOverridableException", err)
@@ -158,6 +169,19 @@ func conditionsScenario(t *testing.T, a *clients) {
 		t.Errorf("the newest execution summary: %+v, want the rollback", s)
 	}
 	must[*codepipeline.DeletePipelineOutput](t)(cp.DeletePipeline(ctx, &codepipeline.DeletePipelineInput{Name: aws.String(name)}))
+}
+
+// stageStateOf is the pipeline state's stage.
+func stageStateOf(t *testing.T, cp *codepipeline.Client, name, stage string) cptypes.StageState {
+	t.Helper()
+	st := must[*codepipeline.GetPipelineStateOutput](t)(cp.GetPipelineState(context.Background(), &codepipeline.GetPipelineStateInput{Name: aws.String(name)}))
+	for _, s := range st.StageStates {
+		if aws.ToString(s.StageName) == stage {
+			return s
+		}
+	}
+	t.Fatalf("GetPipelineState of %s has no stage %s", name, stage)
+	return cptypes.StageState{}
 }
 
 // latestExecution is the id of the pipeline's newest execution.

@@ -80,8 +80,11 @@ func triggerType(t string) string {
 
 // stageStatus is a stage's status in CodePipeline's enum.
 func stageStatus(s string) string {
-	if s == backend.StatusSuperseded {
+	switch s {
+	case backend.StatusSuperseded:
 		return backend.StatusCancelled
+	case "": // not entered yet: its entry condition is being evaluated
+		return backend.StatusInProgress
 	}
 	return s
 }
@@ -451,6 +454,7 @@ type actionState struct {
 type stageExecution struct {
 	PipelineExecutionID string `json:"pipelineExecutionId"`
 	Status              string `json:"status"`
+	Type                string `json:"type,omitempty"`
 }
 
 type transitionState struct {
@@ -462,6 +466,11 @@ type stageState struct {
 	InboundTransitionState *transitionState `json:"inboundTransitionState,omitempty"`
 	ActionStates           []actionState    `json:"actionStates"`
 	LatestExecution        *stageExecution  `json:"latestExecution,omitempty"`
+	// Conditions and retries: codepipeline_conditions.go.
+	BeforeEntryConditionState *stageConditionState `json:"beforeEntryConditionState,omitempty"`
+	OnSuccessConditionState   *stageConditionState `json:"onSuccessConditionState,omitempty"`
+	OnFailureConditionState   *stageConditionState `json:"onFailureConditionState,omitempty"`
+	RetryStageMetadata        *retryStageMetadata  `json:"retryStageMetadata,omitempty"`
 }
 
 type pipelineStateOutput struct {
@@ -522,17 +531,19 @@ func (e *Endpoint) getPipelineState(ctx context.Context, req *awsapi.Request, in
 		if si > 0 {
 			ss.InboundTransitionState = &transitionState{Enabled: true}
 		}
-		// The newest run that entered the stage is its latest execution.
+		// The newest run that entered the stage, or met its entry condition, is its latest
+		// execution.
 		var latest *backend.Run
 		for _, r := range runs {
-			if i := r.StageIndex(st.Name); i >= 0 && r.Stages[i].Status != "" && r.Stages[i].Status != backend.StatusCancelled {
+			if i := r.StageIndex(st.Name); i >= 0 && ((r.Stages[i].Status != "" && r.Stages[i].Status != backend.StatusCancelled) || len(r.Stages[i].Conditions) > 0) {
 				latest = r
 				break
 			}
 		}
 		if latest != nil {
 			i := latest.StageIndex(st.Name)
-			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: stageStatus(latest.Stages[i].Status)}
+			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: stageStatus(latest.Stages[i].Status), Type: executionTypeOf(latest)}
+			stageConditionsOf(&ss, latest, i)
 		}
 		for _, a := range st.Actions {
 			as := actionState{ActionName: a.Name}
