@@ -98,11 +98,10 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil || dec.More() {
+	doc, err := oneJSONDocument(body)
+	if err != nil {
 		reply(http.StatusBadRequest, "body is not one JSON document", "")
+		log.Debug("webhook body", "err", err)
 		return
 	}
 
@@ -144,6 +143,22 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
+}
+
+// oneJSONDocument decodes body as exactly one JSON value: anything but white space after it
+// (a second document, a stray `]` or `}`) is refused. json.Decoder.More cannot tell: at the top
+// level it reports a closing bracket as "no more".
+func oneJSONDocument(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, fmt.Errorf("%d bytes after the JSON document", len(rest))
+	}
+	return doc, nil
 }
 
 // verifySignature checks GitHub's X-Hub-Signature-256 ("sha256=" + hex HMAC-SHA256 of the
