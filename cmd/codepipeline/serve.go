@@ -22,6 +22,7 @@ func newServeCmd(c *cli) *cobra.Command {
 		listen            string
 		poll, rescan      time.Duration
 		grace             time.Duration
+		maxBody           int64
 		jsonLogs, verbose bool
 	)
 	cmd := &cobra.Command{
@@ -46,10 +47,14 @@ change), each on its own -listen address.`,
 	fs.DurationVar(&poll, "poll-interval", daemon.DefaultPollInterval, "how often sources with PollForSourceChanges = \"true\" are polled")
 	fs.DurationVar(&rescan, "rescan", daemon.DefaultRescan, "safety-net rescan of the event-driven sources")
 	fs.DurationVar(&grace, "stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
+	fs.Int64Var(&maxBody, "webhook-max-body", daemon.DefaultMaxBodyBytes, "largest webhook body accepted, in bytes (GitHub sends up to 25 MB); a larger one gets 413")
 	fs.BoolVar(&jsonLogs, "json", false, "log JSON lines instead of key=value text")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log debug lines too (why a change did not start a run)")
 	awsf := addAWSFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if maxBody <= 0 {
+			return fmt.Errorf("-webhook-max-body %d: the largest webhook body must be a positive number of bytes (default %d, GitHub's 25 MB)", maxBody, daemon.DefaultMaxBodyBytes)
+		}
 		level := slog.LevelInfo
 		if verbose {
 			level = slog.LevelDebug
@@ -77,7 +82,7 @@ change), each on its own -listen address.`,
 		fmt.Fprintf(c.stderr, "codepipeline serve: state directory %s (%s); webhooks on http://%s\n", s.loc.dir, s.loc.how, ln.Addr())
 		d, err := daemon.New(daemon.Config{
 			Backend: triggers, Listener: ln,
-			PollInterval: poll, Rescan: rescan, StopGrace: grace, Logger: slog.New(handler),
+			PollInterval: poll, Rescan: rescan, StopGrace: grace, MaxBodyBytes: maxBody, Logger: slog.New(handler),
 		})
 		if err != nil {
 			ln.Close()

@@ -96,3 +96,10 @@ func TestSecondServeSaysWhoHoldsThePort(t *testing.T) {
 		t.Errorf("address held by another program: exit %d\n%s", code, errOut)
 	}
 }
+
+func TestServeRefusesANonPositiveWebhookBodyCap(t *testing.T) {
+	code, _, errOut := runCLI("serve", "-state-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-webhook-max-body", "0")
+	if code == 0 || !strings.Contains(errOut, "-webhook-max-body 0: the largest webhook body must be a positive number of bytes") {
+		t.Fatalf("exit %d, stderr %q; want a refusal naming -webhook-max-body", code, errOut)
+	}
+}

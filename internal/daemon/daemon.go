@@ -39,7 +39,9 @@ const (
 	DefaultRescan       = 30 * time.Second
 	DefaultLeaseTTL     = 10 * time.Second
 	DefaultStopGrace    = 30 * time.Second
-	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxBodyBytes is the largest webhook body read: GitHub caps its deliveries at 25 MB
+	// (a push of 2,048 commits), and a delivery it sends must not be refused.
+	DefaultMaxBodyBytes = 25 << 20
 	leaseName           = "triggers"
 	debounce            = 20 * time.Millisecond // a git commit touches several files; one scan
 	stopReason          = "stopped: the codepipeline serve daemon shut down"
@@ -61,7 +63,8 @@ type Config struct {
 	LeaseTTL             time.Duration
 	// StopGrace is how long shutdown waits for stopped runs to record their end before it
 	// cancels them outright.
-	StopGrace    time.Duration
+	StopGrace time.Duration
+	// MaxBodyBytes caps a webhook body (0 = DefaultMaxBodyBytes); a larger one gets 413.
 	MaxBodyBytes int64
 	Logger       *slog.Logger
 	// Owner names this daemon in the lease ("" = host:pid:random).

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -98,7 +100,12 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	doc, err := oneJSONDocument(body)
+	payload, err := deliveryPayload(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		reply(http.StatusBadRequest, err.Error(), "")
+		return
+	}
+	doc, err := oneJSONDocument(payload)
 	if err != nil {
 		reply(http.StatusBadRequest, "body is not one JSON document", "")
 		log.Debug("webhook body", "err", err)
@@ -143,6 +150,25 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
+}
+
+// deliveryPayload is the JSON of a delivery. GitHub sends it as the body (content type
+// application/json) or, with content type application/x-www-form-urlencoded, as the form's one
+// field `payload`; the signature covers the raw body either way, so this runs after it.
+func deliveryPayload(contentType string, body []byte) ([]byte, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/x-www-form-urlencoded" {
+		return body, nil // JSON, whatever the header says: oneJSONDocument decides
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errors.New("form body is not URL-encoded")
+	}
+	payload, ok := form["payload"]
+	if !ok || len(payload) != 1 {
+		return nil, errors.New("form body needs exactly one payload field")
+	}
+	return []byte(payload[0]), nil
 }
 
 // oneJSONDocument decodes body as exactly one JSON value: anything but white space after it

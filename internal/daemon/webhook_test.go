@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -105,6 +108,76 @@ func TestWebhookBodyIsOneJSONDocument(t *testing.T) {
 	body := append(bytes.Clone(delivery), " \r\n"...)
 	if status, resp := post(t, url("gh"), body, map[string]string{"X-Hub-Signature-256": sign(body, secret)}); status != http.StatusOK || resp.Result != "started" {
 		t.Fatalf("the real delivery followed by white space: %d %+v, want started", status, resp)
+	}
+	e.waitEnded("hello")
+}
+
+// GitHub's "application/x-www-form-urlencoded" content type sends the JSON as the form field
+// `payload`, signed over the raw form body.
+func TestWebhookFormDeliveries(t *testing.T) {
+	e, _, url := helloWorld(t)
+	form := func(payload []byte) []byte { return []byte("payload=" + neturl.QueryEscape(string(payload))) }
+	postForm := func(body []byte, signature string) (int, webhookResponse) {
+		return post(t, url("gh"), body, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Hub-Signature-256": signature})
+	}
+	deliveries := branchPushes(t)
+	for i, delivery := range deliveries {
+		body := form(delivery)
+		if status, resp := postForm(body, sign(body, secret)); status != http.StatusOK || resp.Result != "started" {
+			t.Errorf("form delivery %d: %d %+v, want started", i, status, resp)
+		}
+	}
+	body := form(deliveries[0])
+	for _, c := range []struct {
+		name      string
+		body      []byte
+		signature string
+		status    int
+		result    string
+	}{
+		{"signed over the JSON, not the form", body, sign(deliveries[0], secret), http.StatusUnauthorized, "signature does not match"},
+		{"no payload field", []byte("other=1"), sign([]byte("other=1"), secret), http.StatusBadRequest, "form body needs exactly one payload field"},
+		{"two payload fields", append(bytes.Clone(body), "&"+string(body)...), sign(append(bytes.Clone(body), "&"+string(body)...), secret), http.StatusBadRequest, "form body needs exactly one payload field"},
+		{"a payload with a trailing ]", form(append(bytes.Clone(deliveries[0]), ']')), sign(form(append(bytes.Clone(deliveries[0]), ']')), secret), http.StatusBadRequest, "body is not one JSON document"},
+	} {
+		if status, resp := postForm(c.body, c.signature); status != c.status || resp.Result != c.result {
+			t.Errorf("%s: %d %+v, want %d %q", c.name, status, resp, c.status, c.result)
+		}
+	}
+	if n := len(e.waitEnded("hello")); n != len(deliveries) {
+		t.Fatalf("%d runs, want %d (one per accepted delivery)", n, len(deliveries))
+	}
+}
+
+// A push of 2,048 commits (the most GitHub lists in one delivery) is several megabytes, under
+// GitHub's 25 MB cap: the default cap takes it.
+func TestWebhookLargeDelivery(t *testing.T) {
+	e, _, url := helloWorld(t)
+	var push map[string]any
+	if err := json.Unmarshal(branchPushes(t)[0], &push); err != nil {
+		t.Fatal(err)
+	}
+	commits := push["commits"].([]any)
+	commit := commits[0].(map[string]any)
+	for len(commits) < 2048 {
+		c := map[string]any{}
+		for k, v := range commit {
+			c[k] = v
+		}
+		c["id"] = fmt.Sprintf("%040x", len(commits))
+		c["message"] = strings.Repeat("A long commit message line, as real ones have. ", 20)
+		commits = append(commits, c)
+	}
+	push["commits"] = commits
+	body, err := json.Marshal(push)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) <= 2<<20 {
+		t.Fatalf("the large delivery is only %d bytes", len(body))
+	}
+	if status, resp := post(t, url("gh"), body, map[string]string{"X-Hub-Signature-256": sign(body, secret)}); status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("a %d-byte delivery of %d commits: %d %+v, want started", len(body), len(commits), status, resp)
 	}
 	e.waitEnded("hello")
 }

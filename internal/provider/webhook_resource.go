@@ -186,7 +186,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		Description: "An HTTP endpoint that starts a pipeline when a request passes its authentication and filters, as " +
 			"`aws_codepipeline_webhook`. On the local backend `codepipeline serve` serves it at `url`: point a Git host's " +
-			"webhook (content type `application/json`) there.",
+			"webhook (content type `application/json` or `application/x-www-form-urlencoded`) there.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, Description: "The webhook name.",
