@@ -131,6 +131,12 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 
 	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: backend.TriggerWebhook,
 		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
+	// As on AWS, the run builds the commit the delivery names (a push's `after`), not whatever
+	// the branch holds when the source action runs.
+	if commit := deliveryCommit(doc); commit != "" && pinsCommits(target) {
+		req.SourceRevisions = map[string]string{hook.TargetAction: commit}
+		req.TriggerDetail += ", commit " + commit
+	}
 	var run *backend.Run
 	// A Git host names each delivery; a redelivery of one starts nothing new.
 	if delivery := r.Header.Get("X-GitHub-Delivery"); delivery != "" {
@@ -150,6 +156,26 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
+}
+
+var commitID = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// deliveryCommit is the commit a push delivery names as the branch's new head (`after`, SHA-1 or
+// SHA-256), or "" when it names none: another event, or a deleted branch (all zeros).
+func deliveryCommit(doc any) string {
+	obj, _ := doc.(map[string]any)
+	after, _ := obj["after"].(string)
+	if !commitID.MatchString(after) || strings.Trim(after, "0") == "" {
+		return ""
+	}
+	return after
+}
+
+// pinsCommits reports whether a source action reads a git commit that a run can pin: the git
+// sources the local backend runs (S3 sources are pinned by object version, which no delivery
+// names).
+func pinsCommits(a *pipeline.Action) bool {
+	return a.Category == pipeline.CategorySource && (a.Provider == "CodeCommit" || a.Provider == "CodeStarSourceConnection")
 }
 
 // deliveryPayload is the JSON of a delivery. GitHub sends it as the body (content type

@@ -63,11 +63,15 @@ func branchPushes(t *testing.T) [][]byte {
 
 // helloWorld is the repository of the examples (Codertocat/Hello-World, branch master) as a
 // local git source with a GitHub HMAC webhook whose filters are the ones AWS documents.
-func helloWorld(t *testing.T) (*env, *running, func(name string) string) {
+// prepare, when given, changes the repository before the daemon starts watching it.
+func helloWorld(t *testing.T, prepare ...func(e *env, repo string)) (*env, *running, func(name string) string) {
 	t.Helper()
 	e := newEnv(t)
 	repo := e.initRepo("Hello-World")
 	e.git(repo, "branch", "-m", "master")
+	for _, p := range prepare {
+		p(e, repo)
+	}
 	p := gitPipeline("hello", "Hello-World", "", "true")
 	p.Stages[0].Actions[0].Configuration["BranchName"] = "master"
 	e.createPipeline(p)
@@ -180,4 +184,60 @@ func TestWebhookLargeDelivery(t *testing.T) {
 		t.Fatalf("a %d-byte delivery of %d commits: %d %+v, want started", len(body), len(commits), status, resp)
 	}
 	e.waitEnded("hello")
+}
+
+// A push delivery names the commit it pushed (`after`): the run builds that commit, as a
+// CodePipeline execution started by a webhook or trigger builds the commit that triggered it,
+// even when the branch has moved on since.
+func TestWebhookRunBuildsTheDeliveredCommit(t *testing.T) {
+	var pushed, later string
+	e, _, url := helloWorld(t, func(e *env, repo string) {
+		pushed = e.commit(repo, "app.txt", "the pushed commit")
+		later = e.commit(repo, "app.txt", "a later commit")
+	})
+	var delivery map[string]any
+	if err := json.Unmarshal(branchPushes(t)[0], &delivery); err != nil {
+		t.Fatal(err)
+	}
+	delivery["after"] = pushed // the real delivery, naming a commit of the local repository
+	body, _ := json.Marshal(delivery)
+	status, resp := post(t, url("gh"), body, map[string]string{"X-Hub-Signature-256": sign(body, secret)})
+	if status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("push delivery: %d %+v, want started", status, resp)
+	}
+	e.waitEnded("hello")
+	run, err := e.acct.GetRun(context.Background(), "hello", resp.ExecutionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.SourceRevisions["Source"]; got != pushed {
+		t.Fatalf("run source revisions %v, want Source pinned to the pushed commit %s", run.SourceRevisions, pushed)
+	}
+	if got := run.Stages[0].Actions[0].OutputVariables["CommitId"]; run.Status != backend.StatusSucceeded || got != pushed {
+		t.Fatalf("run %s built commit %s, want the pushed %s (the branch head is %s)", run.Status, got, pushed, later)
+	}
+
+	// A delivery that names no commit (GitHub's ping) builds the branch head, as a manual run.
+	ping := githubDeliveries(t, "ping")[0]
+	p := gitPipeline("ping", "Hello-World", "", "true")
+	p.Stages[0].Actions[0].Configuration["BranchName"] = "master"
+	e.createPipeline(p)
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "ping", Authentication: pipeline.WebhookAuthGitHubHMAC,
+		SecretToken: secret, TargetPipeline: "ping", TargetAction: "Source",
+		Filters: []pipeline.WebhookFilter{{JSONPath: "$.repository.name", MatchEquals: "Hello-World"}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	status, resp = post(t, url("ping"), ping, map[string]string{"X-Hub-Signature-256": sign(ping, secret)})
+	if status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("ping delivery: %d %+v, want started", status, resp)
+	}
+	e.waitEnded("ping")
+	run, err = e.acct.GetRun(context.Background(), "ping", resp.ExecutionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.SourceRevisions) != 0 || run.Stages[0].Actions[0].OutputVariables["CommitId"] != later {
+		t.Fatalf("ping run: revisions %v, commit %s; want none pinned and the branch head %s",
+			run.SourceRevisions, run.Stages[0].Actions[0].OutputVariables["CommitId"], later)
+	}
 }

@@ -242,6 +242,8 @@ resource "codepipeline_run" "web" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("Succeeded")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("timeouts").AtMapKey("create"), knownvalue.StringExact("10m")),
+					// A manual run pins no source.
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("source_revisions"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 				},
 				Check: checkDeployedObject(dir, "web-site", "www/index.html", "<h1>dynamic</h1>"),
 			},
