@@ -517,10 +517,29 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 }
 
 // secretResolver reads the secret variables of builds (env.parameter-store,
-// env.secrets-manager, PARAMETER_STORE and SECRETS_MANAGER environment variables). The local
-// cloud has no parameter or secret store yet, so there is none: such a build fails before its
-// first phase, naming each variable. A store plugs in here, and only here.
-func (a *Account) secretResolver() buildspec.SecretResolver { return nil }
+// env.secrets-manager, PARAMETER_STORE and SECRETS_MANAGER environment variables) from the
+// parameter and secret store of the pipeline's account and region (secrets.go); buildspec
+// masks the values in the build's log.
+func (a *Account) secretResolver() buildspec.SecretResolver { return accountSecrets{a} }
+
+// accountSecrets is buildspec.SecretResolver over an account's store.
+type accountSecrets struct{ a *Account }
+
+func (s accountSecrets) Parameter(ctx context.Context, name string) (string, error) {
+	p, err := s.a.GetParameter(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return p.Value, nil
+}
+
+func (s accountSecrets) Secret(ctx context.Context, id, versionStage, versionID string) (string, error) {
+	v, err := s.a.GetSecretValue(ctx, id, versionStage, versionID)
+	if err != nil {
+		return "", err
+	}
+	return v.Value, nil
+}
 
 // sourceRevision is the revision a source action of this run produced the artifact from: its
 // commit, or its object version; "" when the artifact is not a source action's output.
