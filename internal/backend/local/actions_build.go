@@ -474,6 +474,16 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 		region = x.a.id.Region
 	}
 	vars := map[string]string{"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+	buildUUID := newUUID()
+	// With the AWS endpoint of `serve` running, the build acts as its role there, in the
+	// session CodeBuild's own would have.
+	creds, err := x.roleCredentials(ctx, job.principal, "AWSCodeBuild-"+buildUUID)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range creds {
+		vars[k] = v
+	}
 	if cb.project == "" {
 		return vars, nil // a Commands action: no CodeBuild project
 	}
@@ -481,7 +491,6 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 	if err != nil {
 		return nil, err
 	}
-	buildUUID := newUUID()
 	buildID := cb.project + ":" + buildUUID
 	vars["CODEBUILD_BUILD_ID"] = buildID
 	vars["CODEBUILD_BUILD_ARN"] = arn.Build(region, x.a.id.AccountID, buildID)
