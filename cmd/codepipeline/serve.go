@@ -32,7 +32,7 @@ func newServeCmd(c *cli) *cobra.Command {
 		Long: `Watches every pipeline of the state directory and starts runs when their sources change (new
 object versions, commits, tags), polls the sources with PollForSourceChanges = "true", applies
 V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, serves the
-AWS APIs (STS, S3, KMS, IAM, CodePipeline) at http://AWS-LISTEN for the AWS CLI, the SDKs and
+AWS APIs (STS, S3, KMS, IAM, CodePipeline, SSM, Secrets Manager) at http://AWS-LISTEN for the AWS CLI, the SDKs and
 the AWS provider (keys: codepipeline credentials), and drives the runs it and they start.
 Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
 

@@ -37,7 +37,7 @@ type awsFlags struct {
 
 func addAWSFlags(fs *pflag.FlagSet) awsFlags {
 	return awsFlags{
-		listen: fs.String("aws-listen", DefaultAWSListen, "`ADDR` of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline); empty disables it"),
+		listen: fs.String("aws-listen", DefaultAWSListen, "`ADDR` of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline, SSM, Secrets Manager); empty disables it"),
 		auth:   fs.String("auth", "sigv4", "authentication of the AWS endpoint: sigv4 (the keys of codepipeline credentials), or none (every request acts as the root of account "+backend.DefaultAccountID+")"),
 		tls:    fs.Bool("aws-tls", false, "serve the AWS endpoint over HTTPS with a certificate of a CA generated in the state directory (aws-tls/ca.pem: set AWS_CA_BUNDLE to it)"),
 	}
