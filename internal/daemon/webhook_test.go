@@ -241,3 +241,37 @@ func TestWebhookRunBuildsTheDeliveredCommit(t *testing.T) {
 			run.SourceRevisions, run.Stages[0].Actions[0].OutputVariables["CommitId"], later)
 	}
 }
+
+// GitHub's Redeliver sends the same body and X-GitHub-Delivery: once a delivery started a run,
+// redelivering it starts nothing; a delivery that started nothing starts its run when
+// redelivered after the cause is fixed (the triggers guide says both).
+func TestWebhookRedeliver(t *testing.T) {
+	e, _, url := helloWorld(t)
+	ctx := context.Background()
+	delivery := branchPushes(t)[0]
+	headers := map[string]string{"X-Hub-Signature-256": sign(delivery, secret), "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"}
+	hook, err := e.acct.GetWebhook(ctx, "gh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := *hook
+	wrong.Filters = []pipeline.WebhookFilter{{JSONPath: "$.repository.name", MatchEquals: "another-repository"}}
+	if _, err := e.acct.PutWebhook(ctx, &wrong, true); err != nil {
+		t.Fatal(err)
+	}
+	if status, resp := post(t, url("gh"), delivery, headers); status != http.StatusOK || resp.Result != "no match" {
+		t.Fatalf("delivery with the wrong filter: %d %+v, want no match", status, resp)
+	}
+	if _, err := e.acct.PutWebhook(ctx, hook, true); err != nil {
+		t.Fatal(err)
+	}
+	if status, resp := post(t, url("gh"), delivery, headers); status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("redelivery after the filter was fixed: %d %+v, want started", status, resp)
+	}
+	if status, resp := post(t, url("gh"), delivery, headers); status != http.StatusOK || resp.Result != "duplicate delivery" {
+		t.Fatalf("redelivery of a delivery that started a run: %d %+v, want duplicate delivery", status, resp)
+	}
+	if n := len(e.waitEnded("hello")); n != 1 {
+		t.Fatalf("%d runs, want 1", n)
+	}
+}
