@@ -14,6 +14,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,7 @@ const (
 	// DefaultMaxBodyBytes is the largest webhook body read: GitHub caps its deliveries at 25 MB
 	// (a push of 2,048 commits), and a delivery it sends must not be refused.
 	DefaultMaxBodyBytes = 25 << 20
+	DefaultReplayWindow = 7 * 24 * time.Hour
 	leaseName           = "triggers"
 	debounce            = 20 * time.Millisecond // a git commit touches several files; one scan
 	stopReason          = "stopped: the codepipeline serve daemon shut down"
@@ -66,6 +68,10 @@ type Config struct {
 	StopGrace time.Duration
 	// MaxBodyBytes caps a webhook body (0 = DefaultMaxBodyBytes); a larger one gets 413.
 	MaxBodyBytes int64
+	// ReplayWindow is how long a signed webhook delivery is remembered by its content, so that
+	// re-sending a captured body and signature starts nothing (0 = DefaultReplayWindow).
+	// Delivery ids are remembered for ever.
+	ReplayWindow time.Duration
 	Logger       *slog.Logger
 	// Owner names this daemon in the lease ("" = host:pid:random).
 	Owner string
@@ -77,6 +83,9 @@ type Daemon struct {
 	log   *slog.Logger
 	ln    net.Listener
 	owner string
+	// decoy is the secret a request to an unknown webhook is checked against, so that it is
+	// answered exactly as a known webhook answers a bad signature (see serveWebhook).
+	decoy string
 
 	accMu    sync.Mutex
 	accounts map[[2]string]backend.TriggerAccount
@@ -125,11 +134,14 @@ func New(cfg Config) (*Daemon, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.ReplayWindow <= 0 {
+		cfg.ReplayWindow = DefaultReplayWindow
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	d := &Daemon{cfg: cfg, log: cfg.Logger, owner: cfg.Owner, accounts: map[[2]string]backend.TriggerAccount{},
-		active: map[string]activeRun{}, gitDirs: map[string]bool{}}
+		active: map[string]activeRun{}, gitDirs: map[string]bool{}, decoy: rand.Text()}
 	if d.owner == "" {
 		host, _ := os.Hostname()
 		d.owner = fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e9)

@@ -383,7 +383,23 @@ var migrations = []migration{{
 		)`,
 	},
 }, {
-	// 12 and 13 are taken by work landing on other branches.
+	version: 12,
+	name:    "blob intents, action process start times",
+	stmts: []string{
+		// A blob file about to be linked by a put, or about to be removed after a delete: the
+		// database names it before the file changes, so that what a killed writer left can be
+		// cleaned up, and a file the database never named is never removed (sweep.go).
+		`CREATE TABLE blob_intents (
+			name       TEXT PRIMARY KEY,
+			writer     TEXT NOT NULL,
+			created_at TEXT NOT NULL
+		)`,
+		// The start time of an action's process group leader: a recovery kills the group only
+		// while its leader is that process (pids are reused, sometimes within minutes).
+		`ALTER TABLE action_processes ADD COLUMN started TEXT NOT NULL DEFAULT ''`,
+	},
+}, {
+	// 13 is taken by work landing on another branch.
 	version: 14,
 	name:    "parameter and secret store",
 	stmts: []string{
