@@ -75,6 +75,8 @@ type Config struct {
 	Logger       *slog.Logger
 	// Owner names this daemon in the lease ("" = host:pid:random).
 	Owner string
+	// Console, when set, is served under /console/ on the same listener (internal/console).
+	Console http.Handler
 }
 
 // Daemon is one running `codepipeline serve`.

@@ -30,6 +30,9 @@ func (d *Daemon) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(Health{Status: "ok", Lease: d.holdsLease.Load(), Service: HealthService, StateDir: stateDir, PID: os.Getpid()})
 	})
+	if d.cfg.Console != nil {
+		mux.Handle("/console/", d.cfg.Console)
+	}
 	return mux
 }
 
