@@ -13,6 +13,7 @@ const (
 	CapabilityWebhooks Capability = "webhooks"
 	CapabilityTriggers Capability = "triggers"
 	CapabilityCloud    Capability = "cloud"
+	CapabilitySecrets  Capability = "secrets"
 )
 
 // capabilityHelp says what a capability is and what to do where a backend lacks it.
@@ -25,6 +26,8 @@ var capabilityHelp = map[Capability]struct{ what, instead string }{
 		"on AWS, CodePipeline itself watches sources and serves webhooks: no daemon is needed"},
 	CapabilityCloud: {"serving the AWS APIs (`codepipeline serve -aws-listen`, `codepipeline credentials`): acting as any account, with its access keys and policies",
 		"point AWS tools at AWS itself, or serve a local state directory"},
+	CapabilitySecrets: {"a parameter and secret store for builds (`codepipeline parameters`, `codepipeline secrets`)",
+		"store parameters and secrets with that backend's own tools (on AWS, Systems Manager Parameter Store and Secrets Manager)"},
 }
 
 // UnsupportedError says that a backend kind lacks a capability, and what to do instead.
@@ -54,6 +57,9 @@ func Capabilities(b Backend) []Capability {
 	}
 	if _, ok := b.(Cloud); ok {
 		out = append(out, CapabilityCloud)
+	}
+	if _, ok := b.(Secrets); ok {
+		out = append(out, CapabilitySecrets)
 	}
 	return out
 }
@@ -97,4 +103,12 @@ func CloudOf(b Backend) (Cloud, error) {
 		return c, nil
 	}
 	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityCloud}
+}
+
+// SecretsOf returns b's parameter and secret store, or an UnsupportedError.
+func SecretsOf(b Backend) (Secrets, error) {
+	if s, ok := b.(Secrets); ok {
+		return s, nil
+	}
+	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilitySecrets}
 }

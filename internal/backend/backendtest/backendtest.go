@@ -67,7 +67,7 @@ type Case struct {
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, conditionCases, webhookCases, triggerCases,
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, conditionCases, webhookCases, triggerCases, secretCases,
 		wireObjectCases, wireKeyCases, wireRoleCases, wirePipelineCases, cloudCases} {
 		all = append(all, group...)
 	}
