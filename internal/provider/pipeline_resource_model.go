@@ -1,9 +1,13 @@
 package provider
 
 import (
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -405,4 +409,19 @@ func listOrNull(ss []string) types.List {
 		elems[i] = types.StringValue(s)
 	}
 	return types.ListValueMust(types.StringType, elems)
+}
+
+func (m *pipelineResourceModel) setComputed(rec *backend.PipelineRecord) {
+	m.ID = types.StringValue(rec.Name)
+	m.ARN = types.StringValue(rec.ARN)
+	m.Version = types.Int64Value(int64(rec.Version))
+}
+
+// sameDefinition compares two definitions, empty and absent being the same.
+func sameDefinition(a, b *pipeline.Pipeline) bool {
+	return cmp.Equal(a, b, cmpopts.EquateEmpty())
+}
+
+func pipelineARN(id backend.Identity, name string) string {
+	return arn.Pipeline(id.Region, id.AccountID, name)
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -25,8 +23,12 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*pipelineResource)(nil)
 )
 
-// NewPipelineResource returns the codepipeline_pipeline resource.
-func NewPipelineResource() resource.Resource { return &pipelineResource{} }
+// The framework implementation of codepipeline_pipeline, as it was served before the protocol
+// level one (pipelineServer, pipeline_protocol.go) replaced it. It is kept for the differential
+// test only: both must answer the same requests with the same bytes.
+
+// newFrameworkPipelineResource returns the framework's codepipeline_pipeline resource.
+func newFrameworkPipelineResource() resource.Resource { return &pipelineResource{} }
 
 // pipelineResource stores a pipeline definition, validated against the whole rules catalogue.
 type pipelineResource struct {
@@ -176,12 +178,6 @@ func (r *pipelineResource) preflight(ctx context.Context, p *pipeline.Pipeline, 
 	return !diags.HasError()
 }
 
-func (m *pipelineResourceModel) setComputed(rec *backend.PipelineRecord) {
-	m.ID = types.StringValue(rec.Name)
-	m.ARN = types.StringValue(rec.ARN)
-	m.Version = types.Int64Value(int64(rec.Version))
-}
-
 // pipelineFrom reads a pipeline from a configuration or plan. While blocks are not known yet
 // (dynamic blocks over unknown values) it returns ok=false without an error: the checks run
 // again once they are known.
@@ -196,11 +192,3 @@ func pipelineFrom(ctx context.Context, get func(context.Context, any) diag.Diagn
 	return m.toDomain(), true
 }
 
-// sameDefinition compares two definitions, empty and absent being the same.
-func sameDefinition(a, b *pipeline.Pipeline) bool {
-	return cmp.Equal(a, b, cmpopts.EquateEmpty())
-}
-
-func pipelineARN(id backend.Identity, name string) string {
-	return arn.Pipeline(id.Region, id.AccountID, name)
-}
