@@ -194,7 +194,7 @@ func (s *pipelineServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 // configuration is null (the framework's MarkComputedNilsAsUnknown; the schema has no nested
 // ones, which newProtocolSchema would have to walk).
 func (s *pipelineServer) markComputedUnknown(planned, config tftypes.Value) tftypes.Value {
-	m, cfg := fields(planned), fields(config)
+	m, cfg := fieldsCopy(planned), fields(config)
 	for _, a := range s.schema.root.attrs {
 		if !a.computed || a.hasDefault() || (cfg != nil && !cfg[a.name].IsNull()) {
 			continue
@@ -208,7 +208,7 @@ func (s *pipelineServer) markComputedUnknown(planned, config tftypes.Value) tfty
 // the paths whose change requires a replacement are returned.
 func (s *pipelineServer) modifyAttributePlans(ctx context.Context, config, planned, prior tftypes.Value, diags *diag.Diagnostics) (tftypes.Value, []*tftypes.AttributePath) {
 	var replace []*tftypes.AttributePath
-	m, cfg, st := fields(planned), fields(config), fields(prior)
+	m, cfg, st := fieldsCopy(planned), fields(config), fields(prior)
 	fwConfig := tfsdk.Config{Raw: config, Schema: s.schema.fw}
 	fwPlan := tfsdk.Plan{Raw: planned, Schema: s.schema.fw}
 	fwState := tfsdk.State{Raw: prior, Schema: s.schema.fw}
@@ -257,7 +257,7 @@ func (s *pipelineServer) modifyPlan(ctx context.Context, planned tftypes.Value, 
 	if !ok {
 		return planned // blocks not known yet (dynamic blocks over unknown values): the preflight checks at apply
 	}
-	if m := fields(planned); m["name"].IsKnown() {
+	if m := fieldsCopy(planned); m["name"].IsKnown() {
 		m["arn"] = tftypes.NewValue(tftypes.String, pipelineARN(b.Identity(), p.Name))
 		planned = tftypes.NewValue(s.typ(), m)
 	}
@@ -341,7 +341,7 @@ func (s *pipelineServer) save(ctx context.Context, b backend.Backend, planned, u
 
 // withComputed is v with the stored record's id, ARN and version.
 func (s *pipelineServer) withComputed(v tftypes.Value, rec *backend.PipelineRecord) tftypes.Value {
-	m := fields(v)
+	m := fieldsCopy(v)
 	m["id"] = tftypes.NewValue(tftypes.String, rec.Name)
 	m["arn"] = tftypes.NewValue(tftypes.String, rec.ARN)
 	m["version"] = tftypes.NewValue(tftypes.Number, int64(rec.Version))

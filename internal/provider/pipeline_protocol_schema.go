@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -214,7 +216,8 @@ func newAttrNode(ctx context.Context, name string, a schema.Attribute, root bool
 	return n, nil
 }
 
-// fields is an object value's attributes; nil for a null or unknown object.
+// fields is an object value's attributes; nil for a null or unknown object. The map is the
+// value's own (tftypes hands it out without a copy): read it, or change fieldsCopy's.
 func fields(v tftypes.Value) map[string]tftypes.Value {
 	if v.IsNull() || !v.IsKnown() {
 		return nil
@@ -226,7 +229,14 @@ func fields(v tftypes.Value) map[string]tftypes.Value {
 	return m
 }
 
-// elements is a list value's elements; nil for a null or unknown list.
+// fieldsCopy is fields(v) that the caller may change.
+func fieldsCopy(v tftypes.Value) map[string]tftypes.Value { return maps.Clone(fields(v)) }
+
+// elementsCopy is elements(v) that the caller may change.
+func elementsCopy(v tftypes.Value) []tftypes.Value { return slices.Clone(elements(v)) }
+
+// elements is a list value's elements; nil for a null or unknown list. The slice is the value's
+// own: read it, or change elementsCopy's.
 func elements(v tftypes.Value) []tftypes.Value {
 	if v.IsNull() || !v.IsKnown() {
 		return nil
@@ -246,23 +256,31 @@ func (n *objectNode) reify(v tftypes.Value) (_ tftypes.Value, changed bool) {
 	if m == nil {
 		return v, false
 	}
+	own := func() {
+		if !changed {
+			m, changed = maps.Clone(m), true
+		}
+	}
 	for _, b := range n.blocks {
 		bv := m[b.name]
 		if bv.IsNull() {
+			own()
 			m[b.name] = tftypes.NewValue(b.typ, []tftypes.Value{})
-			changed = true
 			continue
 		}
 		elems := elements(bv)
 		elemChanged := false
 		for i, e := range elems {
 			if r, c := b.object.reify(e); c {
-				elems[i], elemChanged = r, true
+				if !elemChanged {
+					elems, elemChanged = slices.Clone(elems), true
+				}
+				elems[i] = r
 			}
 		}
 		if elemChanged {
+			own()
 			m[b.name] = tftypes.NewValue(b.typ, elems)
-			changed = true
 		}
 	}
 	if !changed {
@@ -277,7 +295,7 @@ func (n *objectNode) applyDefaults(ctx context.Context, planned, config tftypes.
 	if !n.hasDefaults {
 		return planned
 	}
-	m := fields(planned)
+	m := fieldsCopy(planned)
 	if m == nil {
 		return planned
 	}
@@ -295,7 +313,7 @@ func (n *objectNode) applyDefaults(ctx context.Context, planned, config tftypes.
 		if !b.object.hasDefaults {
 			continue
 		}
-		elems := elements(m[b.name])
+		elems := elementsCopy(m[b.name])
 		if len(elems) == 0 {
 			continue
 		}

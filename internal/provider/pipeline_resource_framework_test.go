@@ -191,4 +191,3 @@ func pipelineFrom(ctx context.Context, get func(context.Context, any) diag.Diagn
 	}
 	return m.toDomain(), true
 }
-
