@@ -25,8 +25,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 PIPELINES=${PIPELINES:-10 50 100}
-AWS_PIPELINES=${AWS_PIPELINES:-50}
-APPLY_PIPELINES=${APPLY_PIPELINES:-50}
+AWS_PIPELINES=${AWS_PIPELINES-50}   # empty: no aws column
+APPLY_PIPELINES=${APPLY_PIPELINES-50}   # empty: no apply
 STAGES=${STAGES:-10}
 ACTIONS=${ACTIONS:-5}
 RUNS=${RUNS:-3}
@@ -159,7 +159,7 @@ for n in $PIPELINES; do
 	for kind in baseline provider; do prepare "$kind" "$n"; measure "$kind" "$n" plan; done
 	if [[ " $AWS_PIPELINES " == *" $n "* ]]; then prepare aws "$n"; measure aws "$n" plan; fi
 done
-if [ -n "$APPLY_PIPELINES" ]; then
+if [ -n "${APPLY_PIPELINES// /}" ]; then
 	n=$APPLY_PIPELINES
 	for kind in baseline provider; do [ -d "$work/$kind-$n" ] || prepare "$kind" "$n"; measure "$kind" "$n" apply; done
 fi
@@ -187,7 +187,7 @@ for n in $PIPELINES; do
 		echo "ratio provider/aws_codepipeline, CPU (terraform with its plugins):   $(ratio "${tfcpu[provider-$n-plan]}" "${tfcpu[aws-$n-plan]}")×"
 	fi
 done
-if [ -n "$APPLY_PIPELINES" ]; then
+if [ -n "${APPLY_PIPELINES// /}" ]; then
 	n=$APPLY_PIPELINES
 	echo
 	echo "terraform apply, $n pipelines ($((n * 2)) resources)"
