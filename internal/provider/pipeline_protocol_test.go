@@ -591,3 +591,63 @@ func TestAttrValueFromCheck(t *testing.T) {
 		t.Errorf("list: %v", got)
 	}
 }
+
+// BenchmarkPipelinePlan measures what a plan asks of codepipeline_pipeline per pipeline (a
+// validation and a plan of a pipeline of 10 stages × 5 actions, as scripts/bench-plan.sh plans
+// them), at the protocol level and, in the same run, through the framework implementation.
+func BenchmarkPipelinePlan(b *testing.B) {
+	dir := b.TempDir()
+	if out, err := exec.Command("go", "run", "../../scripts/benchplan", "-kind", "provider", "-out", dir, "-pipelines", "1").CombinedOutput(); err != nil {
+		b.Fatalf("benchplan: %v\n%s", err, out)
+	}
+	inv, err := check.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps, err := pipelineProtocolSchema()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var config tftypes.Value
+	for _, r := range inv.Resources {
+		if r.Type == pipelineTypeName {
+			config = configValue(ps.root, r.Values)
+		}
+	}
+	b.Setenv("CODEPIPELINE_STATE_DIR", b.TempDir())
+	ctx := context.Background()
+	proto, err := NewServer(ctx, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, s := range map[string]tfprotov6.ProviderServer{"protocol": proto, "framework": frameworkServer()} {
+		schemas, _ := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+		cfgType := schemas.Provider.ValueType().(tftypes.Object)
+		null := map[string]tftypes.Value{}
+		for n, typ := range cfgType.AttributeTypes {
+			null[n] = tftypes.NewValue(typ, nil)
+		}
+		cfg, _ := tfprotov6.NewDynamicValue(cfgType, tftypes.NewValue(cfgType, null))
+		if resp, err := s.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &cfg}); err != nil || len(resp.Diagnostics) > 0 {
+			b.Fatalf("configure: %v %v", err, resp.Diagnostics)
+		}
+		dv := func(v tftypes.Value) *tfprotov6.DynamicValue {
+			d, err := tfprotov6.NewDynamicValue(ps.root.typ, v)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return &d
+		}
+		cfgDV, nullDV := dv(config), dv(tftypes.NewValue(ps.root.typ, nil))
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				v, _ := s.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: pipelineTypeName, Config: cfgDV})
+				p, _ := s.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: pipelineTypeName,
+					Config: cfgDV, ProposedNewState: cfgDV, PriorState: nullDV})
+				if len(v.Diagnostics)+len(p.Diagnostics) > 0 {
+					b.Fatalf("diagnostics: %v %v", v.Diagnostics, p.Diagnostics)
+				}
+			}
+		})
+	}
+}
