@@ -404,6 +404,7 @@ func (n *objectNode) validate(ctx context.Context, config tftypes.Value, at path
 			v = tftypes.NewValue(b.typ, tftypes.UnknownValue)
 		}
 		elems := elements(v)
+		var blockDiags diag.Diagnostics
 		if len(b.validators) > 0 {
 			lv := v
 			if v.IsKnown() && len(elems) == 0 {
@@ -417,8 +418,12 @@ func (n *objectNode) validate(ctx context.Context, config tftypes.Value, at path
 			for _, lvd := range b.validators {
 				var resp validator.ListResponse
 				lvd.ValidateList(ctx, req, &resp)
-				diags.Append(resp.Diagnostics...)
+				blockDiags.Append(resp.Diagnostics...)
 			}
+			diags.Append(blockDiags...)
+		}
+		if blockDiags.HasError() {
+			continue // as the framework: a block its own validators refuse is not looked into
 		}
 		for i, e := range elems {
 			b.object.validate(ctx, e, p.AtListIndex(i), diags)

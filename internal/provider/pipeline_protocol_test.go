@@ -473,7 +473,7 @@ func TestPipelineProtocolDifferential(t *testing.T) {
 		d.run(name, corpus[name])
 	}
 	rng := rand.New(rand.NewSource(16))
-	fuzzed := 200
+	fuzzed := 150
 	if testing.Short() {
 		fuzzed = 60
 	}
