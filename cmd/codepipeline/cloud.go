@@ -188,6 +188,9 @@ func (f *cloudFlags) openAs(ctx context.Context, loc location, configs []backend
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range backend.Warnings(b) {
+		fmt.Fprintln(f.c.stderr, "codepipeline: warning:", w)
+	}
 	s := &session{loc: loc, cfg: configs[i], b: b, configs: configs}
 	if o.runs {
 		if s.runs, err = backend.RunsOf(b); err != nil {

@@ -23,6 +23,7 @@ func newServeCmd(c *cli) *cobra.Command {
 		poll, rescan      time.Duration
 		grace             time.Duration
 		jsonLogs, verbose bool
+		withConsole       bool
 	)
 	cmd := &cobra.Command{
 		Use:     "serve",
@@ -32,8 +33,10 @@ func newServeCmd(c *cli) *cobra.Command {
 object versions, commits, tags), polls the sources with PollForSourceChanges = "true", applies
 V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, serves the
 AWS APIs (STS, S3, KMS, IAM, CodePipeline) at http://AWS-LISTEN for the AWS CLI, the SDKs and
-the AWS provider (keys: codepipeline credentials), and drives the runs it and they start.
-Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
+the AWS provider (keys: codepipeline credentials), and drives the runs it and they start. It
+serves the web console at http://LISTEN/console/ too, and prints its address with the state
+directory's access token (codepipeline console opens it). Ctrl-C or SIGTERM stops it: runs it
+drives are stopped (Stopped).
 
 Several serve processes may share a state directory (a lease makes one of them act on each
 change), each on its own -listen address.`,
@@ -48,6 +51,7 @@ change), each on its own -listen address.`,
 	fs.DurationVar(&grace, "stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
 	fs.BoolVar(&jsonLogs, "json", false, "log JSON lines instead of key=value text")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log debug lines too (why a change did not start a run)")
+	fs.BoolVar(&withConsole, "console", true, "serve the web console under /console/ (its address, with the state directory's token, is printed)")
 	awsf := addAWSFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		level := slog.LevelInfo
@@ -75,9 +79,16 @@ change), each on its own -listen address.`,
 			return err
 		}
 		fmt.Fprintf(c.stderr, "codepipeline serve: state directory %s (%s); webhooks on http://%s\n", s.loc.dir, s.loc.how, ln.Addr())
+		con, err := startConsole(withConsole, s.cfg.StateDir, triggers, slog.New(handler))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer con.close()
 		d, err := daemon.New(daemon.Config{
 			Backend: triggers, Listener: ln,
 			PollInterval: poll, Rescan: rescan, StopGrace: grace, Logger: slog.New(handler),
+			Console: con.handler(),
 		})
 		if err != nil {
 			ln.Close()
@@ -85,6 +96,7 @@ change), each on its own -listen address.`,
 		}
 		ctx, cancel := context.WithCancel(cmd.Context())
 		defer cancel()
+		con.announce(ctx, d.Addr(), c.stdout, slog.New(handler))
 		awsDone, err := startAWSEndpoint(ctx, awsf, s.cfg, s.b, d, slog.New(handler), c.stderr)
 		if err != nil {
 			return err

@@ -82,6 +82,15 @@ func TriggersOf(b Backend) (Triggers, error) {
 	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityTriggers}
 }
 
+// Warnings lists what opening b changed that its user should know (the local backend making a
+// state directory private); nil for a backend that has nothing to say.
+func Warnings(b Backend) []string {
+	if w, ok := b.(interface{ Warnings() []string }); ok {
+		return w.Warnings()
+	}
+	return nil
+}
+
 // CloudOf returns b as a cloud the AWS endpoint can serve, or an UnsupportedError.
 func CloudOf(b Backend) (Cloud, error) {
 	if c, ok := b.(Cloud); ok {

@@ -46,9 +46,19 @@ type TriggerAccount interface {
 	// unless a run was already started for it: then it returns nil, nil. Two daemons reacting
 	// to one change start one run.
 	StartTriggeredRun(ctx context.Context, req RunRequest, source, revision string) (*Run, error)
+	// StartTriggeredRunOnce starts a run for a trigger of source unless any of keys was seen
+	// before, within its window: then it returns nil, nil and reserves none of the keys.
+	StartTriggeredRunOnce(ctx context.Context, req RunRequest, source string, keys ...ReplayKey) (*Run, error)
 	// RepositoryPath is the directory of a local git source's repository, as a run of p
 	// would find it (p's RepositoriesDir unless this value has its own).
 	RepositoryPath(p *PipelineRecord, name string) (string, error)
+}
+
+// ReplayKey is one way of recognizing a trigger seen before: a revision or a delivery id,
+// remembered for ever (Window 0), or a digest of what was delivered, remembered for Window.
+type ReplayKey struct {
+	Value  string
+	Window time.Duration
 }
 
 // CursorKey names one watched source action.

@@ -14,6 +14,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,7 @@ const (
 	DefaultLeaseTTL     = 10 * time.Second
 	DefaultStopGrace    = 30 * time.Second
 	DefaultMaxBodyBytes = 1 << 20
+	DefaultReplayWindow = 7 * 24 * time.Hour
 	leaseName           = "triggers"
 	debounce            = 20 * time.Millisecond // a git commit touches several files; one scan
 	stopReason          = "stopped: the codepipeline serve daemon shut down"
@@ -63,9 +65,15 @@ type Config struct {
 	// cancels them outright.
 	StopGrace    time.Duration
 	MaxBodyBytes int64
+	// ReplayWindow is how long a signed webhook delivery is remembered by its content, so that
+	// re-sending a captured body and signature starts nothing (0 = DefaultReplayWindow).
+	// Delivery ids are remembered for ever.
+	ReplayWindow time.Duration
 	Logger       *slog.Logger
 	// Owner names this daemon in the lease ("" = host:pid:random).
 	Owner string
+	// Console, when set, is served under /console/ on the same listener (internal/console).
+	Console http.Handler
 }
 
 // Daemon is one running `codepipeline serve`.
@@ -74,6 +82,9 @@ type Daemon struct {
 	log   *slog.Logger
 	ln    net.Listener
 	owner string
+	// decoy is the secret a request to an unknown webhook is checked against, so that it is
+	// answered exactly as a known webhook answers a bad signature (see serveWebhook).
+	decoy string
 
 	accMu    sync.Mutex
 	accounts map[[2]string]backend.TriggerAccount
@@ -122,11 +133,14 @@ func New(cfg Config) (*Daemon, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.ReplayWindow <= 0 {
+		cfg.ReplayWindow = DefaultReplayWindow
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	d := &Daemon{cfg: cfg, log: cfg.Logger, owner: cfg.Owner, accounts: map[[2]string]backend.TriggerAccount{},
-		active: map[string]activeRun{}, gitDirs: map[string]bool{}}
+		active: map[string]activeRun{}, gitDirs: map[string]bool{}, decoy: rand.Text()}
 	if d.owner == "" {
 		host, _ := os.Hostname()
 		d.owner = fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e9)

@@ -204,7 +204,7 @@ func TestWebhookRequests(t *testing.T) {
 		{"malformed JSON", "gh", []byte(`{"ref":`), map[string]string{"X-Hub-Signature-256": sign([]byte(`{"ref":`), secret)}, http.StatusBadRequest, "body is not one JSON document"},
 		{"oversized body", "gh", huge, map[string]string{"X-Hub-Signature-256": sign(huge, secret)}, http.StatusRequestEntityTooLarge, ""},
 		{"address outside the range", "office", good, nil, http.StatusForbidden, "source address not allowed"},
-		{"unknown webhook", "nope", good, nil, http.StatusNotFound, "no such webhook"},
+		{"unknown webhook", "nope", good, nil, http.StatusUnauthorized, "missing X-Hub-Signature-256"},
 	}
 	for _, c := range cases {
 		status, resp := post(t, url(c.webhook), c.body, c.headers)
@@ -235,6 +235,106 @@ func TestWebhookRequests(t *testing.T) {
 	}
 	if strings.Contains(d.logs.String(), secret) {
 		t.Fatal("the daemon logged the secret token")
+	}
+}
+
+// postRaw posts body to url and returns the status and the raw answer.
+func postRaw(t *testing.T, url string, body []byte, headers map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type") + "\n" + string(raw)
+}
+
+// TestUnknownWebhookIsAnsweredAsABadSignature: an unknown webhook name was answered 404 "no
+// such webhook", so names could be enumerated. It is answered exactly as a known GitHub HMAC
+// webhook answers the same request with a bad signature.
+func TestUnknownWebhookIsAnsweredAsABadSignature(t *testing.T) {
+	e := newEnv(t)
+	e.initRepo("app")
+	e.createPipeline(gitPipeline("app", "app", "", "true"))
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
+		SecretToken: secret, Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
+		TargetPipeline: "app", TargetAction: "Source"}, false); err != nil {
+		t.Fatal(err)
+	}
+	d := e.startDaemon(e.cloud, func(c *Config) { c.MaxBodyBytes = 1 << 10 })
+	body := pushPayload("refs/heads/main")
+	for name, headers := range map[string]map[string]string{
+		"no signature":        nil,
+		"malformed signature": {"X-Hub-Signature-256": "sha256=zz"},
+		"wrong signature":     {"X-Hub-Signature-256": sign(body, "guess")},
+	} {
+		knownStatus, known := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "gh"), body, headers)
+		for _, other := range []string{"nope", "gh2", strings.Repeat("x", 100)} {
+			status, got := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, other), body, headers)
+			if status != knownStatus || got != known {
+				t.Errorf("%s to %q: %d %q; the known webhook answers %d %q", name, other, status, got, knownStatus, known)
+			}
+		}
+	}
+	big := bytes.Repeat([]byte("x"), 2<<10)
+	knownStatus, known := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "gh"), big, nil)
+	if status, got := postRaw(t, backend.WebhookURL(d.Addr(), acct, region, "nope"), big, nil); status != knownStatus || got != known {
+		t.Errorf("oversized body to an unknown webhook: %d %q; the known webhook answers %d %q", status, got, knownStatus, known)
+	}
+	if n := e.runCount("app"); n != 0 {
+		t.Fatalf("%d runs, want 0", n)
+	}
+}
+
+// TestSignedDeliveryIsNotReplayed: a captured body with its valid signature started a new run
+// each time it was re-sent without a delivery id, or with a new one.
+func TestSignedDeliveryIsNotReplayed(t *testing.T) {
+	e := newEnv(t)
+	e.initRepo("app")
+	e.createPipeline(gitPipeline("app", "app", "", "true"))
+	if _, err := e.acct.PutWebhook(context.Background(), &backend.Webhook{Name: "gh", Authentication: pipeline.WebhookAuthGitHubHMAC,
+		SecretToken: secret, Filters: []pipeline.WebhookFilter{{JSONPath: "$.ref", MatchEquals: "refs/heads/{Branch}"}},
+		TargetPipeline: "app", TargetAction: "Source"}, false); err != nil {
+		t.Fatal(err)
+	}
+	d := e.startDaemon(e.cloud, nil)
+	url := backend.WebhookURL(d.Addr(), acct, region, "gh")
+	body := pushPayload("refs/heads/main")
+	signed := func(b []byte, delivery string) map[string]string {
+		h := map[string]string{"X-Hub-Signature-256": sign(b, secret)}
+		if delivery != "" {
+			h["X-GitHub-Delivery"] = delivery
+		}
+		return h
+	}
+	if status, resp := post(t, url, body, signed(body, "")); status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("first delivery: %d %+v", status, resp)
+	}
+	for _, delivery := range []string{"", "d-2", "d-3"} {
+		if status, resp := post(t, url, body, signed(body, delivery)); status != http.StatusOK || resp.Result != "duplicate delivery" {
+			t.Errorf("the same signed body again (delivery id %q): %d %+v, want a duplicate", delivery, status, resp)
+		}
+	}
+	// Another body is another delivery; its delivery id then counts too.
+	other := pushPayload("refs/heads/main")
+	other = append(other[:len(other)-1], []byte(`,"n":2}`)...)
+	if status, resp := post(t, url, other, signed(other, "d-4")); status != http.StatusOK || resp.Result != "started" {
+		t.Fatalf("a new body: %d %+v", status, resp)
+	}
+	third := append(bytes.Clone(other[:len(other)-1]), []byte(`,"n":3}`)...)
+	if status, resp := post(t, url, third, signed(third, "d-4")); status != http.StatusOK || resp.Result != "duplicate delivery" {
+		t.Errorf("a new body under a delivery id seen before: %d %+v, want a duplicate", status, resp)
+	}
+	if n := len(e.waitEnded("app")); n != 2 {
+		t.Fatalf("%d runs, want 2", n)
 	}
 }
 

@@ -28,6 +28,9 @@ func (d *Daemon) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(Health{Status: "ok", Lease: d.holdsLease.Load(), Service: HealthService, StateDir: stateDir, PID: os.Getpid()})
 	})
+	if d.cfg.Console != nil {
+		mux.Handle("/console/", d.cfg.Console)
+	}
 	return mux
 }
 
@@ -69,9 +72,13 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 
 	hook, err := d.cfg.Backend.LookupWebhook(ctx, account, region, name)
-	if errors.Is(err, backend.ErrNotFound) {
-		reply(http.StatusNotFound, "no such webhook", "")
-		return
+	unknown := errors.Is(err, backend.ErrNotFound)
+	if unknown {
+		// Answered as a GitHub HMAC webhook answers a bad signature (the same checks, in the same
+		// order, against a secret nobody has), so that webhook names cannot be found by trying.
+		log.Warn("webhook request for an unknown webhook")
+		hook = &backend.Webhook{Name: name, Authentication: pipeline.WebhookAuthGitHubHMAC, SecretToken: d.decoy}
+		err = nil
 	}
 	if err != nil {
 		reply(http.StatusInternalServerError, "internal error", "")
@@ -97,6 +104,10 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			reply(status, msg, "")
 			return
 		}
+	}
+	if unknown { // reached only by a signature made with the decoy
+		reply(http.StatusUnauthorized, "signature does not match", "")
+		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -125,11 +136,20 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 
 	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: backend.TriggerWebhook,
 		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
-	var run *backend.Run
-	// A Git host names each delivery; a redelivery of one starts nothing new.
+	// A Git host names each delivery; a redelivery of one starts nothing new. A signed body is
+	// also remembered by its content for ReplayWindow: re-sending a captured body with its
+	// signature, without a delivery id or with a new one, starts nothing either.
+	var seen []backend.ReplayKey
 	if delivery := r.Header.Get("X-GitHub-Delivery"); delivery != "" {
 		req.TriggerDetail += ", delivery " + delivery
-		run, err = acct.StartTriggeredRun(ctx, req, "webhook:"+hook.Name, delivery)
+		seen = append(seen, backend.ReplayKey{Value: delivery})
+	}
+	if hook.Authentication == pipeline.WebhookAuthGitHubHMAC {
+		seen = append(seen, backend.ReplayKey{Value: deliveryDigest(account, region, hook.Name, r.Header.Get("X-Hub-Signature-256"), body), Window: d.cfg.ReplayWindow})
+	}
+	var run *backend.Run
+	if len(seen) > 0 {
+		run, err = acct.StartTriggeredRunOnce(ctx, req, "webhook:"+hook.Name, seen...)
 		if err == nil && run == nil {
 			reply(http.StatusOK, "duplicate delivery", "")
 			return
@@ -144,6 +164,18 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
+}
+
+// deliveryDigest identifies a signed delivery by what was sent: the webhook, the signature and
+// the body.
+func deliveryDigest(account, region, webhook, signature string, body []byte) string {
+	h := sha256.New()
+	for _, part := range []string{account, region, webhook, signature} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // verifySignature checks GitHub's X-Hub-Signature-256 ("sha256=" + hex HMAC-SHA256 of the

@@ -141,6 +141,42 @@ var _ = register(&Rule{
 })
 
 var _ = register(&Rule{
+	ID: "config-nul", Severity: SeverityError, Where: AtPlan | AtApply,
+	Title: "Action Configuration Cannot Contain NUL",
+	Doc:   "Action configuration keys and values, and a Commands action's commands, contain no NUL character: a command, a path or a key cut at a NUL is not the one that was written, and a shell drops it silently.",
+	Check: func(p *Pass) {
+		eachActionOf(p, func(ref ActionRef, a *Action) {
+			for i, c := range a.Commands {
+				if IsKnown(c) && strings.ContainsRune(c, 0) {
+					p.Reportf(ref.Path().Attr("commands").Index(i), "Remove the NUL character (\\u0000) from the command.",
+						"Command %d of action %q contains a NUL character.", i+1, a.Name)
+				}
+			}
+			if a.IsUnknown("configuration") {
+				return
+			}
+			keys := make([]string, 0, len(a.Configuration))
+			for k := range a.Configuration {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				path := ref.Path().Attr("configuration").Key(k)
+				if IsKnown(k) && strings.ContainsRune(k, 0) {
+					p.Reportf(path, "Remove the NUL character (\\u0000) from the key.",
+						"Configuration key %s of action %q contains a NUL character.", quoteShort(k), a.Name)
+				}
+				if v := a.Configuration[k]; IsKnown(v) && strings.ContainsRune(v, 0) {
+					line := strings.Count(v[:strings.IndexRune(v, 0)], "\n") + 1
+					p.Reportf(path, "Remove the NUL character (\\u0000) from the value; pass binary data through an artifact.",
+						"The value of configuration key %q of action %q contains a NUL character (line %d).", k, a.Name, line)
+				}
+			}
+		})
+	},
+})
+
+var _ = register(&Rule{
 	ID: "action-type", Severity: SeverityError, Where: AtPlan,
 	Title: "Action Type Is Not Valid",
 	Doc:   "An action's category and owner are accepted values, its provider and version are well-formed, and an AWS or ThirdParty provider is one known for its category and owner.",

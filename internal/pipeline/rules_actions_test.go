@@ -104,6 +104,33 @@ func TestRuleConfigSize(t *testing.T) {
 	})
 }
 
+func TestRuleConfigNUL(t *testing.T) {
+	const id = "config-nul"
+	runRuleCases(t, id, []ruleCase{
+		{name: "ordinary entries pass"},
+		{name: "control characters other than NUL pass", mutate: func(in *Input) {
+			mutAction(in, 1, 0).Configuration["Commands"] = "echo a\tb\r\necho c"
+		}},
+		{name: "NUL inside a command line fails", mutate: func(in *Input) {
+			mutAction(in, 1, 0).Configuration["Commands"] = "echo ok\nrm -rf /tmp/x\x00/y"
+		}, want: []got{errAt(id, buildAct+`.configuration["Commands"]`)}},
+		{name: "NUL in an entry of the commands list fails", mutate: func(in *Input) {
+			mutAction(in, 1, 0).Commands = []string{"npm ci", "npm test\x00 --watch"}
+		}, want: []got{errAt(id, buildAct+`.commands[1]`)}},
+		{name: "commands without NUL pass", mutate: func(in *Input) { mutAction(in, 1, 0).Commands = []string{"npm ci", "npm test"} }},
+		{name: "NUL in a key fails", mutate: func(in *Input) { mutAction(in, 1, 0).Configuration["Project\x00Name"] = "app" },
+			want: []got{errAt(id, buildAct+`.configuration["Project\x00Name"]`)}},
+		{name: "unknown values are skipped", mutate: func(in *Input) { mutAction(in, 1, 0).Configuration["ProjectName"] = Unknown }},
+		{name: "nil configuration passes", mutate: func(in *Input) { mutAction(in, 1, 0).Configuration = nil }},
+	})
+	p := validPipeline()
+	p.Stages[1].Actions[0].Configuration["Commands"] = "echo one\necho two\x00"
+	fs := ValidateWith(Input{Pipeline: p}, Options{Only: []string{id}})
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "(line 2)") || !strings.Contains(fs[0].Fix, "Remove the NUL") {
+		t.Errorf("findings = %+v, want one naming line 2 and saying to remove the NUL", fs)
+	}
+}
+
 func TestRuleActionType(t *testing.T) {
 	runRuleCases(t, "action-type", []ruleCase{
 		{name: "known types pass"},

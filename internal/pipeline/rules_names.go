@@ -126,3 +126,35 @@ var _ = register(&Rule{
 		}
 	},
 })
+
+// dotSegment reports whether s is "." or "..": AWS's name pattern ([A-Za-z0-9.@\-_]+) accepts
+// both, but they are the two names a path element cannot safely carry, and pipeline, stage and
+// action names end up in paths (consoles, logs, workspaces, other tools).
+func dotSegment(s string) bool { return s == "." || s == ".." }
+
+var _ = register(&Rule{
+	ID: "name-dot-segment", Severity: SeverityError, Where: AtPlan,
+	Title: `Names Cannot Be "." Or ".."`,
+	Doc:   `Pipeline, stage and action names are not "." or "..": AWS's name pattern accepts them, but wherever a name becomes a path element they mean "this directory" and "the parent directory".`,
+	Check: func(p *Pass) {
+		pl := p.Pipeline
+		if pl == nil {
+			return
+		}
+		report := func(path Path, what, s string) {
+			if IsKnown(s) && dotSegment(s) {
+				p.Reportf(path, fmt.Sprintf("Rename the %s to a word that says what it is, such as \"Build\".", what),
+					"The %s %q is a relative path element (%q is this directory, %q its parent); AWS accepts it, this provider does not.",
+					what, s, ".", "..")
+			}
+		}
+		report(Root("name"), "pipeline", pl.Name)
+		for i := range pl.Stages {
+			st := &pl.Stages[i]
+			report(StagePath(i).Attr("name"), "stage", st.Name)
+			for j := range st.Actions {
+				report(ActionPath(i, j).Attr("name"), "action", st.Actions[j].Name)
+			}
+		}
+	},
+})

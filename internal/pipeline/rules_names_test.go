@@ -111,3 +111,40 @@ func TestRuleNameFormatMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestRuleNameDotSegment(t *testing.T) {
+	const id = "name-dot-segment"
+	runRuleCases(t, id, []ruleCase{
+		{name: "ordinary names pass"},
+		{name: "names with dots that are not path elements pass", mutate: func(in *Input) {
+			in.Pipeline.Name = "app.v2"
+			in.Pipeline.Stages[1].Name = "..."
+			in.Pipeline.Stages[1].Actions[0].Name = ".hidden"
+			in.Pipeline.Stages[2].Name = "Deploy.."
+		}},
+		{name: "stage named .. fails", mutate: func(in *Input) { in.Pipeline.Stages[1].Name = ".." },
+			want: []got{errAt(id, "stage[1].name")}},
+		{name: "stage named . fails", mutate: func(in *Input) { in.Pipeline.Stages[2].Name = "." },
+			want: []got{errAt(id, "stage[2].name")}},
+		{name: "action named .. fails", mutate: func(in *Input) { in.Pipeline.Stages[1].Actions[0].Name = ".." },
+			want: []got{errAt(id, "stage[1].action[0].name")}},
+		{name: "pipeline named . fails", mutate: func(in *Input) { in.Pipeline.Name = "." },
+			want: []got{errAt(id, "name")}},
+		{name: "unknown names are skipped", mutate: func(in *Input) {
+			in.Pipeline.Name = Unknown
+			in.Pipeline.Stages[1].Name = Unknown
+		}},
+		{name: "nil pipeline is skipped", mutate: func(in *Input) { in.Pipeline = nil }},
+	})
+}
+
+// TestDotNamesPassNameFormat documents why name-dot-segment exists: AWS's own pattern, which
+// name-format enforces, accepts "." and "..".
+func TestDotNamesPassNameFormat(t *testing.T) {
+	p := validPipeline()
+	p.Stages[1].Name = ".."
+	p.Stages[1].Actions[0].Name = "."
+	if fs := ValidateWith(Input{Pipeline: p}, Options{Only: []string{"name-format"}}); len(fs) != 0 {
+		t.Errorf("name-format findings = %v, want none (AWS accepts these names)", fs)
+	}
+}

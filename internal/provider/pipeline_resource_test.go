@@ -180,6 +180,8 @@ func TestAccPipeline_rules(t *testing.T) {
 		// Written explicitly, 0 is not the default: CodePipeline accepts 1 to 999.
 		"run-order-0": {`run_order = 0`, "src", `\[run-order\].*stage\[1\]\.action\[0\]\.run_order`},
 		"name-format": {`namespace = "bad.namespace"`, "src", `\[name-format\].*stage\[1\]\.action\[0\]\.namespace`},
+		// cfgRequiredEdit puts a NUL in the build's ProjectName.
+		"config-nul": {"", "src", `\[config-nul\].*stage\[1\]\.action\[0\]\.configuration\["ProjectName"\]`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -197,8 +199,11 @@ func TestAccPipeline_rules(t *testing.T) {
 
 // cfgRequiredEdit is what the config-required case puts in place of the build's ProjectName.
 func cfgRequiredEdit(caseName string) string {
-	if caseName == "config-required" {
+	switch caseName {
+	case "config-required":
 		return `EnvironmentVariables = "[]"`
+	case "config-nul":
+		return `ProjectName = "app\u0000"`
 	}
 	return `ProjectName = "app"`
 }

@@ -225,6 +225,9 @@ func (p *codepipelineProvider) Configure(ctx context.Context, req provider.Confi
 		addConfigError(&resp.Diagnostics, err)
 		return
 	}
+	for _, w := range backend.Warnings(b) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("state_dir"), "Local State Directory Changed On Open", w)
+	}
 	if p.recordWorkdir && cfg.Kind == backend.KindLocal {
 		p.record(ctx, cfg)
 	}

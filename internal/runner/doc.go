@@ -8,6 +8,8 @@
 //     transitions, and select its output artifacts.
 //   - proc: run a command in its own process group, kill the whole group on cancellation,
 //     and keep a size-capped log of its output.
+//   - sandbox: run a command in private user, mount and PID namespaces that hide chosen
+//     directories (the state directory, other actions' workspaces) from it.
 //   - variables: resolve #{variables.name} and #{Namespace.Variable} references in action
 //     configuration.
 package runner

@@ -303,6 +303,31 @@ action {
 }
 `,
 	},
+	"config-nul": {
+		Frame: buildAction, Resources: []string{pipelineResource},
+		Bad: `
+action {
+  name            = "Test"
+  category        = "Compute"
+  owner           = "AWS"
+  provider        = "Commands"
+  version         = "1"
+  input_artifacts = ["source"]
+  commands        = ["make test\u0000 lint"]
+}
+`,
+		Fixed: `
+action {
+  name            = "Test"
+  category        = "Compute"
+  owner           = "AWS"
+  provider        = "Commands"
+  version         = "1"
+  input_artifacts = ["source"]
+  commands        = ["make test lint"] # a shell would have dropped the NUL and run "make testlint"
+}
+`,
+	},
 	"config-size": {
 		Frame: buildAction, Resources: []string{pipelineResource},
 		Bad: `
@@ -398,6 +423,41 @@ resource "codepipeline_cross_account_key" "artifacts" {
 resource "codepipeline_cross_account_key" "artifacts" {
   alias               = "alias/pipeline-artifacts"
   enable_key_rotation = true # the default
+}
+`,
+	},
+	"name-dot-segment": {
+		Frame: afterSource, Resources: []string{pipelineResource},
+		Bad: `
+stage {
+  name = ".."
+  action {
+    name            = "Compile"
+    category        = "Build"
+    owner           = "AWS"
+    provider        = "CodeBuild"
+    version         = "1"
+    input_artifacts = ["source"]
+    configuration = {
+      ProjectName = "app"
+    }
+  }
+}
+`,
+		Fixed: `
+stage {
+  name = "Build" # AWS accepts "." and "..", but they are path elements
+  action {
+    name            = "Compile"
+    category        = "Build"
+    owner           = "AWS"
+    provider        = "CodeBuild"
+    version         = "1"
+    input_artifacts = ["source"]
+    configuration = {
+      ProjectName = "app"
+    }
+  }
 }
 `,
 	},

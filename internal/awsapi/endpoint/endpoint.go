@@ -101,6 +101,7 @@ func New(cfg Config) *Endpoint {
 	registerKMS(e)
 	registerIAM(e)
 	registerCodePipeline(e)
+	registerCodePipelineConditions(e)
 	return e
 }
 

@@ -42,6 +42,8 @@ type actionJob struct {
 	inputs    map[string]string
 	inputRefs map[string]backend.ArtifactRef
 	log       io.Writer
+	// isolate is how the action's commands run: in a sandbox, or as they are (isolation.go).
+	isolate func(proc.Command) proc.Command
 	// atEnd runs once the action ended and its outputs are stored: the removal of what the
 	// provider put outside the workspace.
 	atEnd []func()
@@ -60,9 +62,10 @@ func (job *actionJob) trackProcessOf(part string) func(pgid int) {
 	}
 	return func(pgid int) {
 		x := job.x
+		started := startTime(pgid)
 		_ = x.a.c.write(context.Background(), func(tx *sql.Tx) error {
-			_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid) VALUES (?, ?, ?, ?)
-				ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid`, x.run.ID, job.stage, name, pgid)
+			_, err := tx.Exec(`INSERT INTO action_processes (execution_id, stage, action, pgid, started) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (execution_id, stage, action) DO UPDATE SET pgid = excluded.pgid, started = excluded.started`, x.run.ID, job.stage, name, pgid, started)
 			return err
 		})
 	}
@@ -146,12 +149,16 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = removeAllWritable(dir) }()
 	logw := proc.NewLog(maxLogBytes)
+	x.followLog(si, j, logw)
 	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
 		workDir: dir, inputs: map[string]string{}, inputRefs: map[string]backend.ArtifactRef{}, log: logw}
+	if job.isolate, err = x.isolation(dir, logw); err != nil {
+		return nil, err
+	}
 	defer func() {
 		for _, f := range job.atEnd {
 			f()
@@ -351,6 +358,17 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 // state by the save that records the action's end.
 func (x *executor) storeLog(si, j int, log []byte) {
 	x.mu.Lock()
+	delete(x.live, [2]int{si, j})
 	x.pendingLogs = append(x.pendingLogs, actionLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log})
+	x.mu.Unlock()
+}
+
+// followLog makes the saves of the run write the log of a running action as it grows.
+func (x *executor) followLog(si, j int, log *proc.Log) {
+	x.mu.Lock()
+	if x.live == nil {
+		x.live = map[[2]int]*liveLog{}
+	}
+	x.live[[2]int{si, j}] = &liveLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log}
 	x.mu.Unlock()
 }

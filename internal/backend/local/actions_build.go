@@ -162,7 +162,7 @@ func (cb *codeBuild) build(ctx context.Context, spec *buildspec.Spec, o buildOpt
 	res, err := buildspec.Run(ctx, spec, buildspec.Env{
 		PrimarySourceDir: b.dirs.Primary, SecondarySourceDirs: b.dirs.Secondary, Vars: vars,
 		SecretVars: cb.secretVars, Secrets: job.x.a.secretResolver(), Builtin: builtin,
-		Stdout: log, Stderr: log, OnProcess: job.trackProcessOf(o.batchID),
+		Stdout: log, Stderr: log, OnProcess: job.trackProcessOf(o.batchID), TempDir: job.workDir, Wrap: job.isolate,
 	})
 	b.res = res
 	if err != nil {

@@ -79,8 +79,8 @@ func runLambda(ctx context.Context, job *actionJob) (*providerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := proc.Run(ctx, proc.Command{Path: handler, Dir: job.workDir, Stdin: bytes.NewReader(stdin),
-		Stdout: job.log, Stderr: job.log, OnStart: job.trackProcess})
+	res, err := proc.Run(ctx, job.isolate(proc.Command{Path: handler, Dir: job.workDir, Stdin: bytes.NewReader(stdin),
+		Stdout: job.log, Stderr: job.log, OnStart: job.trackProcess}))
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)
 	}

@@ -48,9 +48,9 @@ const (
 	benchActionsPerStage = 10
 )
 
-func openBenchAccount(b *testing.B) *Account {
+func openBenchAccount(b *testing.B, opts ...Option) *Account {
 	b.Helper()
-	c, err := Open(backend.Config{Kind: backend.KindLocal, AccountID: acctA, Region: region, StateDir: b.TempDir()})
+	c, err := Open(backend.Config{Kind: backend.KindLocal, AccountID: acctA, Region: region, StateDir: b.TempDir()}, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,15 +62,20 @@ func openBenchAccount(b *testing.B) *Account {
 // BenchmarkEngineOverheadPerAction runs a pipeline of 50 stages × 10 no-op actions, each
 // producing a tiny output artifact, and reports the time per action: with the in-process
 // no-op provider (the engine alone) and with Build/Commands running `true` (plus a bash, the
-// source artifact unpacked and the output zipped). The in-process case also runs 5 stages,
-// so that a per-action cost growing with the run's size would show.
+// source artifact unpacked and the output zipped), in the actions' sandbox and, for the
+// sandbox's cost, without it. The in-process case also runs 5 stages, so that a per-action
+// cost growing with the run's size would show.
 func BenchmarkEngineOverheadPerAction(b *testing.B) {
 	for _, tc := range []struct {
 		kind   string
 		stages int
-	}{{"in-process", benchStages}, {"in-process", 5}, {"commands-true", benchStages}} {
+	}{{"in-process", benchStages}, {"in-process", 5}, {"commands-true", benchStages}, {"commands-true-unsandboxed", benchStages}} {
 		b.Run(fmt.Sprintf("%s/stages=%d", tc.kind, tc.stages), func(b *testing.B) {
-			a := openBenchAccount(b)
+			var opts []Option
+			if tc.kind == "commands-true-unsandboxed" {
+				opts = append(opts, WithActionSandbox(sandboxOff))
+			}
+			a := openBenchAccount(b, opts...)
 			var stages []pipeline.Stage
 			for s := range tc.stages {
 				st := pipeline.Stage{Name: fmt.Sprintf("S%02d", s)}

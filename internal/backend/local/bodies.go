@@ -2,8 +2,10 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"crypto/cipher"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -133,7 +135,9 @@ func (s *spillWriter) Write(p []byte) (int, error) {
 		return s.buf.Write(p)
 	}
 	if s.file == nil {
-		f, err := os.CreateTemp(s.dir, ".tmp-*")
+		// The name says which process writes it: a killed writer's file goes at the next
+		// Open (sweep.go).
+		f, err := os.CreateTemp(s.dir, writerPrefix(blobTempPrefix)+"*")
 		if err != nil {
 			return 0, fmt.Errorf("object store: %w", err)
 		}
@@ -173,6 +177,12 @@ func (c *Cloud) linkBlob(s *spillWriter) (string, error) {
 	name := newVersionID() // 128 random bits, hex
 	path := c.blobPath(name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("object store: %w", err)
+	}
+	// Recorded before the file exists under its name: should this process die before its
+	// version commits, the database names the orphan and the sweep may remove it (sweep.go).
+	ctx := context.Background()
+	if err := c.write(ctx, func(tx *sql.Tx) error { return c.intendBlobs(ctx, tx, []string{name}) }); err != nil {
 		return "", fmt.Errorf("object store: %w", err)
 	}
 	if err := os.Link(s.file.Name(), path); err != nil {

@@ -283,6 +283,9 @@ func (a *Account) DeleteBucket(ctx context.Context, name string, force bool) err
 		if err := rows.Close(); err != nil {
 			return err
 		}
+		if err := a.c.intendBlobs(ctx, tx, blobs); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ?`, name); err != nil {
 			return err
 		}

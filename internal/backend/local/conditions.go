@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -204,11 +202,11 @@ func (x *executor) runRule(ctx context.Context, si int, conditionType string, k 
 	rr.ResolvedConfiguration = cfg
 	x.mu.Unlock()
 
-	dir, err := x.ruleWorkspace(si, conditionType, rule.Name)
+	dir, err := x.ruleWorkspace(si, conditionType, k)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = removeAllWritable(dir) }()
 	logw := proc.NewLog(maxLogBytes)
 	stage := x.def.Stages[si].Name
 	defer func() {
@@ -218,6 +216,10 @@ func (x *executor) runRule(ctx context.Context, si int, conditionType string, k 
 	}()
 	job := &actionJob{x: x, stage: stage, action: act, principal: x.principalOf(&act),
 		workDir: dir, inputs: map[string]string{}, inputRefs: map[string]backend.ArtifactRef{}, log: logw}
+	// A Commands or LambdaInvoke rule runs the user's commands, sandboxed as an action's are.
+	if job.isolate, err = x.isolation(dir, logw); err != nil {
+		return "", err
+	}
 	defer func() {
 		for _, f := range job.atEnd {
 			f()
@@ -261,13 +263,10 @@ func (x *executor) runRule(ctx context.Context, si int, conditionType string, k 
 	return summary, err
 }
 
-// ruleWorkspace returns a fresh directory for one evaluation of a rule.
-func (x *executor) ruleWorkspace(si int, conditionType, rule string) (string, error) {
-	dir := filepath.Join(x.a.c.dir, "work", x.run.ID, safeName(x.def.Stages[si].Name), conditionType+"-"+safeName(rule)+"-"+newVersionID()[:8])
-	if err := os.RemoveAll(dir); err != nil {
-		return "", err
-	}
-	return dir, os.MkdirAll(dir, 0o700)
+// ruleWorkspace returns a fresh directory for one evaluation of rule k of the stage's
+// condition, named by ids (see workspaces.go), never by the stage's or the rule's name.
+func (x *executor) ruleWorkspace(si int, conditionType string, k int) (string, error) {
+	return x.a.c.newWorkspace(x.run.ID, fmt.Sprintf("%d.%s.%d", si, strings.ToLower(conditionType), k))
 }
 
 // evaluatedRuleTypes lists the rule types the local backend evaluates, in table order.

@@ -91,7 +91,7 @@ func loadOrCreateMasterKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".master-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), writerPrefix(masterTempPrefix)+"*")
 	if err != nil {
 		return nil, fmt.Errorf("local backend: creating master key: %w", err)
 	}

@@ -55,6 +55,8 @@ type options struct {
 	heartbeat   time.Duration
 	staleAfter  time.Duration
 	compression *artifact.Compression
+	workDir     string
+	sandbox     string
 }
 
 // WithHeartbeat sets how often a run's driver proves it is alive, and after how long without
@@ -69,6 +71,18 @@ func WithArtifactCompression(c artifact.Compression) Option {
 	return func(o *options) { o.compression = &c }
 }
 
+// WithWorkDir sets the work root, where actions get their workspaces (see workspaces.go),
+// overriding CODEPIPELINE_WORK_DIR.
+func WithWorkDir(dir string) Option {
+	return func(o *options) { o.workDir = dir }
+}
+
+// WithActionSandbox sets whether actions run in a sandbox ("auto", "required" or "off"),
+// overriding CODEPIPELINE_ACTION_SANDBOX (see isolation.go).
+func WithActionSandbox(mode string) Option {
+	return func(o *options) { o.sandbox = mode }
+}
+
 // WithNow replaces the clock (time.Now by default), so tests can move past a key's
 // deletion date.
 func WithNow(now func() time.Time) Option {
@@ -79,7 +93,11 @@ func WithNow(now func() time.Time) Option {
 // or several processes) may share a state directory.
 type Cloud struct {
 	dir string
-	now func() time.Time
+	// workRoot holds the actions' workspaces, outside dir (see workspaces.go).
+	workRoot string
+	// sandbox says whether actions run in a sandbox (see isolation.go).
+	sandbox string
+	now     func() time.Time
 	// compression is how output artifacts are zipped (see ArtifactCompressionEnv).
 	compression artifact.Compression
 	// inlineMax is the largest stored body kept in its row (inlineMax; tests set 0 to see files).
@@ -99,13 +117,21 @@ type Cloud struct {
 
 	defaultAccount, defaultRegion string
 
+	// warnings are what Open changed that the user should know (modes it tightened).
+	warnings []string
+
 	mu     sync.Mutex
 	refs   int
 	closed bool
 }
 
+// Warnings says what Open changed in the state directory that its user should know: the modes
+// it made private. The provider shows them as warnings; the CLI prints them.
+func (c *Cloud) Warnings() []string { return c.warnings }
+
 // Open opens the state directory cfg.StateDir, creating it, its database and its master key
-// when absent, and applies pending schema migrations. The returned Cloud holds one reference,
+// when it is new, refusing it when parts of it are missing (statedir.go), making it private,
+// and applies pending schema migrations. The returned Cloud holds one reference,
 // released by Close; each Account handed out by As holds another, released by its Close, and
 // the database closes when the last reference is released.
 func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
@@ -123,20 +149,39 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local backend: state directory %q: %w", cfg.StateDir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, objectsDir), 0o700); err != nil {
-		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
+	workRoot, err := workRootFor(dir, o.workDir)
+	if err != nil {
+		return nil, err
 	}
 	compression, err := artifactCompression(o.compression)
 	if err != nil {
 		return nil, err
 	}
-	master, err := loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile))
+	sandboxing, err := sandboxMode(o.sandbox)
 	if err != nil {
 		return nil, err
 	}
+	// Damaged state is refused before anything is created or changed (statedir.go).
+	parts, err := inspectStateDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !parts.db && (parts.key || parts.objects > 0) {
+		return nil, refuseWithoutDatabase(dir, parts)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, objectsDir), privateDir); err != nil {
+		return nil, fmt.Errorf("local backend: creating state directory: %w", err)
+	}
+	warnings, err := tightenModes(dir, parts.db)
+	if err != nil {
+		return nil, err
+	}
+	if err := createPrivateFile(filepath.Join(dir, dbFile)); err != nil {
+		return nil, fmt.Errorf("local backend: creating the database: %w", err)
+	}
 	c := &Cloud{
-		dir: dir, now: o.now, master: master, refs: 1, compression: compression, inlineMax: inlineMax,
-		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter,
+		dir: dir, workRoot: workRoot, sandbox: sandboxing, now: o.now, refs: 1, compression: compression, inlineMax: inlineMax,
+		owner: processOwner(), heartbeatEvery: o.heartbeat, staleAfter: o.staleAfter, warnings: warnings,
 		defaultAccount: orDefault(cfg.AccountID, backend.DefaultAccountID),
 		defaultRegion:  orDefault(cfg.Region, backend.DefaultRegion),
 	}
@@ -146,12 +191,25 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 	// One writer connection per process: in-process writers queue in database/sql rather
 	// than spin on SQLite's busy handler; other processes are held off by the file lock.
 	c.writer.SetMaxOpenConns(1)
+	if parts.db {
+		if err := checkDatabaseParts(context.Background(), c.writer, dir, parts); err != nil {
+			c.writer.Close()
+			return nil, err
+		}
+	}
 	if err := c.migrate(context.Background()); err != nil {
 		c.writer.Close()
 		return nil, err
 	}
 	if c.reader, err = openDB(filepath.Join(dir, dbFile), o.busyTimeout, false); err != nil {
 		c.writer.Close()
+		return nil, err
+	}
+	// The master key is made after the database, and only while the database has never used
+	// one (checkDatabaseParts refused a lost key).
+	if c.master, err = loadOrCreateMasterKey(filepath.Join(dir, masterKeyFile)); err != nil {
+		c.writer.Close()
+		c.reader.Close()
 		return nil, err
 	}
 	if err := c.checkMasterKey(context.Background()); err != nil {
@@ -166,8 +224,8 @@ func Open(cfg backend.Config, opts ...Option) (*Cloud, error) {
 		c.reader.Close()
 		return nil, fmt.Errorf("local backend: recovering abandoned runs: %w", err)
 	}
-	// Orphaned object files cost only disk space: a failed sweep does not stop Open.
-	_, _ = c.sweepObjects(context.Background())
+	// What killed writers left behind costs only disk space: a failed sweep does not stop Open.
+	c.sweep(context.Background())
 	return c, nil
 }
 

@@ -43,7 +43,10 @@ func OpenBackend(_ context.Context, cfg backend.Config, opts backend.OpenOptions
 	if opts.ExistingOnly {
 		// The database is the state: a directory without one (or no directory) is no state.
 		if st, err := os.Stat(filepath.Join(cfg.StateDir, dbFile)); err != nil || !st.Mode().IsRegular() {
-			return nil, &backend.NoStateError{Kind: backend.KindLocal, Dir: cfg.StateDir}
+			// ... unless the rest of a state is there: then it is damaged, and Open says so.
+			if p, err := inspectStateDir(cfg.StateDir); err != nil || (!p.key && p.objects == 0) {
+				return nil, &backend.NoStateError{Kind: backend.KindLocal, Dir: cfg.StateDir}
+			}
 		}
 	}
 	if opts.Unshared {
@@ -84,9 +87,15 @@ func OpenBackend(_ context.Context, cfg backend.Config, opts backend.OpenOptions
 // stateDirError is a failure to open the state directory, as the provider reports it on
 // state_dir; errors.Is still sees the cause (ErrSchemaTooNew, a damaged database, ...).
 func stateDirError(cfg backend.Config, err error) error {
-	return &backend.ConfigError{Attribute: "state_dir", Summary: "Cannot Open The Local State Directory",
-		Detail: fmt.Sprintf("%v\n\nFix: point state_dir (or %s) at a writable directory.", err, backend.StateDirEnv), Err: err}
+	detail := fmt.Sprintf("%v\n\nFix: point state_dir (or %s) at a writable directory.", err, backend.StateDirEnv)
+	if errors.Is(err, ErrStateDamaged) {
+		detail = err.Error() // it says how to restore the directory or start over
+	}
+	return &backend.ConfigError{Attribute: "state_dir", Summary: "Cannot Open The Local State Directory", Detail: detail, Err: err}
 }
+
+// Warnings says what opening the state directory changed that its user should know.
+func (a *Account) Warnings() []string { return a.c.Warnings() }
 
 // ---- backend.Triggers: the state directory as the trigger daemon sees it ----
 

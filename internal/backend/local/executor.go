@@ -6,22 +6,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/proc"
 )
 
-// Heartbeat timing of run owners. A run whose owner is a dead process of this machine is
-// recovered as soon as anyone opens the state directory; one whose owner is elsewhere (or whose
-// pid was reused) once its heartbeat is older than staleAfter.
+// Heartbeat timing of run owners (see liveness.go). A run whose owner is a dead process of
+// this machine is recovered as soon as anyone opens the state directory or waits for a stage
+// it holds, and a live one never, however old its heartbeat (a paused process is alive); one
+// whose owner is elsewhere, once its heartbeat is older than staleAfter.
 const (
 	defaultHeartbeat  = time.Second
 	defaultStaleAfter = 30 * time.Second
@@ -48,6 +46,7 @@ func (a *Account) ExecuteRun(ctx context.Context, pipelineName, id string) (*bac
 
 	err = x.drive(ctx)
 	x.releaseLocks(context.WithoutCancel(ctx))
+	a.c.removeRunWorkspaces(e.run.ID)
 	stopHeartbeat()
 	if err != nil {
 		return nil, err
@@ -89,32 +88,6 @@ func (a *Account) claim(ctx context.Context, pipelineName, id string) (*executio
 	return out, err
 }
 
-// processOwner names this process as a run owner: host, pid and a random token, so that a
-// reused pid is not mistaken for the owner.
-func processOwner() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newVersionID()[:8])
-}
-
-// ownerGone reports whether the owner of a run has stopped: a process of this machine that no
-// longer exists, or a heartbeat older than staleAfter.
-func (c *Cloud) ownerGone(owner string, heartbeat time.Time) bool {
-	if c.now().Sub(heartbeat) > c.staleAfter {
-		return true
-	}
-	parts := strings.Split(owner, ":")
-	if len(parts) != 3 {
-		return true
-	}
-	host, _ := os.Hostname()
-	pid, err := strconv.Atoi(parts[1])
-	if parts[0] != host || err != nil {
-		return false
-	}
-	// Signal 0 checks that the process exists without touching it.
-	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
-}
-
 // executor drives one run. The run's state is written only by it, under mu.
 type executor struct {
 	a    *Account
@@ -132,7 +105,10 @@ type executor struct {
 	mu          sync.Mutex
 	run         *backend.Run
 	pendingLogs []actionLog // written by the next save
-	heldLock    string      // the stage this run holds the lock of, "" for none
+	// live are the logs of the running actions: a save writes what each printed since the
+	// last one, so that a log can be read (and followed) while its action runs.
+	live     map[[2]int]*liveLog
+	heldLock string // the stage this run holds the lock of, "" for none
 	// dirty lists the stages changed since the last write (see touch); allDirty asks for
 	// every stage, as the first write does (a run stored before stage rows has none yet) and
 	// the last (so that the final state is whole even if a change was not marked).
@@ -168,6 +144,9 @@ func (x *executor) heartbeat(ctx context.Context) {
 				_, err := tx.ExecContext(ctx, `UPDATE executions SET heartbeat_at = ? WHERE id = ? AND owner = ?`, x.a.c.timestamp(), x.run.ID, x.a.c.owner)
 				return err
 			})
+			if x.liveLogsGrew() {
+				_ = x.save(ctx)
+			}
 		}
 	}
 }
@@ -229,7 +208,10 @@ func (x *executor) writeState(ctx context.Context) error {
 	}
 	dirty, allDirty := x.dirty, x.allDirty
 	x.dirty, x.allDirty = nil, false
-	logs := x.pendingLogs
+	// The logs of running actions first, then those of actions that ended: one snapshot under
+	// mu, so a log that ended is never overwritten by an older live copy (saves are serial).
+	logs := x.liveLogsToWrite()
+	logs = append(logs, x.pendingLogs...)
 	x.pendingLogs = nil
 	x.mu.Unlock()
 	if err == nil {
@@ -276,6 +258,38 @@ func writeLogs(ctx context.Context, tx *sql.Tx, runID string, logs []actionLog) 
 type actionLog struct {
 	stage, action string
 	log           []byte
+}
+
+// liveLog is the log of a running action, and how much of it the last save wrote.
+type liveLog struct {
+	stage, action string
+	log           *proc.Log
+	written       int64
+}
+
+// liveLogsGrew reports whether a running action printed something since the last save.
+func (x *executor) liveLogsGrew() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, l := range x.live {
+		if l.log.Len() != l.written {
+			return true
+		}
+	}
+	return false
+}
+
+// liveLogsToWrite returns the logs of running actions that grew since the last save; x.mu is
+// held.
+func (x *executor) liveLogsToWrite() []actionLog {
+	var out []actionLog
+	for _, l := range x.live {
+		if n := l.log.Len(); n != l.written {
+			l.written = n
+			out = append(out, actionLog{stage: l.stage, action: l.action, log: l.log.Bytes()})
+		}
+	}
+	return out
 }
 
 // control is what other processes asked of the run.
@@ -343,7 +357,7 @@ func (x *executor) finish(ctx context.Context, status string, lastStage int) err
 // returns how it ended: Succeeded, Skipped, Failed or Stopped.
 func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	stage := &x.def.Stages[si]
-	if entered, outcome, err := x.enterStage(ctx, stage.Name); err != nil || !entered {
+	if entered, outcome, err := x.enterStage(ctx, si); err != nil || !entered {
 		return outcome, err
 	}
 	// A rollback re-runs the stage's actions as they ran then: no conditions, no rollback.
@@ -358,6 +372,7 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = backend.StatusInProgress
+	x.run.Stages[si].Entered = x.a.c.now().UTC()
 	x.touch(si)
 	x.mu.Unlock()
 	if err := x.save(ctx); err != nil {
@@ -560,11 +575,12 @@ func actionGroups(actions []pipeline.Action) [][]int {
 // first; SUPERSEDED waits for the stage to be free, and a newer run waiting for the same stage
 // supersedes this one. It returns entered=false with the run's outcome when the run stops or
 // is superseded while waiting.
-func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, outcome string, err error) {
+func (x *executor) enterStage(ctx context.Context, si int) (entered bool, outcome string, err error) {
 	mode := x.def.Mode()
 	if mode == pipeline.ExecutionModeParallel {
 		return true, "", nil
 	}
+	stage := x.def.Stages[si].Name
 	for {
 		acquired, err := x.tryLock(ctx, stage, mode)
 		if err != nil {
@@ -572,6 +588,19 @@ func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, 
 		}
 		if acquired {
 			return true, "", nil
+		}
+		x.mu.Lock()
+		firstWait := x.run.Stages[si].WaitingSince.IsZero()
+		if firstWait {
+			// Recorded once: when the run began to wait for another run to leave the stage.
+			x.run.Stages[si].WaitingSince = x.a.c.now().UTC()
+			x.touch(si)
+		}
+		x.mu.Unlock()
+		if firstWait {
+			if err := x.save(ctx); err != nil {
+				return false, "", err
+			}
 		}
 		c, err := x.readControl(ctx)
 		if err != nil {
@@ -594,9 +623,9 @@ func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, 
 // a run that a newer one is already waiting ahead of is superseded itself. In QUEUED mode a
 // run also waits while an older run, still driven, has not entered the stage yet.
 func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error) {
-	acquired := false
+	acquired, recoveredRun := false, ""
 	err := x.a.c.write(ctx, func(tx *sql.Tx) error {
-		acquired = false
+		acquired, recoveredRun = false, ""
 		id := x.a.id
 		// A run superseded while it waited must not take a lock that has just been freed.
 		var supersededBy string
@@ -616,6 +645,18 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 		case holder == x.run.ID:
 			acquired = true
 			return nil
+		}
+		if holder != "" {
+			// A holder whose driver died holds the stage forever unless a waiter frees it: the
+			// waiter itself recovers the dead run, without waiting for another Open.
+			freed, err := x.freeDeadHolder(ctx, tx, holder)
+			if err != nil {
+				return err
+			}
+			if freed {
+				recoveredRun = holder
+				holder = ""
+			}
 		}
 		if mode == pipeline.ExecutionModeSuperseded {
 			// A newer run already waiting for this stage goes next: this one is replaced.
@@ -660,10 +701,34 @@ func (x *executor) tryLock(ctx context.Context, stage, mode string) (bool, error
 		acquired = true
 		return nil
 	})
+	if err == nil && recoveredRun != "" {
+		x.a.c.removeRunWorkspaces(recoveredRun)
+	}
 	if acquired {
 		x.heldLock = stage
 	}
 	return acquired, err
+}
+
+// freeDeadHolder recovers run holder, which holds a stage lock this run waits for, when it
+// cannot go on: its driver is gone (abandoned, as recoverAbandonedRuns does), it ended without
+// releasing the lock, or it no longer exists. It reports whether the lock is free now.
+func (x *executor) freeDeadHolder(ctx context.Context, tx *sql.Tx, holder string) (bool, error) {
+	var owner, heartbeat, status, state string
+	err := tx.QueryRowContext(ctx, `SELECT owner, heartbeat_at, status, state FROM executions WHERE id = ?`, holder).
+		Scan(&owner, &heartbeat, &status, &state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && backend.RunEnded(status):
+		_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, holder)
+		return err == nil, err
+	case err != nil:
+		return false, err
+	}
+	c := x.a.c
+	if owner == "" && c.now().Sub(parseTime(heartbeat)) <= c.staleAfter || owner != "" && !c.ownerGone(owner, parseTime(heartbeat)) {
+		return false, nil
+	}
+	return c.abandonDead(ctx, tx, holder, owner, heartbeat, state)
 }
 
 // otherRun is another live execution of the pipeline, as the stage-entry rules see it.
@@ -771,38 +836,54 @@ func (c *Cloud) recoverAbandonedRuns(ctx context.Context) error {
 		if cd.owner == "" && c.now().Sub(parseTime(cd.heartbeat)) <= c.staleAfter {
 			continue // started but not picked up yet
 		}
-		err = c.write(ctx, func(tx *sql.Tx) error {
-			// Read and rewritten in one transaction, and only if nobody claimed it meanwhile.
-			var run backend.Run
-			if err := decodeRun(ctx, tx, cd.state, &run); err != nil {
-				return nil // unreadable: left for a person to look at, not blocking Open
-			}
-			abandonRun(&run, c.now().UTC())
-			header, err := encodeRunHeader(&run)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
-				run.Status, header, cd.id, cd.owner, cd.heartbeat)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return nil
-			}
-			if err := putStages(ctx, tx, &run, nil); err != nil {
-				return err
-			}
-			if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, cd.id); err != nil {
-				return err
-			}
-			return killLeftProcesses(ctx, tx, cd.id, cd.owner)
+		recovered := false
+		err = c.write(ctx, func(tx *sql.Tx) (err error) {
+			recovered, err = c.abandonDead(ctx, tx, cd.id, cd.owner, cd.heartbeat, cd.state)
+			return err
 		})
 		if err != nil {
 			return err
 		}
+		if recovered {
+			c.removeRunWorkspaces(cd.id)
+		}
 	}
 	return nil
+}
+
+// abandonDead fails run id as abandoned in tx, its owner being gone: its running actions and
+// stages fail, its stage locks are released and the processes its actions left are killed.
+// It does nothing, and returns false, when the run was claimed meanwhile (owner or heartbeat
+// changed). A run whose state cannot be read is left for a person to look at, but its stage
+// locks are released all the same: it must not hold other runs back. The caller removes the
+// run's workspaces once tx committed.
+func (c *Cloud) abandonDead(ctx context.Context, tx *sql.Tx, id, owner, heartbeat, state string) (bool, error) {
+	var run backend.Run
+	if err := decodeRun(ctx, tx, state, &run); err != nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ? AND
+			EXISTS (SELECT 1 FROM executions WHERE id = ? AND owner = ? AND heartbeat_at = ?)`, id, id, owner, heartbeat)
+		return false, err
+	}
+	abandonRun(&run, c.now().UTC())
+	header, err := encodeRunHeader(&run)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, state = ?, owner = '' WHERE id = ? AND owner = ? AND heartbeat_at = ?`,
+		run.Status, header, id, owner, heartbeat)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if err := putStages(ctx, tx, &run, nil); err != nil {
+		return false, err
+	}
+	if _, err = tx.ExecContext(ctx, `DELETE FROM stage_locks WHERE execution_id = ?`, id); err != nil {
+		return false, err
+	}
+	return true, killLeftProcesses(ctx, tx, id, owner)
 }
 
 // abandonRun marks a run whose driver died: running actions and stages failed, the run Failed
@@ -826,47 +907,39 @@ func abandonRun(run *backend.Run, now time.Time) {
 	run.Status, run.StatusReason, run.Ended = backend.StatusFailed, reasonAbandon, now
 }
 
-// workspace returns a fresh directory for one attempt of an action.
+// workspace returns a fresh directory for this attempt of action j of stage si (see
+// workspaces.go: named by ids, never by the stage's or the action's name).
 func (x *executor) workspace(si, j int) (string, error) {
-	act := x.run.Stages[si].Actions[j]
-	dir := filepath.Join(x.a.c.dir, "work", x.run.ID, safeName(x.def.Stages[si].Name), safeName(act.Name)+"-"+strconv.Itoa(act.Attempt))
-	if err := os.RemoveAll(dir); err != nil {
-		return "", err
-	}
-	return dir, os.MkdirAll(dir, 0o700)
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == os.PathSeparator || r == 0 {
-			return '_'
-		}
-		return r
-	}, s)
+	return x.a.c.newWorkspace(x.run.ID, fmt.Sprintf("%d.%d.%d", si, j, x.run.Stages[si].Actions[j].Attempt))
 }
 
 // killLeftProcesses kills the process groups a dead driver's actions left running, when that
-// driver ran on this machine (a group id means nothing elsewhere), and forgets them.
+// driver ran on this machine (a group id means nothing elsewhere), and forgets them. A group
+// is killed only while its leader is the process that was recorded (same start time): a
+// group id whose process ended may belong to someone else's processes by now.
 func killLeftProcesses(ctx context.Context, tx *sql.Tx, executionID, owner string) error {
-	host, _ := os.Hostname()
-	if parts := strings.Split(owner, ":"); len(parts) == 3 && parts[0] == host {
-		rows, err := tx.QueryContext(ctx, `SELECT pgid FROM action_processes WHERE execution_id = ?`, executionID)
+	if host, _, _, ok := parseOwner(owner); ok && host == hostname() {
+		rows, err := tx.QueryContext(ctx, `SELECT pgid, started FROM action_processes WHERE execution_id = ?`, executionID)
 		if err != nil {
 			return err
 		}
-		var groups []int
+		type group struct {
+			pgid    int
+			started string
+		}
+		var groups []group
 		for rows.Next() {
-			var pgid int
-			if err := rows.Scan(&pgid); err != nil {
+			var g group
+			if err := rows.Scan(&g.pgid, &g.started); err != nil {
 				rows.Close()
 				return err
 			}
-			groups = append(groups, pgid)
+			groups = append(groups, g)
 		}
 		rows.Close()
-		for _, pgid := range groups {
-			if pgid > 1 {
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		for _, g := range groups {
+			if g.pgid > 1 && g.started != "" && processAlive(g.pgid, g.started) {
+				_ = syscall.Kill(-g.pgid, syscall.SIGKILL)
 			}
 		}
 	}

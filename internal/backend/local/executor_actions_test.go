@@ -245,7 +245,7 @@ func TestZipSlipInputIsRefusedAndWritesNothingOutside(t *testing.T) {
 				}
 			}
 			// The workspace itself was cleaned up.
-			if entries, _ := os.ReadDir(filepath.Join(stateDir, "work", run.ID, "Build")); len(entries) != 0 {
+			if entries, _ := os.ReadDir(filepath.Join(c.workRoot, run.ID)); len(entries) != 0 {
 				t.Errorf("workspace left behind: %v", entries)
 			}
 		})
@@ -491,13 +491,18 @@ func TestActionTimeoutKillsTheWholeProcessGroup(t *testing.T) {
 	t.Cleanup(func() { defaultActionTimeout = saved })
 
 	_, a, _ := accounts(t)
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	// The background child is found by its command line: its pid inside the action's sandbox
+	// means nothing out here.
+	marker := "1000." + strconv.FormatInt(time.Now().UnixNano(), 10)
 	p := shellPipeline("hang", "", stage("Build",
-		shell("Hang", 1, "sleep 1000 & echo $! > "+pidFile, "wait")),
+		shell("Hang", 1, "sleep "+marker+" &", "wait")),
 		stage("Deploy", shell("Never", 1, "true")),
 	)
 	setupShellPipeline(t, a, p, nil)
-	run := startAndRun(t, a, "hang", nil)
+	started := must[*backend.Run](t)(a.StartRun(context.Background(), backend.RunRequest{Pipeline: "hang"}))
+	done := drive(a, "hang", started.ID)
+	eventually(t, "the background child to start", func() bool { return len(processesWith(marker)) > 0 })
+	run := ended(t, done)
 	act := run.Action("Build", "Hang")
 	if run.Status != backend.StatusFailed || act.Status != backend.StatusFailed || !strings.Contains(act.Error, "timed out after 2s") {
 		t.Fatalf("run = %s, action = %s (%s); want Failed, timed out", run.Status, act.Status, act.Error)
@@ -505,15 +510,7 @@ func TestActionTimeoutKillsTheWholeProcessGroup(t *testing.T) {
 	if run.Stages[2].Status != backend.StatusCancelled {
 		t.Errorf("the stage after the timeout = %q, want Cancelled", run.Stages[2].Status)
 	}
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The background child was in the action's process group: it is killed with it (the
 	// signal is delivered asynchronously, hence the wait).
-	eventually(t, "the background child "+strconv.Itoa(pid)+" to be killed", func() bool { return processGone(pid) })
+	eventually(t, "the background child to be killed", func() bool { return len(processesWith(marker)) == 0 })
 }

@@ -3,11 +3,11 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,18 +83,20 @@ func TestKilledDriverLeavesAnAbandonedRunAndIntactArtifacts(t *testing.T) {
 		_, err := os.Stat(pidFile)
 		return actionStatus(t, a, "crash", run.ID, "Hang", "Hang") == backend.StatusInProgress && err == nil
 	})
-	// The action's process group outlives its killed driver: clean it up at the end.
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
+	// The action's process group outlives its killed driver until the recovery kills it;
+	// should the test stop before, it is killed at the end. The group is the one the driver
+	// recorded (the pid the action wrote is its pid inside its sandbox).
+	var actionGroup int
+	if err := c.reader.QueryRow(`SELECT pgid FROM action_processes WHERE execution_id = ?`, run.ID).Scan(&actionGroup); err != nil || actionGroup <= 1 {
+		t.Fatalf("the action's process group: %d %v", actionGroup, err)
 	}
-	actionPID, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = syscall.Kill(-actionPID, syscall.SIGKILL) })
+	t.Cleanup(func() { _ = syscall.Kill(-actionGroup, syscall.SIGKILL) })
 
 	before := must[*backend.Run](t)(a.GetRun(ctx, "crash", run.ID))
+	runWork := filepath.Join(c.workRoot, run.ID)
+	if entries, err := os.ReadDir(runWork); err != nil || len(entries) != 1 {
+		t.Fatalf("the running action's workspace in %s: %v %v", runWork, entries, err)
+	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +116,14 @@ func TestKilledDriverLeavesAnAbandonedRunAndIntactArtifacts(t *testing.T) {
 	want := []string{backend.StatusSucceeded, backend.StatusSucceeded, backend.StatusFailed, backend.StatusCancelled, backend.StatusFailed}
 	if fmt.Sprint(statuses) != fmt.Sprint(want) {
 		t.Errorf("stages Source, Build, Hang, Deploy and action Hang = %v, want %v", statuses, want)
+	}
+	// Recovery killed what the dead run's action left running, and removed its workspaces: unpacked inputs are plaintext copies of
+	// artifacts.
+	eventually(t, "the action's process group to end", func() bool {
+		return errors.Is(syscall.Kill(-actionGroup, 0), syscall.ESRCH)
+	})
+	if _, err := os.Stat(runWork); !os.IsNotExist(err) {
+		t.Errorf("the dead run's workspaces are still in %s (%v)", runWork, err)
 	}
 	var locks int
 	if err := c2.reader.QueryRow(`SELECT count(*) FROM stage_locks WHERE execution_id = ?`, run.ID).Scan(&locks); err != nil {

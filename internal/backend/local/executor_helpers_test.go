@@ -201,3 +201,22 @@ func processGone(pid int) bool {
 	}
 	return false
 }
+
+// processesWith lists the pids of this machine's live processes (zombies aside) whose command
+// line holds s.
+func processesWith(s string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(s)) || processGone(pid) {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out
+}

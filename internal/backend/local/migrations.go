@@ -382,6 +382,22 @@ var migrations = []migration{{
 			PRIMARY KEY (execution_id, stage, condition_type)
 		)`,
 	},
+}, {
+	version: 12,
+	name:    "blob intents, action process start times",
+	stmts: []string{
+		// A blob file about to be linked by a put, or about to be removed after a delete: the
+		// database names it before the file changes, so that what a killed writer left can be
+		// cleaned up, and a file the database never named is never removed (sweep.go).
+		`CREATE TABLE blob_intents (
+			name       TEXT PRIMARY KEY,
+			writer     TEXT NOT NULL,
+			created_at TEXT NOT NULL
+		)`,
+		// The start time of an action's process group leader: a recovery kills the group only
+		// while its leader is that process (pids are reused, sometimes within minutes).
+		`ALTER TABLE action_processes ADD COLUMN started TEXT NOT NULL DEFAULT ''`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

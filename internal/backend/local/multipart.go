@@ -241,7 +241,9 @@ func (a *Account) UploadPart(ctx context.Context, in backend.UploadPartInput) (b
 // writeSealedFile seals r into a new file at path (written to a temporary name, synced and
 // renamed into place) and returns the plaintext size.
 func writeSealedFile(path string, r io.Reader, key, aad []byte) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	// Named by its writer, like an object's temporary file: a killed writer's goes at the next
+	// Open (sweep.go).
+	tmp, err := os.CreateTemp(filepath.Dir(path), writerPrefix(blobTempPrefix)+"*")
 	if err != nil {
 		return 0, fmt.Errorf("upload store: %w", err)
 	}

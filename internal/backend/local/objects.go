@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 )
@@ -164,6 +163,9 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 			switch {
 			case err == nil:
 				replaced = append(replaced, old)
+				if err := a.c.intendBlobs(ctx, tx, replaced); err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND object_key = ? AND version_id = ?`, bucket, key, backend.NullVersion); err != nil {
 					return err
 				}
@@ -182,6 +184,12 @@ func (a *Account) putObject(ctx context.Context, principal, bucket, key string, 
 		if isUniqueViolation(err) {
 			return fmt.Errorf("object %s version %s: %w", objectARN, versionID, backend.ErrConflict)
 		}
+		if err != nil || body.blob == "" {
+			return err
+		}
+		// The version names its file now: the intent recorded before the file was linked
+		// is fulfilled.
+		_, err = tx.ExecContext(ctx, `DELETE FROM blob_intents WHERE name = ?`, body.blob)
 		return err
 	})
 	if err != nil {
@@ -374,6 +382,9 @@ func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, vers
 		remove := func(o *objectRow) error {
 			if o.blob != "" {
 				removed = append(removed, o.blob)
+				if err := a.c.intendBlobs(ctx, tx, []string{o.blob}); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE seq = ?`, o.seq)
 			return err
@@ -429,20 +440,4 @@ func (a *Account) DeleteObject(ctx context.Context, principal, bucket, key, vers
 	}
 	a.c.removeUnreferencedBlobs(ctx, removed)
 	return out, nil
-}
-
-// removeUnreferencedBlobs deletes the files of digests no version refers to any more. It runs
-// after the deleting transaction committed, so a failure leaves at worst an orphan file, never
-// a version without its file.
-func (c *Cloud) removeUnreferencedBlobs(ctx context.Context, digests []string) {
-	for _, d := range digests {
-		if !validBlobName(d) {
-			continue
-		}
-		var n int
-		if err := c.reader.QueryRowContext(ctx, `SELECT count(*) FROM object_versions WHERE blob_sha256 = ?`, d).Scan(&n); err != nil || n > 0 {
-			continue
-		}
-		_ = os.Remove(c.blobPath(d))
-	}
 }

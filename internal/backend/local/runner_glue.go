@@ -53,7 +53,7 @@ func (a *Account) unpackArtifact(ctx context.Context, principal string, ref back
 		return fmt.Errorf("reading input artifact %q: %w", ref.Name, err)
 	}
 	defer body.Close()
-	if _, err = artifact.Unzip(body, body.Size(), dir, artifact.DefaultLimits); err != nil {
+	if _, err = artifact.Unzip(ctx, body, body.Size(), dir, artifact.DefaultLimits); err != nil {
 		return fmt.Errorf("unpacking input artifact %q: %w", ref.Name, err)
 	}
 	return nil

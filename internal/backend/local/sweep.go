@@ -11,88 +11,164 @@ import (
 	"time"
 )
 
-// A put that dies between writing its file and committing its version (a SIGKILLed apply)
-// leaves a file no version names, and a put that dies while writing leaves a temporary file.
-// Neither is ever read; sweepObjects removes them, at most once per sweepEvery, when a state
-// directory is opened. A file is only removed once it has not changed for sweepGrace: a put
-// in flight in another process links its file a moment before it commits.
+// What a killed writer leaves behind, and how it goes.
+//
+//   - A temporary file (objects/.tmp-*, uploads/ID/.tmp-*, .master-*): its name says which process of which
+//     machine writes it (writerPrefix). One whose writer is a process of this machine that is
+//     gone is removed when a state directory is opened; one whose writer cannot be asked
+//     (another machine, an older name) once it has not changed for sweepGrace.
+//   - A blob file linked into objects/ by a put that died before committing its version, or
+//     left by a delete that died after committing and before removing the file. Both are
+//     recorded in blob_intents before the file is linked or the version deleted, in a
+//     committed transaction; removeUnreferencedBlobs and sweepBlobs act only on what
+//     blob_intents names and object_versions does not reference. A file the database does not
+//     name at all is never removed: it may belong to another copy of the database (a backup
+//     about to be restored), and only a database that names a file can prove it unreferenced.
+const sweepGrace = time.Hour
+
+// Prefixes of temporary files.
 const (
-	sweepEvery = 24 * time.Hour
-	sweepGrace = time.Hour
-	sweptAtKey = "objects_swept_at"
+	blobTempPrefix   = ".tmp-"
+	masterTempPrefix = ".master-"
 )
 
-// sweepObjects removes orphaned object files (see above) and returns how many it removed.
-func (c *Cloud) sweepObjects(ctx context.Context) (int, error) {
-	now := c.now()
-	var last string
-	err := c.reader.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, sweptAtKey).Scan(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
+// sweep removes what killed writers left behind (see above). It never fails Open: left-overs
+// cost only disk space.
+func (c *Cloud) sweep(ctx context.Context) {
+	c.sweepTemporaryFiles(filepath.Join(c.dir, objectsDir), blobTempPrefix)
+	c.sweepTemporaryFiles(c.dir, masterTempPrefix)
+	if uploads, err := os.ReadDir(filepath.Join(c.dir, uploadsDir)); err == nil {
+		for _, u := range uploads {
+			if u.IsDir() && validUploadID(u.Name()) {
+				c.sweepTemporaryFiles(c.uploadDir(u.Name()), blobTempPrefix)
+			}
+		}
 	}
-	if last != "" && now.Sub(parseTime(last)) < sweepEvery {
-		return 0, nil
+	_, _ = c.sweepBlobs(ctx)
+	_ = c.sweepWorkspaces(ctx)
+}
+
+// sweepTemporaryFiles removes the temporary files named prefix* in dir whose writer is gone.
+func (c *Cloud) sweepTemporaryFiles(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
 	}
-	// Claim this sweep first, so that processes opening the directory together sweep once.
-	claimed := false
-	err = c.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE value = ?`, sweptAtKey, c.timestamp(), last)
-		if err != nil {
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || e.IsDir() {
+			continue
+		}
+		gone, known := tempWriterGone(prefix, name)
+		if !known {
+			info, err := e.Info()
+			gone = err == nil && c.now().Sub(info.ModTime()) >= sweepGrace
+		}
+		if gone {
+			_ = os.Remove(filepath.Join(dir, name))
+		}
+	}
+}
+
+// intendBlobs records, in tx, that the blob files names may have to be removed by writer (this
+// process): see sweepBlobs.
+func (c *Cloud) intendBlobs(ctx context.Context, tx *sql.Tx, names []string) error {
+	for _, name := range names {
+		if !validBlobName(name) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blob_intents (name, writer, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET writer = excluded.writer, created_at = excluded.created_at`, name, c.owner, c.timestamp()); err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		claimed = n == 1
-		return err
-	})
-	if err != nil || !claimed {
-		return 0, err
 	}
+	return nil
+}
 
-	referenced := map[string]bool{}
-	rows, err := c.reader.QueryContext(ctx, `SELECT DISTINCT blob_sha256 FROM object_versions WHERE blob_sha256 != ''`)
+// removeUnreferencedBlobs deletes the files of the blobs names that no version references, and
+// then their intents. It runs after the transaction that unreferenced them committed, so a
+// failure leaves at worst an intent for sweepBlobs, never a version without its file.
+func (c *Cloud) removeUnreferencedBlobs(ctx context.Context, names []string) {
+	for _, name := range names {
+		if !validBlobName(name) {
+			continue
+		}
+		_ = c.write(ctx, func(tx *sql.Tx) error {
+			return c.dropBlobIntent(ctx, tx, name)
+		})
+	}
+}
+
+// dropBlobIntent removes the file of blob name unless a version references it, then its
+// intent, in tx: the check and the removal of the intent are one transaction, and the file is
+// removed while tx holds the write lock, so a put cannot commit a version naming it meanwhile.
+func (c *Cloud) dropBlobIntent(ctx context.Context, tx *sql.Tx, name string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM object_versions WHERE blob_sha256 = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if err := os.Remove(c.blobPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM blob_intents WHERE name = ?`, name)
+	return err
+}
+
+// sweepBlobs settles the intents whose writer is gone (see above) and returns how many files
+// it removed.
+func (c *Cloud) sweepBlobs(ctx context.Context) (int, error) {
+	type intent struct{ name, writer, created string }
+	rows, err := c.reader.QueryContext(ctx, `SELECT name, writer, created_at FROM blob_intents`)
 	if err != nil {
 		return 0, err
 	}
+	var settle []intent
 	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
+		var in intent
+		if err := rows.Scan(&in.name, &in.writer, &in.created); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		referenced[name] = true
+		if in.writer == c.owner {
+			continue // this process's own put or delete, in flight
+		}
+		if host, _, _, ok := parseOwner(in.writer); ok && host == hostname() {
+			if c.ownerGone(in.writer, time.Time{}) {
+				settle = append(settle, in)
+			}
+			continue
+		}
+		if c.now().Sub(parseTime(in.created)) >= sweepGrace {
+			settle = append(settle, in)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-
 	removed := 0
-	root := filepath.Join(c.dir, objectsDir)
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := d.Name()
-		orphan := strings.HasPrefix(name, ".tmp-") || validBlobName(name) && !referenced[name]
-		if !orphan {
-			return nil
-		}
-		if info, ierr := d.Info(); ierr != nil || now.Sub(info.ModTime()) < sweepGrace {
-			return nil // gone meanwhile, or too recent to be an orphan for sure
-		}
-		// Checked again just before removing: the version naming it may have been committed
-		// since the list was read.
-		var n int
-		if validBlobName(name) {
-			if err := c.reader.QueryRowContext(ctx, `SELECT count(*) FROM object_versions WHERE blob_sha256 = ?`, name).Scan(&n); err != nil {
+	for _, in := range settle {
+		_, statErr := os.Stat(c.blobPath(in.name))
+		err := c.write(ctx, func(tx *sql.Tx) error {
+			// Still the same intent: nobody took the name over meanwhile.
+			var writer string
+			err := tx.QueryRowContext(ctx, `SELECT writer FROM blob_intents WHERE name = ?`, in.name).Scan(&writer)
+			if errors.Is(err, sql.ErrNoRows) || err == nil && writer != in.writer {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
+			return c.dropBlobIntent(ctx, tx, in.name)
+		})
+		if err != nil {
+			return removed, err
 		}
-		if n == 0 && os.Remove(path) == nil {
+		if _, err := os.Stat(c.blobPath(in.name)); statErr == nil && errors.Is(err, fs.ErrNotExist) {
 			removed++
 		}
-		return nil
-	})
-	return removed, err
+	}
+	return removed, nil
 }

@@ -115,26 +115,57 @@ func (c *Cloud) ReleaseLease(ctx context.Context, name, owner string) error {
 // first under a unique key, so two daemons reacting to one change start one run; a reservation
 // whose run could not be started is released so the change is tried again.
 func (a *Account) StartTriggeredRun(ctx context.Context, req backend.RunRequest, source, revision string) (*backend.Run, error) {
+	return a.StartTriggeredRunOnce(ctx, req, source, backend.ReplayKey{Value: revision})
+}
+
+// errSeen rolls back a reservation when one of its keys was seen already.
+var errSeen = errors.New("trigger seen before")
+
+// StartTriggeredRunOnce starts a run for a trigger of source unless any of keys was seen
+// before (within its window): then it returns nil, nil and reserves none of them. The keys
+// and the run are one transaction, as in StartTriggeredRun.
+func (a *Account) StartTriggeredRunOnce(ctx context.Context, req backend.RunRequest, source string, keys ...backend.ReplayKey) (*backend.Run, error) {
 	var run *backend.Run
 	err := a.c.write(ctx, func(tx *sql.Tx) error {
 		run = nil
-		// The reservation and the run are one transaction: a crash between them loses
-		// nothing, and a second daemon's reservation of the same revision fails.
-		_, err := tx.ExecContext(ctx, `INSERT INTO trigger_starts (account_id, region, pipeline, source, revision, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			a.id.AccountID, a.id.Region, req.Pipeline, source, revision, a.c.timestamp())
-		if isUniqueViolation(err) {
-			return nil
+		now := a.c.now()
+		for _, k := range keys {
+			var created string
+			err := tx.QueryRowContext(ctx, `SELECT created_at FROM trigger_starts WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
+				a.id.AccountID, a.id.Region, req.Pipeline, source, k.Value).Scan(&created)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				_, err = tx.ExecContext(ctx, `INSERT INTO trigger_starts (account_id, region, pipeline, source, revision, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					a.id.AccountID, a.id.Region, req.Pipeline, source, k.Value, a.c.timestamp())
+				if isUniqueViolation(err) {
+					return errSeen
+				}
+			case err != nil:
+			case k.Window == 0 || now.Sub(parseTime(created)) < k.Window:
+				return errSeen
+			default: // seen, but longer ago than its window: forgotten
+				_, err = tx.ExecContext(ctx, `UPDATE trigger_starts SET created_at = ?, execution_id = '' WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
+					a.c.timestamp(), a.id.AccountID, a.id.Region, req.Pipeline, source, k.Value)
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
+		var err error
 		if run, err = a.startRun(ctx, tx, req); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE trigger_starts SET execution_id = ? WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
-			run.ID, a.id.AccountID, a.id.Region, req.Pipeline, source, revision)
-		return err
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `UPDATE trigger_starts SET execution_id = ? WHERE account_id = ? AND region = ? AND pipeline = ? AND source = ? AND revision = ?`,
+				run.ID, a.id.AccountID, a.id.Region, req.Pipeline, source, k.Value); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if errors.Is(err, errSeen) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

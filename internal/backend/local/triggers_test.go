@@ -223,3 +223,40 @@ func TestWebhookValidationAndDelete(t *testing.T) {
 		t.Fatal(backend.WebhookURL("", acctA, region, "w"))
 	}
 }
+
+// TestReplayKeysAreRememberedForTheirWindow: a digest key is remembered for its window, a
+// delivery id for ever, and a trigger whose keys include one seen before reserves none of the
+// others.
+func TestReplayKeysAreRememberedForTheirWindow(t *testing.T) {
+	clk := newClock()
+	_, a, _ := accounts(t, WithNow(clk.Now))
+	ctx := context.Background()
+	setupShellPipeline(t, a, shellPipeline("hooked", "", stage("Build", shell("B", 1, "true"))), nil)
+	req := backend.RunRequest{Pipeline: "hooked", Trigger: backend.TriggerWebhook}
+	start := func(keys ...backend.ReplayKey) bool {
+		t.Helper()
+		run, err := a.StartTriggeredRunOnce(ctx, req, "webhook:gh", keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run != nil
+	}
+	digest := backend.ReplayKey{Value: "sha256:aaaa", Window: time.Hour}
+	if !start(digest, backend.ReplayKey{Value: "d-1"}) {
+		t.Fatal("first delivery did not start a run")
+	}
+	if start(digest) || start(digest, backend.ReplayKey{Value: "d-2"}) {
+		t.Fatal("the same digest within its window started a run")
+	}
+	// d-2 came with a digest seen before: it was not reserved.
+	if !start(backend.ReplayKey{Value: "sha256:bbbb", Window: time.Hour}, backend.ReplayKey{Value: "d-2"}) {
+		t.Fatal("delivery d-2 was reserved by a trigger that started nothing")
+	}
+	clk.Advance(2 * time.Hour)
+	if !start(digest) {
+		t.Error("the digest was still remembered after its window")
+	}
+	if start(backend.ReplayKey{Value: "d-1"}) {
+		t.Error("a delivery id was forgotten")
+	}
+}

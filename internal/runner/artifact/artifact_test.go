@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"context"
 	"errors"
 	"hash/crc32"
 	"io/fs"
@@ -94,7 +95,7 @@ func zipBytes(t *testing.T, dir string, sel []Entry, opts Options) ([]byte, Stat
 }
 
 func unzipBytes(b []byte, dest string, limits Limits) (Stats, error) {
-	return Unzip(bytes.NewReader(b), int64(len(b)), dest, limits)
+	return Unzip(context.Background(), bytes.NewReader(b), int64(len(b)), dest, limits)
 }
 
 func TestZipUnzipRoundTrip(t *testing.T) {
@@ -255,7 +256,7 @@ type rawEntry struct {
 	body string
 }
 
-func craft(t *testing.T, entries ...rawEntry) []byte {
+func craft(t testing.TB, entries ...rawEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -457,13 +458,13 @@ func TestUnzipFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(dir, "out")
-	if _, err := UnzipFile(p, dest, Limits{}); err != nil {
+	if _, err := UnzipFile(context.Background(), p, dest, Limits{}); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dest, "hello")); string(b) != "world" {
 		t.Errorf("hello = %q", b)
 	}
-	if _, err := UnzipFile(filepath.Join(dir, "missing.zip"), dest, Limits{}); err == nil {
+	if _, err := UnzipFile(context.Background(), filepath.Join(dir, "missing.zip"), dest, Limits{}); err == nil {
 		t.Error("no error for a missing archive")
 	}
 }

@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -156,7 +157,7 @@ func BenchmarkArtifact1GiB(b *testing.B) {
 				if err := f.Close(); err != nil {
 					b.Fatal(err)
 				}
-				st, err := UnzipFile(zipPath, filepath.Join(work, "out"), Limits{MaxBytes: 2 * total})
+				st, err := UnzipFile(context.Background(), zipPath, filepath.Join(work, "out"), Limits{MaxBytes: 2 * total})
 				if err != nil {
 					b.Fatal(err)
 				}

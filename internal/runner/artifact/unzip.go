@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"archive/zip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits cap what Unzip extracts, against archive bombs. A zero field takes DefaultLimits'
@@ -19,10 +21,14 @@ type Limits struct {
 	MaxEntries int
 	// MaxBytes caps the total expanded size of the file contents.
 	MaxBytes int64
+	// MaxDepth caps the number of path elements of an entry's name (a/b/c is 3).
+	MaxDepth int
 }
 
-// DefaultLimits is generous for build outputs and small enough to stop a bomb early.
-var DefaultLimits = Limits{MaxEntries: 200_000, MaxBytes: 8 << 30}
+// DefaultLimits is generous for build outputs and small enough to stop a bomb early. No build
+// output nests 256 directories deep; a zip that does is a few kilobytes of "a/a/a/…" made to
+// create thousands of directories.
+var DefaultLimits = Limits{MaxEntries: 200_000, MaxBytes: 8 << 30, MaxDepth: 256}
 
 // ErrLimit is wrapped by the errors Unzip returns when an archive exceeds its Limits.
 var ErrLimit = errors.New("archive exceeds the extraction limit")
@@ -34,7 +40,7 @@ var ErrUnsafe = errors.New("unsafe archive entry")
 const maxLinkTarget = 4096
 
 // UnzipFile extracts the zip file at zipPath into dest; see Unzip.
-func UnzipFile(zipPath, dest string, limits Limits) (Stats, error) {
+func UnzipFile(ctx context.Context, zipPath, dest string, limits Limits) (Stats, error) {
 	f, err := os.Open(zipPath)
 	if err != nil {
 		return Stats{}, fmt.Errorf("unzip: %w", err)
@@ -44,7 +50,7 @@ func UnzipFile(zipPath, dest string, limits Limits) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("unzip: %w", err)
 	}
-	return Unzip(f, fi.Size(), dest, limits)
+	return Unzip(ctx, f, fi.Size(), dest, limits)
 }
 
 // Unzip extracts the zip in r (size bytes) into dest, creating dest if needed. It refuses, with
@@ -52,17 +58,27 @@ func UnzipFile(zipPath, dest string, limits Limits) (Stats, error) {
 // backslashes; duplicate names; entries whose parent is a symlink (writing through a link);
 // symlinks whose target is absolute or resolves outside dest, also through other links; and
 // device files, pipes and sockets. Setuid, setgid and sticky bits are dropped. It stops with an
-// error wrapping ErrLimit when the entry count or the bytes actually written exceed limits (the
-// sizes the archive declares are checked first, then enforced while writing, since they can
-// lie). Existing files are never overwritten. On error dest may hold a partial extraction: the
-// caller owns dest and removes it.
-func Unzip(r io.ReaderAt, size int64, dest string, limits Limits) (Stats, error) {
+// error wrapping ErrLimit when the entry count, an entry's depth or the bytes actually written
+// exceed limits (the sizes the archive declares are checked first, then enforced while
+// writing, since they can lie), and with ctx's error once ctx ends (checked for every entry
+// and every buffer copied). Existing files are never overwritten. On error dest may hold a
+// partial extraction: the caller owns dest and removes it.
+//
+// Its work is linear in the size of the names: every directory is reached from the one open
+// before it, one path element at a time, never resolved again from dest.
+func Unzip(ctx context.Context, r io.ReaderAt, size int64, dest string, limits Limits) (Stats, error) {
 	var st Stats
 	if limits.MaxEntries <= 0 {
 		limits.MaxEntries = DefaultLimits.MaxEntries
 	}
 	if limits.MaxBytes <= 0 {
 		limits.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if limits.MaxDepth <= 0 {
+		limits.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if err := ctx.Err(); err != nil {
+		return st, fmt.Errorf("unzip: %w", err)
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -85,44 +101,66 @@ func Unzip(r io.ReaderAt, size int64, dest string, limits Limits) (Stats, error)
 
 	bufp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bufp)
-	x := &extractor{root: root, limits: limits, dirs: map[string]bool{".": true}, buf: *bufp}
+	x := &extractor{ctx: ctx, root: root, limits: limits, dirs: map[string]bool{".": true}, buf: *bufp}
+	defer x.cwd.close()
 	for _, f := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("unzip: %w", err)
+		}
 		if err := x.extract(f, &st); err != nil {
-			return st, fmt.Errorf("unzip: %s: %w", f.Name, err)
+			return st, fmt.Errorf("unzip: %s: %w", shortName(f.Name), err)
 		}
 	}
+	x.cwd.close()
 	// A symlink that was dangling when written can resolve outside once a later entry exists
 	// (s -> "l/.." written before l -> "."), so every link is checked again at the end.
 	for _, l := range x.links {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("unzip: %w", err)
+		}
 		if err := resolveInside(root, l); err != nil {
-			return st, fmt.Errorf("unzip: %s: %w", l, err)
+			return st, fmt.Errorf("unzip: %s: %w", shortName(l), err)
 		}
 	}
 	// Directory modes last, deepest first, so a read-only directory did not block its entries.
 	slices.SortFunc(x.dirModes, func(a, b dirMode) int { return strings.Count(b.name, "/") - strings.Count(a.name, "/") })
 	for _, d := range x.dirModes {
 		if err := root.Chmod(d.name, d.mode); err != nil {
-			return st, fmt.Errorf("unzip: %s: %w", d.name, err)
+			return st, fmt.Errorf("unzip: %s: %w", shortName(d.name), err)
 		}
 	}
 	return st, nil
+}
+
+// shortName is an entry name for a message: names can be 64 KiB long, and an error that
+// echoes one in full buries what it says.
+func shortName(name string) string {
+	const keep = 120
+	if len(name) <= keep {
+		return fmt.Sprintf("%q", name)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", name[:cut], len(name))
 }
 
 // entryName validates a zip entry name and returns it without a trailing slash.
 func entryName(f *zip.File) (string, error) {
 	n := f.Name
 	if strings.ContainsAny(n, "\\\x00") {
-		return "", fmt.Errorf("%w: name %q contains a backslash or NUL", ErrUnsafe, n)
+		return "", fmt.Errorf("%w: name %s contains a backslash or NUL", ErrUnsafe, shortName(n))
 	}
 	if strings.HasPrefix(n, "/") {
-		return "", fmt.Errorf("%w: absolute path %q", ErrUnsafe, n)
+		return "", fmt.Errorf("%w: absolute path %s", ErrUnsafe, shortName(n))
 	}
 	trimmed := strings.TrimSuffix(n, "/")
 	if trimmed == "." {
 		return ".", nil
 	}
 	if !fs.ValidPath(trimmed) {
-		return "", fmt.Errorf("%w: path %q leaves the destination or is not clean (.., . or empty elements)", ErrUnsafe, n)
+		return "", fmt.Errorf("%w: path %s leaves the destination or is not clean (.., . or empty elements)", ErrUnsafe, shortName(n))
 	}
 	return trimmed, nil
 }
@@ -136,8 +174,11 @@ func checkNames(files []*zip.File, limits Limits) error {
 			return err
 		}
 		if name != "." {
+			if depth := strings.Count(name, "/") + 1; depth > limits.MaxDepth {
+				return fmt.Errorf("%s: a path of %d elements, deeper than the limit of %d: %w", shortName(name), depth, limits.MaxDepth, ErrLimit)
+			}
 			if seen[name] {
-				return fmt.Errorf("%w: duplicate entry %q", ErrUnsafe, name)
+				return fmt.Errorf("%w: duplicate entry %s", ErrUnsafe, shortName(name))
 			}
 			seen[name] = true
 		}
@@ -155,13 +196,45 @@ type dirMode struct {
 }
 
 type extractor struct {
+	ctx      context.Context
 	root     *os.Root
 	limits   Limits
 	written  int64
 	dirs     map[string]bool // directories known to be real directories (not links)
+	cwd      openPath        // the directory the last entry went into, open
 	links    []string
 	dirModes []dirMode
 	buf      []byte
+}
+
+// openPath is a directory below the destination, held open element by element: handles[i] is
+// the directory of path[:ends[i]]. Moving to another directory closes what is not shared and
+// opens the rest, one element at a time: entries of one directory, or of a directory below the
+// last one, cost a step each, however deep they are.
+type openPath struct {
+	path    string
+	ends    []int
+	handles []*os.Root
+}
+
+func (o *openPath) close() {
+	for _, h := range o.handles {
+		h.Close()
+	}
+	*o = openPath{}
+}
+
+// truncate keeps the first n elements open.
+func (o *openPath) truncate(n int) {
+	for _, h := range o.handles[n:] {
+		h.Close()
+	}
+	o.handles, o.ends = o.handles[:n], o.ends[:n]
+	if n == 0 {
+		o.path = ""
+	} else {
+		o.path = o.path[:o.ends[n-1]]
+	}
 }
 
 func (x *extractor) extract(f *zip.File, st *Stats) error {
@@ -177,12 +250,14 @@ func (x *extractor) extract(f *zip.File, st *Stats) error {
 		}
 		return nil
 	}
-	if err := x.ensureParents(name); err != nil {
+	parent, err := x.enter(path.Dir(name))
+	if err != nil {
 		return err
 	}
+	base := path.Base(name)
 	switch {
 	case isDir:
-		if err := x.mkdir(name); err != nil {
+		if err := x.mkdir(parent, name, base); err != nil {
 			return err
 		}
 		// The owner keeps rwx so that the workspace can always be cleaned up.
@@ -190,47 +265,76 @@ func (x *extractor) extract(f *zip.File, st *Stats) error {
 		st.Dirs++
 		return nil
 	case mode&fs.ModeSymlink != 0:
-		return x.symlink(f, name, st)
+		return x.symlink(f, parent, name, base, st)
 	case mode.Type() == 0:
-		return x.file(f, name, mode.Perm(), st)
+		return x.file(f, parent, base, mode.Perm(), st)
 	default:
 		return fmt.Errorf("%w: %s entries are not extracted", ErrUnsafe, mode.Type())
 	}
 }
 
-// ensureParents creates the parent directories of name, refusing any that exists as a symlink
-// or a non-directory: an entry must never be written through a link.
-func (x *extractor) ensureParents(name string) error {
-	parent := path.Dir(name)
-	if x.dirs[parent] {
-		return nil
+// enter opens dir (a clean relative path, "." for the destination itself), creating the
+// directories it lacks and refusing any element that exists as a symlink or a non-directory:
+// an entry must never be written through a link. It returns dir's handle.
+func (x *extractor) enter(dir string) (*os.Root, error) {
+	if dir == "." {
+		x.cwd.truncate(0)
+		return x.root, nil
 	}
-	parts := strings.Split(parent, "/")
-	for i := range parts {
-		p := strings.Join(parts[:i+1], "/")
-		if x.dirs[p] {
-			continue
+	// Keep the open elements dir shares with the open path.
+	keep := 0
+	for keep < len(x.cwd.ends) {
+		end := x.cwd.ends[keep]
+		if end > len(dir) || dir[:end] != x.cwd.path[:end] || end < len(dir) && dir[end] != '/' {
+			break
 		}
-		if err := x.mkdir(p); err != nil {
-			return err
-		}
+		keep++
 	}
-	return nil
+	x.cwd.truncate(keep)
+	start := 0
+	if keep > 0 {
+		start = x.cwd.ends[keep-1] + 1
+	}
+	for start <= len(dir) {
+		end := strings.IndexByte(dir[start:], '/')
+		if end < 0 {
+			end = len(dir)
+		} else {
+			end += start
+		}
+		parent := x.root
+		if n := len(x.cwd.handles); n > 0 {
+			parent = x.cwd.handles[n-1]
+		}
+		if err := x.mkdir(parent, dir[:end], dir[start:end]); err != nil {
+			return nil, err
+		}
+		h, err := parent.OpenRoot(dir[start:end])
+		if err != nil {
+			return nil, err
+		}
+		x.cwd.path = dir[:end]
+		x.cwd.ends = append(x.cwd.ends, end)
+		x.cwd.handles = append(x.cwd.handles, h)
+		start = end + 1
+	}
+	return x.cwd.handles[len(x.cwd.handles)-1], nil
 }
 
-// mkdir makes p a directory, accepting an existing real directory and nothing else.
-func (x *extractor) mkdir(p string) error {
+// mkdir makes the element base of parent (the directory p) a directory, accepting an existing
+// real directory and nothing else.
+func (x *extractor) mkdir(parent *os.Root, p, base string) error {
 	if x.dirs[p] {
 		return nil
 	}
-	fi, err := x.root.Lstat(p)
+	fi, err := parent.Lstat(base)
 	switch {
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: %s is a symlink; refusing to write through it", ErrUnsafe, p)
+		return fmt.Errorf("%w: %s is a symlink; refusing to write through it", ErrUnsafe, shortName(p))
 	case err == nil && !fi.IsDir():
-		return fmt.Errorf("%w: %s exists and is not a directory", ErrUnsafe, p)
+		return fmt.Errorf("%w: %s exists and is not a directory", ErrUnsafe, shortName(p))
 	case errors.Is(err, fs.ErrNotExist):
-		if err := x.root.Mkdir(p, 0o755); err != nil {
+		if err := parent.Mkdir(base, 0o755); err != nil {
 			return err
 		}
 	case err != nil:
@@ -240,7 +344,7 @@ func (x *extractor) mkdir(p string) error {
 	return nil
 }
 
-func (x *extractor) file(f *zip.File, name string, perm fs.FileMode, st *Stats) error {
+func (x *extractor) file(f *zip.File, parent *os.Root, base string, perm fs.FileMode, st *Stats) error {
 	remaining := x.limits.MaxBytes - x.written
 	rc, err := f.Open()
 	if err != nil {
@@ -248,12 +352,13 @@ func (x *extractor) file(f *zip.File, name string, perm fs.FileMode, st *Stats) 
 	}
 	defer rc.Close()
 	// O_EXCL: an existing file or link (even dangling) at name is never followed or replaced.
-	out, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := parent.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	// onlyWriter hides *os.File's ReaderFrom, whose generic path would copy through 32 KiB.
-	n, err := io.CopyBuffer(onlyWriter{out}, io.LimitReader(rc, remaining+1), x.buf)
+	// onlyWriter hides *os.File's ReaderFrom, whose generic path would copy through 32 KiB;
+	// ctxReader stops a large entry once ctx ends.
+	n, err := io.CopyBuffer(onlyWriter{out}, ctxReader{x.ctx, io.LimitReader(rc, remaining+1)}, x.buf)
 	x.written += n
 	if err == nil && n > remaining {
 		err = fmt.Errorf("expanded size over %d bytes: %w", x.limits.MaxBytes, ErrLimit)
@@ -272,7 +377,7 @@ func (x *extractor) file(f *zip.File, name string, perm fs.FileMode, st *Stats) 
 	return nil
 }
 
-func (x *extractor) symlink(f *zip.File, name string, st *Stats) error {
+func (x *extractor) symlink(f *zip.File, parent *os.Root, name, base string, st *Stats) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
@@ -289,11 +394,11 @@ func (x *extractor) symlink(f *zip.File, name string, st *Stats) error {
 	case target == "" || strings.ContainsRune(target, 0):
 		return fmt.Errorf("%w: empty or NUL symlink target", ErrUnsafe)
 	case strings.HasPrefix(target, "/"):
-		return fmt.Errorf("%w: symlink to absolute path %q", ErrUnsafe, target)
+		return fmt.Errorf("%w: symlink to absolute path %s", ErrUnsafe, shortName(target))
 	case !lexicallyInside(name, target):
-		return fmt.Errorf("%w: symlink to %q points outside the destination", ErrUnsafe, target)
+		return fmt.Errorf("%w: symlink to %s points outside the destination", ErrUnsafe, shortName(target))
 	}
-	if err := x.root.Symlink(target, name); err != nil {
+	if err := parent.Symlink(target, base); err != nil {
 		return err
 	}
 	x.links = append(x.links, name)
@@ -301,11 +406,25 @@ func (x *extractor) symlink(f *zip.File, name string, st *Stats) error {
 	return nil
 }
 
-// resolveInside follows name inside root component by component, symlinks included, and fails
-// if the resolution ever climbs above root or uses an absolute link. A missing component ends
-// the physical walk; the rest is resolved lexically.
+// resolveInside follows name inside root element by element, symlinks included, and fails if
+// the resolution ever climbs above root or uses an absolute link. A missing element ends the
+// physical walk below it; the rest is resolved lexically. Each step is taken from the directory
+// open before it.
 func resolveInside(root *os.Root, name string) error {
-	var stack []string
+	// stack holds the resolved elements: an open handle for a real directory, nil below a
+	// missing element or a file.
+	type elem struct {
+		handle  *os.Root
+		missing bool
+	}
+	var stack []elem
+	defer func() {
+		for _, e := range stack {
+			if e.handle != nil {
+				e.handle.Close()
+			}
+		}
+	}()
 	pending := strings.Split(name, "/")
 	hops := 0
 	for len(pending) > 0 {
@@ -318,35 +437,68 @@ func resolveInside(root *os.Root, name string) error {
 			if len(stack) == 0 {
 				return fmt.Errorf("%w: symlink resolves outside the destination", ErrUnsafe)
 			}
+			if h := stack[len(stack)-1].handle; h != nil {
+				h.Close()
+			}
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		cur := path.Join(append(stack, c)...)
-		fi, err := root.Lstat(cur)
+		dir := root
+		if n := len(stack); n > 0 {
+			if stack[n-1].handle == nil {
+				if !stack[n-1].missing {
+					return fmt.Errorf("%w: symlink resolves through a file", ErrUnsafe)
+				}
+				stack = append(stack, elem{missing: true})
+				continue
+			}
+			dir = stack[n-1].handle
+		}
+		fi, err := dir.Lstat(c)
 		if errors.Is(err, fs.ErrNotExist) {
-			stack = append(stack, c)
+			stack = append(stack, elem{missing: true})
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			stack = append(stack, c)
-			continue
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if hops++; hops > 40 {
+				return fmt.Errorf("%w: too many levels of symlinks", ErrUnsafe)
+			}
+			target, err := dir.Readlink(c)
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(target, "/") {
+				return fmt.Errorf("%w: symlink %s to absolute path %s", ErrUnsafe, shortName(c), shortName(target))
+			}
+			pending = append(strings.Split(target, "/"), pending...)
+		case fi.IsDir():
+			h, err := dir.OpenRoot(c)
+			if err != nil {
+				return err
+			}
+			stack = append(stack, elem{handle: h})
+		default:
+			stack = append(stack, elem{})
 		}
-		if hops++; hops > 40 {
-			return fmt.Errorf("%w: too many levels of symlinks", ErrUnsafe)
-		}
-		target, err := root.Readlink(cur)
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(target, "/") {
-			return fmt.Errorf("%w: symlink %s to absolute path %q", ErrUnsafe, cur, target)
-		}
-		pending = append(strings.Split(target, "/"), pending...)
 	}
 	return nil
+}
+
+// ctxReader fails reads once ctx has ended.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 type onlyWriter struct{ io.Writer }

@@ -45,6 +45,13 @@ type Env struct {
 	Grace time.Duration
 	// OnProcess, when set, is told the process group id of each shell the build starts.
 	OnProcess func(pgid int)
+	// TempDir is where Run keeps what each shell saves for the next (its working directory and
+	// environment, variables included); empty means os.TempDir(). The local backend puts it
+	// in the action's workspace, which goes with the action.
+	TempDir string
+	// Wrap, when set, rewrites each shell's command before it starts (the local backend runs it
+	// in a sandbox); shells that run as another user (run-as) are left as they are.
+	Wrap func(proc.Command) proc.Command
 }
 
 // PhaseStatus is how a phase ended, in CodeBuild's terms.
@@ -146,6 +153,9 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 	if env.PrimarySourceDir == "" {
 		return nil, errors.New("buildspec: Env.PrimarySourceDir is required")
 	}
+	if err := checkCommands(spec); err != nil {
+		return nil, err
+	}
 	if !spec.HasPhases && spec.Batch != nil {
 		return nil, &FieldError{Field: "phases", Message: "required to run this buildspec as one build: it only defines a batch (run it as a batch build, or add phases)"}
 	}
@@ -162,7 +172,15 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	stateDir, err := os.MkdirTemp("", "buildspec-state-")
+	// A build that switches users keeps its state where those users can reach it (the system's
+	// temporary directory), not in TempDir.
+	tempDir := env.TempDir
+	for _, id := range users {
+		if id.cred != nil {
+			tempDir = ""
+		}
+	}
+	stateDir, err := os.MkdirTemp(tempDir, "buildspec-state-")
 	if err != nil {
 		return nil, fmt.Errorf("buildspec: %w", err)
 	}
@@ -262,6 +280,26 @@ func Run(ctx context.Context, spec *Spec, env Env) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// checkCommands refuses a command holding a NUL character: a shell drops it without a word,
+// and runs a command other than the one written.
+func checkCommands(spec *Spec) error {
+	for _, name := range Phases {
+		ph := spec.Phases[name]
+		if ph == nil {
+			continue
+		}
+		for block, cmds := range map[string][]string{"commands": ph.Commands, "finally": ph.Finally} {
+			for i, c := range cmds {
+				if strings.ContainsRune(c, 0) {
+					return fmt.Errorf("buildspec: phase %s, %s command %d contains a NUL character, which the shell would drop; remove it",
+						strings.ToUpper(string(name)), block, i+1)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func containsName(list []SecretVar, name string) bool {
@@ -519,6 +557,11 @@ func (r *runner) start(script string, id *identity, stdout, stderr io.Writer) (p
 	}
 	if id != nil {
 		c.Credential = id.cred
+	}
+	// A shell of another user is kept from the caller's files by that user's own permissions;
+	// one of the caller's user goes through Wrap (the local backend's sandbox).
+	if r.out.Wrap != nil && c.Credential == nil {
+		c = r.out.Wrap(c)
 	}
 	return proc.Run(r.ctx, c)
 }

@@ -292,3 +292,40 @@ func TestRunRequiresSourceDir(t *testing.T) {
 		t.Error("no error without PrimarySourceDir")
 	}
 }
+
+// TestRunRefusesNULInCommands: a NUL inside a command was dropped by the shell, which then ran
+// another command than the one written. Nothing runs.
+func TestRunRefusesNULInCommands(t *testing.T) {
+	var out bytes.Buffer
+	env := testEnv(t, &out)
+	marker := filepath.Join(env.PrimarySourceDir, "ran")
+	spec := &Spec{Version: "0.2", Phases: map[PhaseName]*Phase{
+		Install: {Commands: []string{"touch " + marker}},
+		Build:   {Commands: []string{"echo ok", "rm -rf x\x00y"}},
+	}}
+	res, err := Run(context.Background(), spec, env)
+	if err == nil || !strings.Contains(err.Error(), "phase BUILD, commands command 2 contains a NUL character") {
+		t.Fatalf("Run = %+v, %v; want an error naming the phase and the command", res, err)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a command ran before the NUL was found: %v", err)
+	}
+}
+
+// TestRunKeepsItsStateInTempDir: what the shells save (environment included) goes where the
+// caller says, and goes when Run returns.
+func TestRunKeepsItsStateInTempDir(t *testing.T) {
+	var out bytes.Buffer
+	env := testEnv(t, &out)
+	env.TempDir = t.TempDir()
+	spec := mustParse(t, "version: 0.2\nphases:\n  build:\n    commands:\n      - ls \"$(dirname \"$0\")\" > /dev/null && echo \"$0\"\n")
+	if _, err := Run(context.Background(), spec, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), env.TempDir+"/buildspec-state-") {
+		t.Errorf("the shell's script was not in %s:\n%s", env.TempDir, out.String())
+	}
+	if entries, _ := os.ReadDir(env.TempDir); len(entries) != 0 {
+		t.Errorf("left in TempDir: %v", entries)
+	}
+}

@@ -43,6 +43,9 @@ type Command struct {
 	// Credential, when set, runs the command as that user (a buildspec's run-as); switching
 	// users needs a process that may do so (root).
 	Credential *syscall.Credential
+	// Attr, when set, adjusts the process attributes before the start (the sandbox asks for
+	// new namespaces there); the new process group is Run's to set.
+	Attr func(*syscall.SysProcAttr)
 }
 
 // Result is how a command ended.
@@ -73,7 +76,11 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdin = c.Stdin
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.Credential}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.Credential}
+	if c.Attr != nil {
+		c.Attr(cmd.SysProcAttr)
+	}
+	cmd.SysProcAttr.Setpgid = true
 	cmd.WaitDelay = pipeDrainDelay
 	grace := c.Grace
 	if grace <= 0 {
