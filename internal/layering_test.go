@@ -15,7 +15,7 @@ const module = "github.com/pipelinekit/terraform-provider-codepipeline"
 
 func TestDomainPackagesImportNeitherTerraformNorAWS(t *testing.T) {
 	forbidden := []string{"github.com/hashicorp/terraform-plugin", "github.com/aws/aws-sdk-go-v2"}
-	for _, pkg := range []string{"./pipeline", "./policy", "./arn", "./codepipelinejson"} {
+	for _, pkg := range []string{"./pipeline", "./pipeline/graph", "./policy", "./arn", "./codepipelinejson"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
@@ -76,5 +76,22 @@ func TestOnlyTheWiringImportsABackend(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("go list saw %d packages: the check did not look at the module", checked)
+	}
+}
+
+// The console adapts the backend's capabilities to pages, as the CLI does to commands: no
+// Terraform, no provider (only the wiring imports a concrete backend, checked above).
+func TestConsoleImportsNoTerraformNorProvider(t *testing.T) {
+	forbidden := []string{"github.com/hashicorp/terraform-plugin", module + "/internal/provider"}
+	out, err := exec.Command("go", "list", "-deps", "./console/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./console/...: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if strings.HasPrefix(dep, f) {
+				t.Errorf("internal/console depends on %s", dep)
+			}
+		}
 	}
 }

@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Measures `terraform plan` on PIPELINES pipelines × STAGES stages × ACTIONS actions (each
-# pipeline with its own artifact store) against a baseline of as many terraform_data resources
-# carrying the same data, in one run. Prints the medians over RUNS plans of the wall time, the
-# CPU time and the peak RSS of terraform and of the provider processes, and the ratios
-# provider/baseline. Each plan starts from an empty state (everything to create).
+# Measures `terraform plan` on N pipelines × STAGES stages × ACTIONS actions (each pipeline with
+# its own artifact store) for each N of PIPELINES, in one run, against:
+#   - baseline: as many terraform_data resources carrying the same data (Terraform's own cost);
+#   - aws: the AWS provider 5.100.0's aws_s3_bucket + aws_codepipeline with the same blocks,
+#     installed offline from its filesystem mirror (CODEPIPELINE_TF_PLUGIN_MIRROR, else found on
+#     the machine), at each N of AWS_PIPELINES;
+# and `terraform apply` of APPLY_PIPELINES pipelines against terraform_data. Prints the medians
+# over RUNS of the wall time, the CPU time and the peak RSS of terraform and of the provider
+# processes, and the ratios. Each plan starts from an empty state (everything to create); each
+# apply from an empty state and an empty local cloud.
 #
-# The provider's peak memory comes from a wrapper named terraform-provider-codepipeline in the
-# dev_overrides directory that runs the real binary under /usr/bin/time -v. The baseline has no
-# plugin: its peak is terraform's own.
+# terraform runs under /usr/bin/time -v, whose CPU times and peak RSS include the plugin
+# processes terraform started and reaped (measured: a plugin wrapper burning 1.4 s of CPU per
+# start added 1.4 s per start to terraform's figure), so "CPU (s)" is the whole plan's CPU and
+# the CPU ratios compare it alone. The provider's own share and peak memory come from a wrapper
+# named terraform-provider-codepipeline in the dev_overrides directory that runs the real binary
+# under /usr/bin/time -v. (Before this script said so, it added the provider's CPU to
+# terraform's again: the "as first measured" line repeats that sum for comparison with older
+# figures.)
+#
+# PROVIDER_SRC builds the provider from another checkout (for a before/after comparison).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-PIPELINES=${PIPELINES:-100}
+PIPELINES=${PIPELINES:-10 50 100}
+AWS_PIPELINES=${AWS_PIPELINES-50}   # empty: no aws column
+APPLY_PIPELINES=${APPLY_PIPELINES-50}   # empty: no apply
 STAGES=${STAGES:-10}
 ACTIONS=${ACTIONS:-5}
 RUNS=${RUNS:-3}
+PROVIDER_SRC=${PROVIDER_SRC:-$root}
 
 [ -x /usr/bin/time ] || { echo "bench-plan: needs GNU time at /usr/bin/time" >&2; exit 1; }
 tf=$(scripts/ensure-terraform.sh)
@@ -23,25 +38,41 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bench-plan.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
+mirror=${CODEPIPELINE_TF_PLUGIN_MIRROR:-}
+if [ -z "$mirror" ]; then
+	for d in /opt/tf-plugins /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
+		[ -d "$d/registry.terraform.io/hashicorp/aws" ] && { mirror=$d; break; }
+	done
+fi
+if [ -z "$mirror" ]; then
+	found=$(find / -xdev -type d -path '*registry.terraform.io/hashicorp/aws' 2>/dev/null | head -1 || true)
+	[ -n "$found" ] && mirror=${found%/registry.terraform.io/hashicorp/aws}
+fi
+[ -n "$mirror" ] && [ -d "$mirror/registry.terraform.io/hashicorp/aws" ] || {
+	echo "bench-plan: no filesystem mirror of the AWS provider: set CODEPIPELINE_TF_PLUGIN_MIRROR to a directory holding registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/" >&2
+	exit 1
+}
+
 # The provider, built once, behind the measuring wrapper.
-mkdir -p "$work/real" "$work/plugins" "$work/rss" "$work/state"
-go build -o "$work/real/terraform-provider-codepipeline" .
+mkdir -p "$work/real" "$work/plugins" "$work/rss"
+(cd "$PROVIDER_SRC" && go build -o "$work/real/terraform-provider-codepipeline" .)
 cat >"$work/plugins/terraform-provider-codepipeline" <<EOF
 #!/bin/sh
 exec /usr/bin/time -v -o "$work/rss/provider.\$\$" "$work/real/terraform-provider-codepipeline" "\$@"
 EOF
 chmod +x "$work/plugins/terraform-provider-codepipeline"
-printf 'provider_installation {\n  dev_overrides {\n    "pipelinekit/codepipeline" = "%s"\n  }\n  direct {}\n}\n' "$work/plugins" >"$work/terraformrc"
-export TF_CLI_CONFIG_FILE="$work/terraformrc" CODEPIPELINE_STATE_DIR="$work/state"
-
-for kind in baseline provider; do
-	go run ./scripts/benchplan -kind "$kind" -out "$work/$kind" \
-		-pipelines "$PIPELINES" -stages "$STAGES" -actions "$ACTIONS"
-done
-# Only the baseline is initialized: with dev_overrides, terraform says to skip init, and init
-# would ask the registry for the overridden provider (offline, it fails).
-(cd "$work/baseline" && "$tf" init -input=false -no-color >/dev/null) || {
-	echo "bench-plan: terraform init failed in the baseline configuration" >&2; exit 1; }
+cat >"$work/terraformrc" <<EOF
+provider_installation {
+  dev_overrides {
+    "pipelinekit/codepipeline" = "$work/plugins"
+  }
+  filesystem_mirror {
+    path    = "$mirror"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+EOF
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
 
 # cpu_s FILE...: user + system CPU seconds summed over /usr/bin/time -v reports.
 cpu_s() {
@@ -64,48 +95,107 @@ max_rss_kb() {
 
 # median: the median of the numbers on stdin.
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+mb() { awk -v kb="$1" 'BEGIN {printf "%.0f", kb/1024}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+sum() { awk -v a="$1" -v b="$2" 'BEGIN {print a+b}'; }
 
-declare -A wall tfrss provrss tfcpu provcpu
-for kind in baseline provider; do
-	: >"$work/$kind.wall"; : >"$work/$kind.tfrss"; : >"$work/$kind.provrss"; : >"$work/$kind.tfcpu"; : >"$work/$kind.provcpu"
+# prepare KIND N: writes and initializes the configuration of KIND with N pipelines in
+# $work/KIND-N. With dev_overrides terraform says to skip init for the overridden provider, and
+# init would ask the registry for it: only the baseline and aws are initialized.
+prepare() {
+	local kind=$1 n=$2 dir="$work/$1-$2"
+	go run ./scripts/benchplan -kind "$kind" -out "$dir" -pipelines "$n" -stages "$STAGES" -actions "$ACTIONS"
+	if [ "$kind" != provider ]; then
+		(cd "$dir" && "$tf" init -input=false -no-color >"$dir/init.log" 2>&1) || {
+			echo "bench-plan: terraform init failed in the $kind configuration:" >&2; tail -20 "$dir/init.log" >&2; exit 1; }
+	fi
+}
+
+# measure KIND N OP: runs terraform OP (plan or apply) RUNS times in $work/KIND-N, each from an
+# empty state, and sets the medians in wall, tfcpu, provcpu, tfrss, provrss.
+declare -A wall tfcpu provcpu tfrss provrss
+measure() {
+	local kind=$1 n=$2 op=$3 dir="$work/$1-$2" key="$1-$2-$3" run start end
+	local args=(plan -input=false -no-color -lock=false)
+	[ "$op" = apply ] && args=(apply -input=false -no-color -lock=false -auto-approve)
+	: >"$dir/wall"; : >"$dir/tfcpu"; : >"$dir/provcpu"; : >"$dir/tfrss"; : >"$dir/provrss"
 	for run in $(seq "$RUNS"); do
-		rm -f "$work/rss"/provider.*
+		rm -rf "$work/rss"/provider.* "$dir/terraform.tfstate" "$dir/terraform.tfstate.backup" "$work/state"
+		mkdir -p "$work/state"
 		start=$(date +%s.%N)
-		if ! (cd "$work/$kind" && /usr/bin/time -v -o "$work/rss/terraform" \
-			"$tf" plan -input=false -no-color -lock=false >"$work/$kind.plan.log" 2>&1); then
-			echo "bench-plan: terraform plan failed in the $kind configuration:" >&2
-			tail -30 "$work/$kind.plan.log" >&2
+		if ! (cd "$dir" && CODEPIPELINE_STATE_DIR="$work/state" /usr/bin/time -v -o "$work/rss/terraform" \
+			"$tf" "${args[@]}" >"$dir/$op.log" 2>&1); then
+			echo "bench-plan: terraform $op failed in the $kind configuration:" >&2
+			tail -30 "$dir/$op.log" >&2
 			exit 1
 		fi
 		end=$(date +%s.%N)
-		echo "$end - $start" | bc -l >>"$work/$kind.wall"
-		max_rss_kb "$work/rss/terraform" >>"$work/$kind.tfrss"
-		max_rss_kb "$work/rss"/provider.* >>"$work/$kind.provrss"
-		cpu_s "$work/rss/terraform" >>"$work/$kind.tfcpu"
-		cpu_s "$work/rss"/provider.* >>"$work/$kind.provcpu"
-		echo "  $kind run $run: $(tail -1 "$work/$kind.wall" | xargs printf '%.2f')s" >&2
+		echo "$end - $start" | bc -l >>"$dir/wall"
+		max_rss_kb "$work/rss/terraform" >>"$dir/tfrss"
+		max_rss_kb "$work/rss"/provider.* >>"$dir/provrss"
+		cpu_s "$work/rss/terraform" >>"$dir/tfcpu"
+		cpu_s "$work/rss"/provider.* >>"$dir/provcpu"
+		echo "  $op $kind N=$n run $run: $(tail -1 "$dir/wall" | xargs printf '%.2f')s" >&2
 	done
-	wall[$kind]=$(median <"$work/$kind.wall")
-	tfrss[$kind]=$(median <"$work/$kind.tfrss")
-	provrss[$kind]=$(median <"$work/$kind.provrss")
-	tfcpu[$kind]=$(median <"$work/$kind.tfcpu")
-	provcpu[$kind]=$(median <"$work/$kind.provcpu")
-done
+	wall[$key]=$(median <"$dir/wall")
+	tfcpu[$key]=$(median <"$dir/tfcpu")
+	provcpu[$key]=$(median <"$dir/provcpu")
+	tfrss[$key]=$(median <"$dir/tfrss")
+	provrss[$key]=$(median <"$dir/provrss")
+}
 
-mb() { awk -v kb="$1" 'BEGIN {printf "%.0f", kb/1024}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
-resources=$((PIPELINES * 2))
+row() { # row LABEL KEY
+	local k=$2 pc=${provcpu[$2]} pr=${provrss[$2]}
+	[ "$pr" = 0 ] && pr=- || pr=$(mb "$pr")
+	[ "$pc" = 0.00 ] && pc=-
+	printf '| %-30s | %8.2f | %10.2f | %12s | %11s | %13s |\n' "$1" "${wall[$k]}" "${tfcpu[$k]}" "$pc" "$(mb "${tfrss[$k]}")" "$pr"
+}
+header() {
+	printf '| %-30s | %8s | %10s | %12s | %11s | %13s |\n' "configuration" "wall (s)" "CPU (s)" "prov CPU (s)" "max RSS (MB)" "prov RSS (MB)"
+	printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------------" "----------" "------------" "--------------" "-------------" "---------------"
+}
+
+for n in $PIPELINES; do
+	for kind in baseline provider; do prepare "$kind" "$n"; measure "$kind" "$n" plan; done
+	if [[ " $AWS_PIPELINES " == *" $n "* ]]; then prepare aws "$n"; measure aws "$n" plan; fi
+done
+if [ -n "${APPLY_PIPELINES// /}" ]; then
+	n=$APPLY_PIPELINES
+	for kind in baseline provider; do [ -d "$work/$kind-$n" ] || prepare "$kind" "$n"; measure "$kind" "$n" apply; done
+fi
+
 echo
-echo "terraform plan, $PIPELINES pipelines × $STAGES stages × $ACTIONS actions + $PIPELINES stores ($resources resources), median of $RUNS runs"
-echo "(CPU is user+system seconds: less sensitive than wall time to other load on the machine; the provider's"
-echo " figures cover every provider process terraform started for the plan, RSS is the largest of them)"
-echo
-printf '| %-29s | %8s | %10s | %12s | %11s | %13s |\n' "configuration" "wall (s)" "tf CPU (s)" "prov CPU (s)" "tf RSS (MB)" "prov RSS (MB)"
-printf '|%s|%s|%s|%s|%s|%s|\n' "-------------------------------" "----------" "------------" "--------------" "-------------" "---------------"
-printf '| %-29s | %8.2f | %10.2f | %12s | %11s | %13s |\n' "baseline: terraform_data" "${wall[baseline]}" "${tfcpu[baseline]}" "-" "$(mb "${tfrss[baseline]}")" "-"
-printf '| %-29s | %8.2f | %10.2f | %12.2f | %11s | %13s |\n' "codepipeline pipeline + store" "${wall[provider]}" "${tfcpu[provider]}" "${provcpu[provider]}" "$(mb "${tfrss[provider]}")" "$(mb "${provrss[provider]}")"
-echo
-echo "ratio provider/baseline, wall time:                                  $(ratio "${wall[provider]}" "${wall[baseline]}")×"
-echo "ratio provider/baseline, CPU (terraform + provider vs terraform):    $(ratio "$(awk -v a="${tfcpu[provider]}" -v b="${provcpu[provider]}" 'BEGIN {print a+b}')" "${tfcpu[baseline]}")×"
-echo "ratio provider/baseline, peak memory (provider process vs terraform): $(ratio "${provrss[provider]}" "${tfrss[baseline]}")×"
-echo "ratio provider/baseline, peak memory (terraform + provider vs terraform): $(ratio "$((${tfrss[provider]} + ${provrss[provider]}))" "${tfrss[baseline]}")×"
+echo "$STAGES stages × $ACTIONS actions per pipeline, each with its artifact store; medians of $RUNS runs"
+echo "(CPU is user+system seconds of terraform and the plugins it started: less sensitive than wall time to"
+echo " other load on the machine; prov CPU is the codepipeline provider's share, prov RSS its largest process)"
+for n in $PIPELINES; do
+	echo
+	echo "terraform plan, $n pipelines ($((n * 2)) resources)"
+	echo
+	header
+	row "baseline: terraform_data" "baseline-$n-plan"
+	row "codepipeline pipeline + store" "provider-$n-plan"
+	[ -n "${wall[aws-$n-plan]:-}" ] && row "aws_codepipeline + aws_s3_bucket" "aws-$n-plan"
+	echo
+	echo "ratio provider/baseline, CPU (terraform with its plugins):            $(ratio "${tfcpu[provider-$n-plan]}" "${tfcpu[baseline-$n-plan]}")×"
+	echo "  (as first measured, the provider's CPU counted twice:                $(ratio "$(sum "${tfcpu[provider-$n-plan]}" "${provcpu[provider-$n-plan]}")" "${tfcpu[baseline-$n-plan]}")×)"
+	echo "ratio provider/baseline, wall time:                                   $(ratio "${wall[provider-$n-plan]}" "${wall[baseline-$n-plan]}")×"
+	echo "ratio provider/baseline, peak memory (provider process vs terraform): $(ratio "${provrss[provider-$n-plan]}" "${tfrss[baseline-$n-plan]}")×"
+	echo "provider peak memory:                                                 $(mb "${provrss[provider-$n-plan]}") MB"
+	if [ -n "${wall[aws-$n-plan]:-}" ]; then
+		echo "ratio provider/aws_codepipeline, wall time:                          $(ratio "${wall[provider-$n-plan]}" "${wall[aws-$n-plan]}")×"
+		echo "ratio provider/aws_codepipeline, CPU (terraform with its plugins):   $(ratio "${tfcpu[provider-$n-plan]}" "${tfcpu[aws-$n-plan]}")×"
+	fi
+done
+if [ -n "${APPLY_PIPELINES// /}" ]; then
+	n=$APPLY_PIPELINES
+	echo
+	echo "terraform apply, $n pipelines ($((n * 2)) resources)"
+	echo
+	header
+	row "baseline: terraform_data" "baseline-$n-apply"
+	row "codepipeline pipeline + store" "provider-$n-apply"
+	echo
+	echo "ratio provider/baseline, wall time:                                   $(ratio "${wall[provider-$n-apply]}" "${wall[baseline-$n-apply]}")×"
+	echo "ratio provider/baseline, CPU (terraform with its plugins):            $(ratio "${tfcpu[provider-$n-apply]}" "${tfcpu[baseline-$n-apply]}")×"
+fi

@@ -8,7 +8,7 @@ py=${PYTHON:-python3}
 data=$("$py" -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))')
 version=$("$py" -c 'import botocore; print(botocore.__version__)')
 dest=internal/awsapi/shapes/models
-for service in codepipeline codestar-connections iam kms s3 sts; do
+for service in codepipeline codestar-connections iam kms s3 secretsmanager ssm sts; do
 	api=$(ls "$data/$service" | sort | tail -n 1)
 	src="$data/$service/$api"
 	rm -rf "${dest:?}/$service"

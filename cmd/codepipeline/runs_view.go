@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +119,9 @@ func printRun(w io.Writer, run *backend.Run) {
 	p("%s  %s  %s  %s", run.Pipeline, run.ID, statusBadge(run.Status), duration(run.Started, run.Ended))
 	if run.StatusReason != "" {
 		p("  %s", firstLine(run.StatusReason))
+	}
+	for _, action := range slices.Sorted(maps.Keys(run.SourceRevisions)) {
+		p("  source %s pinned to %s", action, run.SourceRevisions[action])
 	}
 	for _, st := range run.Stages {
 		p("  %-24s %-12s %s", st.Name, statusBadge(st.Status), stageDuration(st))

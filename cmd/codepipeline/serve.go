@@ -22,7 +22,9 @@ func newServeCmd(c *cli) *cobra.Command {
 		listen            string
 		poll, rescan      time.Duration
 		grace             time.Duration
+		maxBody           int64
 		jsonLogs, verbose bool
+		withConsole       bool
 	)
 	cmd := &cobra.Command{
 		Use:     "serve",
@@ -31,9 +33,11 @@ func newServeCmd(c *cli) *cobra.Command {
 		Long: `Watches every pipeline of the state directory and starts runs when their sources change (new
 object versions, commits, tags), polls the sources with PollForSourceChanges = "true", applies
 V2 git triggers, serves the webhooks at http://LISTEN/webhooks/ACCOUNT/REGION/NAME, serves the
-AWS APIs (STS, S3, KMS, IAM, CodePipeline) at http://AWS-LISTEN for the AWS CLI, the SDKs and
-the AWS provider (keys: codepipeline credentials), and drives the runs it and they start.
-Ctrl-C or SIGTERM stops it: runs it drives are stopped (Stopped).
+AWS APIs (STS, S3, KMS, IAM, CodePipeline, SSM, Secrets Manager) at http://AWS-LISTEN for the AWS CLI, the SDKs and
+the AWS provider (keys: codepipeline credentials), and drives the runs it and they start. It
+serves the web console at http://LISTEN/console/ too, and prints its address with the state
+directory's access token (codepipeline console opens it). Ctrl-C or SIGTERM stops it: runs it
+drives are stopped (Stopped).
 
 Several serve processes may share a state directory (a lease makes one of them act on each
 change), each on its own -listen address.`,
@@ -46,10 +50,15 @@ change), each on its own -listen address.`,
 	fs.DurationVar(&poll, "poll-interval", daemon.DefaultPollInterval, "how often sources with PollForSourceChanges = \"true\" are polled")
 	fs.DurationVar(&rescan, "rescan", daemon.DefaultRescan, "safety-net rescan of the event-driven sources")
 	fs.DurationVar(&grace, "stop-grace", daemon.DefaultStopGrace, "on shutdown, how long stopped runs get to record their end")
+	fs.Int64Var(&maxBody, "webhook-max-body", daemon.DefaultMaxBodyBytes, "largest webhook body accepted, in bytes (GitHub sends up to 25 MB); a larger one gets 413")
 	fs.BoolVar(&jsonLogs, "json", false, "log JSON lines instead of key=value text")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log debug lines too (why a change did not start a run)")
+	fs.BoolVar(&withConsole, "console", true, "serve the web console under /console/ (its address, with the state directory's token, is printed)")
 	awsf := addAWSFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if maxBody <= 0 {
+			return fmt.Errorf("-webhook-max-body %d: the largest webhook body must be a positive number of bytes (default %d, GitHub's 25 MB)", maxBody, daemon.DefaultMaxBodyBytes)
+		}
 		level := slog.LevelInfo
 		if verbose {
 			level = slog.LevelDebug
@@ -75,9 +84,16 @@ change), each on its own -listen address.`,
 			return err
 		}
 		fmt.Fprintf(c.stderr, "codepipeline serve: state directory %s (%s); webhooks on http://%s\n", s.loc.dir, s.loc.how, ln.Addr())
+		con, err := startConsole(withConsole, s.cfg.StateDir, triggers, slog.New(handler))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer con.close()
 		d, err := daemon.New(daemon.Config{
 			Backend: triggers, Listener: ln,
-			PollInterval: poll, Rescan: rescan, StopGrace: grace, Logger: slog.New(handler),
+			PollInterval: poll, Rescan: rescan, StopGrace: grace, MaxBodyBytes: maxBody, Logger: slog.New(handler),
+			Console: con.handler(),
 		})
 		if err != nil {
 			ln.Close()
@@ -85,6 +101,7 @@ change), each on its own -listen address.`,
 		}
 		ctx, cancel := context.WithCancel(cmd.Context())
 		defer cancel()
+		con.announce(ctx, d.Addr(), c.stdout, slog.New(handler))
 		awsDone, err := startAWSEndpoint(ctx, awsf, s.cfg, s.b, d, slog.New(handler), c.stderr)
 		if err != nil {
 			return err

@@ -25,6 +25,10 @@ import (
 // which tools already expect).
 const DefaultAWSListen = "127.0.0.1:4566"
 
+// endpointAnnouncementTTL is how long the AWS endpoint's announcement to actions outlives the
+// last renewal: a serve that died stops handing out its URL after this long.
+const endpointAnnouncementTTL = 30 * time.Second
+
 // awsFlags are serve's flags for the AWS endpoint.
 type awsFlags struct {
 	listen, auth *string
@@ -33,7 +37,7 @@ type awsFlags struct {
 
 func addAWSFlags(fs *pflag.FlagSet) awsFlags {
 	return awsFlags{
-		listen: fs.String("aws-listen", DefaultAWSListen, "`ADDR` of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline); empty disables it"),
+		listen: fs.String("aws-listen", DefaultAWSListen, "`ADDR` of the AWS endpoint (STS, S3, KMS, IAM, CodePipeline, SSM, Secrets Manager); empty disables it"),
 		auth:   fs.String("auth", "sigv4", "authentication of the AWS endpoint: sigv4 (the keys of codepipeline credentials), or none (every request acts as the root of account "+backend.DefaultAccountID+")"),
 		tls:    fs.Bool("aws-tls", false, "serve the AWS endpoint over HTTPS with a certificate of a CA generated in the state directory (aws-tls/ca.pem: set AWS_CA_BUNDLE to it)"),
 	}
@@ -83,10 +87,32 @@ func startAWSEndpoint(ctx context.Context, f awsFlags, cfg backend.Config, b bac
 	if ca != "" {
 		fmt.Fprintf(stdout, "codepipeline serve: its CA: export AWS_CA_BUNDLE=%s\n", ca)
 	}
+	// Announced while it serves, so that actions run by any process act as their role here.
+	announced := backend.EndpointAnnouncement{URL: url, CABundle: ca}
+	if err := c.AnnounceEndpoint(ctx, announced, endpointAnnouncementTTL); err != nil {
+		log.Warn("announcing the AWS endpoint to actions", "err", err)
+	}
 	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(endpointAnnouncementTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := c.AnnounceEndpoint(ctx, announced, endpointAnnouncementTTL); err != nil && ctx.Err() == nil {
+					log.Warn("announcing the AWS endpoint to actions", "err", err)
+				}
+			}
+		}
+	}()
 	go func() {
 		defer close(done)
 		<-ctx.Done()
+		if err := c.AnnounceEndpoint(context.Background(), announced, 0); err != nil {
+			log.Warn("withdrawing the AWS endpoint's announcement", "err", err)
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {

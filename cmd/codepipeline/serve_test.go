@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
 // syncBuffer is a buffer a running command writes while the test reads it.
@@ -94,5 +98,95 @@ func TestSecondServeSaysWhoHoldsThePort(t *testing.T) {
 	code, _, errOut = runCLI("serve", "-state-dir", other, "-listen", ln.Addr().String())
 	if code != exitFindings || !strings.Contains(errOut, fmt.Sprintf("by process %d (", os.Getpid())) || !strings.Contains(errOut, "-listen 127.0.0.1:0") {
 		t.Errorf("address held by another program: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestServeRefusesANonPositiveWebhookBodyCap(t *testing.T) {
+	code, _, errOut := runCLI("serve", "-state-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-webhook-max-body", "0")
+	if code == 0 || !strings.Contains(errOut, "-webhook-max-body 0: the largest webhook body must be a positive number of bytes") {
+		t.Fatalf("exit %d, stderr %q; want a refusal naming -webhook-max-body", code, errOut)
+	}
+}
+
+// TestServeAnnouncesItsAWSEndpointToBuilds: while serve runs its AWS endpoint, a build that
+// another command runs (codepipeline start) gets AWS_ENDPOINT_URL and a role session's key;
+// once serve stopped, the next build gets neither.
+func TestServeAnnouncesItsAWSEndpointToBuilds(t *testing.T) {
+	root := t.TempDir()
+	dir, repos := filepath.Join(root, "state"), filepath.Join(root, "repos")
+	gitRepoAt(t, filepath.Join(repos, "app"))
+	cfg := backend.Config{Kind: backend.KindLocal, AccountID: backend.DefaultAccountID, Region: backend.DefaultRegion, StateDir: dir, RepositoriesDir: repos}
+	b, err := backend.Open(context.Background(), cfg, backend.Unshared())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	if _, err := b.CreateBucket(ctx, backend.Bucket{Name: "app-artifacts", Versioning: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CreatePipeline(ctx, &pipeline.Pipeline{
+		Name: "app", RoleARN: "arn:aws:iam::" + backend.DefaultAccountID + ":role/pipeline",
+		ArtifactStores: []pipeline.ArtifactStoreRef{{Location: "app-artifacts", Type: "S3"}},
+		Stages: []pipeline.Stage{{Name: "Source", Actions: []pipeline.Action{{
+			Name: "Checkout", Category: pipeline.CategorySource, Owner: "AWS", Provider: "CodeCommit", Version: "1",
+			Configuration: map[string]string{"RepositoryName": "app", "BranchName": "main"}, OutputArtifacts: []string{"src"},
+		}}}, buildStage("Build", "Env", `echo "endpoint=${AWS_ENDPOINT_URL:-none} key=${AWS_ACCESS_KEY_ID:0:4}"`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	buildLog := func() string {
+		t.Helper()
+		if code, _, errOut := runCLI("start", "app", "-state-dir", dir); code != exitOK {
+			t.Fatalf("start: exit %d\n%s", code, errOut)
+		}
+		runs, err := backend.RunsOf(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := runs.ListRuns(ctx, "app", 1)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("runs %v, %v", list, err)
+		}
+		logs, err := backend.ActionLogsOf(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := logs.ActionLog(ctx, "app", list[0].ID, "Build", "Env")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(log)
+	}
+
+	serveCtx, stop := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runIn(serveCtx, &cli{stdout: &out, stderr: &errOut, workdir: t.TempDir(), getenv: func(string) string { return "" }},
+			[]string{"serve", "-state-dir", dir, "-listen", "127.0.0.1:0", "-aws-listen", "127.0.0.1:0"})
+	}()
+	endpoint := regexp.MustCompile(`AWS endpoint (http://\S+) `)
+	var url string
+	for deadline := time.Now().Add(time.Minute); url == ""; time.Sleep(20 * time.Millisecond) {
+		if m := endpoint.FindStringSubmatch(out.String() + errOut.String()); m != nil {
+			url = m[1]
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("serve never said where its AWS endpoint listens:\n%s%s", out.String(), errOut.String())
+		}
+	}
+	if log := buildLog(); !strings.Contains(log, "endpoint="+url+" key=ASIA") {
+		t.Errorf("a build while serve runs:\n%s\nwant endpoint=%s and a session key", log, url)
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not stop")
+	}
+	if log := buildLog(); !strings.Contains(log, "endpoint=none key=\n") {
+		t.Errorf("a build after serve stopped:\n%s\nwant no endpoint and no key", log)
 	}
 }

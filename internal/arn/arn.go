@@ -123,6 +123,18 @@ func Webhook(region, account, name string) string {
 	return ARN{Partition: PartitionOf(region), Service: "codepipeline", Region: region, AccountID: account, Resource: "webhook:" + name}.String()
 }
 
+// Parameter is a Systems Manager parameter: arn:P:ssm:REGION:ACCOUNT:parameter/NAME, the leading
+// "/" of a hierarchical name dropped.
+func Parameter(region, account, name string) string {
+	return ARN{Partition: PartitionOf(region), Service: "ssm", Region: region, AccountID: account, Resource: "parameter/" + strings.TrimPrefix(name, "/")}.String()
+}
+
+// Secret is a Secrets Manager secret: arn:P:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX,
+// SUFFIX being six random characters fixed when the secret is created.
+func Secret(region, account, name, suffix string) string {
+	return ARN{Partition: PartitionOf(region), Service: "secretsmanager", Region: region, AccountID: account, Resource: "secret:" + name + "-" + suffix}.String()
+}
+
 // Build is a CodeBuild build: arn:P:codebuild:REGION:ACCOUNT:build/PROJECT:ID.
 func Build(region, account, buildID string) string {
 	return ARN{Partition: PartitionOf(region), Service: "codebuild", Region: region, AccountID: account, Resource: "build/" + buildID}.String()

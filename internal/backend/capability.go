@@ -15,6 +15,7 @@ const (
 	CapabilityCloud    Capability = "cloud"
 	// CapabilityActionLogs is reading what an action printed (ActionLogs).
 	CapabilityActionLogs Capability = "action-logs"
+	CapabilitySecrets    Capability = "secrets"
 )
 
 // capabilityHelp says what a capability is and what to do where a backend lacks it.
@@ -29,6 +30,8 @@ var capabilityHelp = map[Capability]struct{ what, instead string }{
 		"read it where the action ran: the action's external execution URL (a CodeBuild build's logs in CloudWatch Logs) is in `codepipeline runs show` and the run's results"},
 	CapabilityCloud: {"serving the AWS APIs (`codepipeline serve -aws-listen`, `codepipeline credentials`): acting as any account, with its access keys and policies",
 		"point AWS tools at AWS itself, or serve a local state directory"},
+	CapabilitySecrets: {"a parameter and secret store for builds (`codepipeline parameters`, `codepipeline secrets`)",
+		"store parameters and secrets with that backend's own tools (on AWS, Systems Manager Parameter Store and Secrets Manager)"},
 }
 
 // UnsupportedError says that a backend kind lacks a capability, and what to do instead.
@@ -61,6 +64,9 @@ func Capabilities(b Backend) []Capability {
 	}
 	if _, ok := b.(ActionLogs); ok {
 		out = append(out, CapabilityActionLogs)
+	}
+	if _, ok := b.(Secrets); ok {
+		out = append(out, CapabilitySecrets)
 	}
 	return out
 }
@@ -122,4 +128,12 @@ func CloudOf(b Backend) (Cloud, error) {
 		return c, nil
 	}
 	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilityCloud}
+}
+
+// SecretsOf returns b's parameter and secret store, or an UnsupportedError.
+func SecretsOf(b Backend) (Secrets, error) {
+	if s, ok := b.(Secrets); ok {
+		return s, nil
+	}
+	return nil, &UnsupportedError{Kind: b.Identity().Kind, Capability: CapabilitySecrets}
 }

@@ -28,6 +28,18 @@ type Cloud interface {
 	// (a bucket's for an S3 bucket or object ARN, a key's for a KMS key ARN), as AWS does; a
 	// refusal is an *AccessDeniedError.
 	Authorize(ctx context.Context, req AccessRequest) error
+	// AnnounceEndpoint records that an AWS endpoint serves this cloud (`serve -aws-listen`) until
+	// ttl from now; the endpoint calls it again before then to stay announced, and with ttl 0
+	// when it stops. While one is announced, the actions any process runs get credentials of
+	// their role's session and AWS_ENDPOINT_URL, so that `aws` in a build reaches it as the role.
+	AnnounceEndpoint(ctx context.Context, e EndpointAnnouncement, ttl time.Duration) error
+}
+
+// EndpointAnnouncement is how actions reach an AWS endpoint serving the cloud.
+type EndpointAnnouncement struct {
+	URL string `json:"url"`
+	// CABundle is the PEM file of the CA that signed an https endpoint's certificate.
+	CABundle string `json:"caBundle,omitempty"`
 }
 
 // CloudAccount is an account and region of a Cloud.

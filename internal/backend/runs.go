@@ -60,8 +60,9 @@ type Runner interface {
 // action's output stays in the service that ran it (CodeBuild's in CloudWatch Logs), which the
 // action's ExternalURL links to.
 type ActionLogs interface {
-	// ActionLog returns what an action printed in an execution (size-capped). A condition
-	// rule's log is under RuleLogName(conditionType, rule).
+	// ActionLog returns what an action printed in an execution (size-capped); while the action
+	// runs, what it printed so far (a second or so behind). A condition rule's log is under
+	// RuleLogName(conditionType, rule).
 	ActionLog(ctx context.Context, pipeline, id, stage, action string) ([]byte, error)
 }
 
@@ -154,9 +155,14 @@ type Run struct {
 
 // StageRun is a stage of an execution.
 type StageRun struct {
-	Name    string
-	Status  string // "" when not reached
-	Actions []ActionRun
+	Name   string
+	Status string // "" when not reached
+	// WaitingSince is when the run began to wait for another run to leave the stage (its
+	// execution mode lets one run at a time in a stage); zero when it never waited. Entered
+	// is when the run entered the stage; zero when it has not.
+	WaitingSince time.Time
+	Entered      time.Time
+	Actions      []ActionRun
 	// Conditions are the stage's conditions evaluated so far, in the order the run met them.
 	Conditions []ConditionRun
 	// Retry counts the stage's retries, nil when it was never retried.

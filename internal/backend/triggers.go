@@ -42,6 +42,7 @@ type Triggers interface {
 type TriggerAccount interface {
 	Backend
 	Runner
+	ActionLogs
 	// StartTriggeredRun starts a run for revision of source (a source action or a webhook),
 	// unless a run was already started for it: then it returns nil, nil. Two daemons reacting
 	// to one change start one run.

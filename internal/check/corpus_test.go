@@ -3,12 +3,16 @@ package check
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -215,17 +219,35 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// TestAWSPlans makes the plans of testdata/tf (into testdata/plans) and of the corpus with the
-// real terraform and the real AWS provider, offline, and holds them to the committed ones: the
-// plan reader's tests read what terraform really writes. -update-plans rewrites them:
+// A plan terraform makes of a configuration is recorded next to it (testdata/plans, each corpus
+// case's plan.json) and its inputs' digest in testdata/plans.sum, so that the plan reader's
+// tests read what terraform really writes without every test run paying for 37 plans with the
+// AWS provider. TestRecordedPlans holds every recorded plan to its inputs (a configuration changed
+// without re-planning fails); TestAWSPlans re-plans a sample of the cases for real on every run
+// (all of them with -replan-all) and holds the results to the recorded plans byte for byte, so
+// a change of terraform, the provider or the offline setup is seen too. -update-plans re-plans
+// every case and rewrites the plans and the sums:
 //
-//	TF_ACC=1 go test ./internal/check/ -run TestAWSPlans -update-plans
-func TestAWSPlans(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("TF_ACC is not set: this test runs terraform plan with the AWS provider (make test sets TF_ACC=1)")
-	}
-	type job struct{ name, root, dir, out string }
-	var jobs []job
+//	TF_ACC=1 go test ./internal/check/ -run 'TestAWSPlans|TestRecordedPlans' -update-plans
+var replanAll = flag.Bool("replan-all", false, "with TF_ACC: re-plan every case of TestAWSPlans with terraform, not only the sample")
+
+const plansSum = "testdata/plans.sum"
+
+// replanSample is what TestAWSPlans re-plans on every run: a child module with a root variable,
+// three accounts' providers with assume_role and a module with for_each, and a root of local
+// modules wired through their outputs.
+var replanSample = map[string]bool{
+	"tf/child-module":                    true,
+	"corpus/platform-multi-account":      true,
+	"corpus/local-modules-bucket-prefix": true,
+}
+
+// plannedCase is a configuration terraform plans and where its plan is recorded.
+type plannedCase struct{ name, root, dir, out string }
+
+func plannedCases(t *testing.T) []plannedCase {
+	t.Helper()
+	var cases []plannedCase
 	tfCases, err := os.ReadDir("testdata/tf")
 	if err != nil {
 		t.Fatal(err)
@@ -233,44 +255,175 @@ func TestAWSPlans(t *testing.T) {
 	for _, e := range tfCases {
 		// syntax-error does not parse; suppressed is only about comments, which plans lack.
 		if e.IsDir() && e.Name() != "syntax-error" && e.Name() != "suppressed" {
-			jobs = append(jobs, job{"tf/" + e.Name(), "testdata/tf", e.Name(), filepath.Join("testdata", "plans", e.Name()+".json")})
+			cases = append(cases, plannedCase{"tf/" + e.Name(), "testdata/tf", e.Name(), filepath.Join("testdata", "plans", e.Name()+".json")})
 		}
 	}
 	for _, c := range loadCorpus(t) {
 		if c.has("plan") {
-			jobs = append(jobs, job{"corpus/" + c.name, corpusDir, c.name, corpusInput(c, "plan")})
+			cases = append(cases, plannedCase{"corpus/" + c.name, corpusDir, c.name, corpusInput(c, "plan")})
 		}
 	}
-	var mu sync.Mutex // -update-plans writes files the other cases do not read
-	for _, j := range jobs {
-		t.Run(j.name, func(t *testing.T) {
-			t.Parallel()
-			w := tftest.NewWorkdir(t, tftest.Options{Root: j.root, Dir: j.dir, AWS: true})
-			var args []string
-			if _, err := os.Stat(filepath.Join(j.root, j.dir, "plan.tfvars")); err == nil {
-				args = append(args, "-var-file=plan.tfvars")
+	return cases
+}
+
+// inputsDigest is the SHA-256 of every file terraform reads from a case's directory (its
+// modules included): names and contents, in name order. The recorded plan and the expected
+// findings are not inputs.
+func inputsDigest(c plannedCase) (string, error) {
+	h := sha256.New()
+	top := filepath.Join(c.root, c.dir)
+	err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(top, path)
+		if err != nil {
+			return err
+		}
+		if path == c.out || rel == "findings.txt" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(data))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+func fileDigest(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// recordedSums reads plans.sum: "CASE INPUTS-SHA256 PLAN-SHA256" per line.
+func recordedSums(t *testing.T) map[string][2]string {
+	t.Helper()
+	data, err := os.ReadFile(plansSum)
+	if err != nil {
+		t.Fatalf("%v (TF_ACC=1 go test ./internal/check/ -run TestAWSPlans -update-plans writes it)", err)
+	}
+	sums := map[string][2]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			t.Fatalf("%s: cannot read %q", plansSum, line)
+		}
+		sums[f[0]] = [2]string{f[1], f[2]}
+	}
+	return sums
+}
+
+const regenerate = "TF_ACC=1 go test ./internal/check/ -run TestAWSPlans -update-plans"
+
+func TestRecordedPlans(t *testing.T) {
+	if *updatePlans {
+		t.Skip("-update-plans: TestAWSPlans rewrites the plans and their sums")
+	}
+	sums := recordedSums(t)
+	cases := plannedCases(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec, ok := sums[c.name]
+			if !ok {
+				t.Fatalf("%s has no recorded plan in %s; make it: %s", c.name, plansSum, regenerate)
 			}
-			plan, err := normalizePlan(w.PlanJSON(args...))
+			in, err := inputsDigest(c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if *updatePlans {
-				mu.Lock()
-				defer mu.Unlock()
-				if err := os.WriteFile(j.out, plan, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
+			if in != rec[0] {
+				t.Errorf("the configuration %s changed since its plan was recorded; re-plan it and review the diff: %s", filepath.Join(c.root, c.dir), regenerate)
 			}
-			committed, err := os.ReadFile(j.out)
+			plan, err := fileDigest(c.out)
 			if err != nil {
-				t.Fatalf("%v (TF_ACC=1 go test ./internal/check/ -run TestAWSPlans -update-plans writes it)", err)
+				t.Fatalf("%v (%s writes it)", err, regenerate)
 			}
-			if !bytes.Equal(committed, plan) {
-				t.Errorf("%s is not the plan terraform makes of %s today; review and regenerate it: TF_ACC=1 go test ./internal/check/ -run TestAWSPlans -update-plans\n%s",
-					j.out, filepath.Join(j.root, j.dir), firstDifference(committed, plan))
+			if plan != rec[1] {
+				t.Errorf("%s is not the plan terraform made of %s (edited by hand?); re-plan it: %s", c.out, filepath.Join(c.root, c.dir), regenerate)
 			}
 		})
+		delete(sums, c.name)
+	}
+	for name := range sums {
+		t.Errorf("%s records a plan of %s, which is no longer a case; re-plan to drop it: %s", plansSum, name, regenerate)
+	}
+}
+
+// TestAWSPlans makes plans with the real terraform and the real AWS provider, offline, and holds
+// them to the recorded ones (see plansSum).
+func TestAWSPlans(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("TF_ACC is not set: this test runs terraform plan with the AWS provider (make test sets TF_ACC=1)")
+	}
+	cases := plannedCases(t)
+	var mu sync.Mutex // -update-plans writes files the other cases do not read
+	sums := map[string]string{}
+	t.Run("plans", func(t *testing.T) {
+		for _, c := range cases {
+			if !*updatePlans && !*replanAll && !replanSample[c.name] {
+				continue
+			}
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				w := tftest.NewWorkdir(t, tftest.Options{Root: c.root, Dir: c.dir, AWS: true})
+				var args []string
+				if _, err := os.Stat(filepath.Join(c.root, c.dir, "plan.tfvars")); err == nil {
+					args = append(args, "-var-file=plan.tfvars")
+				}
+				plan, err := normalizePlan(w.PlanJSON(args...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *updatePlans {
+					in, err := inputsDigest(c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sum := sha256.Sum256(plan)
+					mu.Lock()
+					defer mu.Unlock()
+					sums[c.name] = in + " " + hex.EncodeToString(sum[:])
+					if err := os.WriteFile(c.out, plan, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				committed, err := os.ReadFile(c.out)
+				if err != nil {
+					t.Fatalf("%v (%s writes it)", err, regenerate)
+				}
+				if !bytes.Equal(committed, plan) {
+					t.Errorf("%s is not the plan terraform makes of %s today; review and regenerate it: %s\n%s",
+						c.out, filepath.Join(c.root, c.dir), regenerate, firstDifference(committed, plan))
+				}
+			})
+		}
+	})
+	for name := range replanSample {
+		if !slices.ContainsFunc(cases, func(c plannedCase) bool { return c.name == name }) {
+			t.Errorf("replanSample names %s, which is not a case", name)
+		}
+	}
+	if *updatePlans && !t.Failed() {
+		var b strings.Builder
+		b.WriteString("# The inputs' and the plan's SHA-256 of each case terraform plans (see TestRecordedPlans).\n# Rewritten by: " + regenerate + "\n")
+		for _, c := range cases {
+			fmt.Fprintf(&b, "%s %s\n", c.name, sums[c.name])
+		}
+		if err := os.WriteFile(plansSum, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -27,6 +27,9 @@ var unknown any = unknownValue{}
 
 func isUnknown(v any) bool { _, ok := v.(unknownValue); return ok }
 
+// IsUnknown reports whether v, a value of a Resource's Values tree, is known only after apply.
+func IsUnknown(v any) bool { return isUnknown(v) }
+
 // Pos is a place in a .tf file (1-based line and column).
 type Pos struct {
 	File   string `json:"file"`

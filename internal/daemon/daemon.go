@@ -40,7 +40,9 @@ const (
 	DefaultRescan       = 30 * time.Second
 	DefaultLeaseTTL     = 10 * time.Second
 	DefaultStopGrace    = 30 * time.Second
-	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxBodyBytes is the largest webhook body read: GitHub caps its deliveries at 25 MB
+	// (a push of 2,048 commits), and a delivery it sends must not be refused.
+	DefaultMaxBodyBytes = 25 << 20
 	DefaultReplayWindow = 7 * 24 * time.Hour
 	leaseName           = "triggers"
 	debounce            = 20 * time.Millisecond // a git commit touches several files; one scan
@@ -63,7 +65,8 @@ type Config struct {
 	LeaseTTL             time.Duration
 	// StopGrace is how long shutdown waits for stopped runs to record their end before it
 	// cancels them outright.
-	StopGrace    time.Duration
+	StopGrace time.Duration
+	// MaxBodyBytes caps a webhook body (0 = DefaultMaxBodyBytes); a larger one gets 413.
 	MaxBodyBytes int64
 	// ReplayWindow is how long a signed webhook delivery is remembered by its content, so that
 	// re-sending a captured body and signature starts nothing (0 = DefaultReplayWindow).
@@ -72,6 +75,8 @@ type Config struct {
 	Logger       *slog.Logger
 	// Owner names this daemon in the lease ("" = host:pid:random).
 	Owner string
+	// Console, when set, is served under /console/ on the same listener (internal/console).
+	Console http.Handler
 }
 
 // Daemon is one running `codepipeline serve`.

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +30,9 @@ func (d *Daemon) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(Health{Status: "ok", Lease: d.holdsLease.Load(), Service: HealthService, StateDir: stateDir, PID: os.Getpid()})
 	})
+	if d.cfg.Console != nil {
+		mux.Handle("/console/", d.cfg.Console)
+	}
 	return mux
 }
 
@@ -106,11 +111,15 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusUnauthorized, "signature does not match", "")
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil || dec.More() {
+	payload, err := deliveryPayload(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		reply(http.StatusBadRequest, err.Error(), "")
+		return
+	}
+	doc, err := oneJSONDocument(payload)
+	if err != nil {
 		reply(http.StatusBadRequest, "body is not one JSON document", "")
+		log.Debug("webhook body", "err", err)
 		return
 	}
 
@@ -133,6 +142,12 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 
 	req := backend.RunRequest{Pipeline: hook.TargetPipeline, Trigger: backend.TriggerWebhook,
 		TriggerDetail: "webhook " + hook.Name + " (target action " + hook.TargetAction + ")"}
+	// As on AWS, the run builds the commit the delivery names (a push's `after`), not whatever
+	// the branch holds when the source action runs.
+	if commit := deliveryCommit(doc); commit != "" && pinsCommits(target) {
+		req.SourceRevisions = map[string]string{hook.TargetAction: commit}
+		req.TriggerDetail += ", commit " + commit
+	}
 	// A Git host names each delivery; a redelivery of one starts nothing new. A signed body is
 	// also remembered by its content for ReplayWindow: re-sending a captured body with its
 	// signature, without a delivery id or with a new one, starts nothing either.
@@ -161,6 +176,61 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Drive(acct, run.Pipeline, run.ID)
 	reply(http.StatusOK, "started", run.ID)
+}
+
+var commitID = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// deliveryCommit is the commit a push delivery names as the branch's new head (`after`, SHA-1 or
+// SHA-256), or "" when it names none: another event, or a deleted branch (all zeros).
+func deliveryCommit(doc any) string {
+	obj, _ := doc.(map[string]any)
+	after, _ := obj["after"].(string)
+	if !commitID.MatchString(after) || strings.Trim(after, "0") == "" {
+		return ""
+	}
+	return after
+}
+
+// pinsCommits reports whether a source action reads a git commit that a run can pin: the git
+// sources the local backend runs (S3 sources are pinned by object version, which no delivery
+// names).
+func pinsCommits(a *pipeline.Action) bool {
+	return a.Category == pipeline.CategorySource && (a.Provider == "CodeCommit" || a.Provider == "CodeStarSourceConnection")
+}
+
+// deliveryPayload is the JSON of a delivery. GitHub sends it as the body (content type
+// application/json) or, with content type application/x-www-form-urlencoded, as the form's one
+// field `payload`; the signature covers the raw body either way, so this runs after it.
+func deliveryPayload(contentType string, body []byte) ([]byte, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/x-www-form-urlencoded" {
+		return body, nil // JSON, whatever the header says: oneJSONDocument decides
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errors.New("form body is not URL-encoded")
+	}
+	payload, ok := form["payload"]
+	if !ok || len(payload) != 1 {
+		return nil, errors.New("form body needs exactly one payload field")
+	}
+	return []byte(payload[0]), nil
+}
+
+// oneJSONDocument decodes body as exactly one JSON value: anything but white space after it
+// (a second document, a stray `]` or `}`) is refused. json.Decoder.More cannot tell: at the top
+// level it reports a closing bracket as "no more".
+func oneJSONDocument(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, fmt.Errorf("%d bytes after the JSON document", len(rest))
+	}
+	return doc, nil
 }
 
 // deliveryDigest identifies a signed delivery by what was sent: the webhook, the signature and

@@ -32,12 +32,12 @@ func TestReleaseFiles(t *testing.T) {
 	if err := json.Unmarshal([]byte(read("terraform-registry-manifest.json")), &manifest); err != nil {
 		t.Fatal(err)
 	}
-	// main.go serves protocol 6 (providerserver.Serve); the manifest must say so.
+	// main.go serves protocol 6 (tf6server.Serve of the combined server); the manifest must say so.
 	if manifest.Version != 1 || len(manifest.Metadata.ProtocolVersions) != 1 || manifest.Metadata.ProtocolVersions[0] != "6.0" {
 		t.Errorf("terraform-registry-manifest.json = %+v, want version 1 and protocol 6.0", manifest)
 	}
-	if !strings.Contains(read("main.go"), "providerserver.Serve") {
-		t.Error("main.go no longer serves through providerserver: check the manifest's protocol")
+	if !strings.Contains(read("main.go"), "tf6server.Serve") {
+		t.Error("main.go no longer serves protocol 6 through tf6server: check the manifest's protocol")
 	}
 	gr := read(".goreleaser.yml")
 	for _, want := range []string{"-X main.version={{.Version}}", "terraform-registry-manifest.json", "_SHA256SUMS", "main: ./cmd/codepipeline"} {

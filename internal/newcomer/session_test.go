@@ -85,6 +85,7 @@ var session = map[string]step{
 	"codepipeline s3 ls s3://quickstart-site":            {want: `(?m)\s\d+\s+index\.html$`},
 	"codepipeline serve -listen 127.0.0.1:8348":          {serve: true, want: `webhooks on http://127\.0\.0\.1:\d+`},
 	"codepipeline check .":                               {want: `in \d+ resources? checked`},
+	"codepipeline graph quickstart -o quickstart.svg":    {run: "codepipeline graph quickstart -o quickstart.svg && cat quickstart.svg", want: `(?s)^<\?xml.*<svg .*>Checkout<.*>Html<.*>Content<.*</svg>`},
 
 	// docs/guides/triggers.md
 	"codepipeline serve": {serve: true, want: `state directory \S+/examples/quickstart/\.work/state \(recorded by terraform in \S+/examples/quickstart/\.terraform/codepipeline-state\.json\)`},

@@ -122,16 +122,16 @@ var _ = register(&Rule{
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				path := ref.Path().Attr("configuration").Key(k)
+				path := func() Path { return ref.Path().Attr("configuration").Key(k) } // built only for a report
 				if IsKnown(k) {
 					if prob := lengthProblem(k, MaxConfigKeyLength); prob != "" {
-						p.Reportf(path, "Use the configuration key name the action type documents.",
+						p.Reportf(path(), "Use the configuration key name the action type documents.",
 							"Configuration key %q of action %q %s.", k, a.Name, prob)
 					}
 				}
 				if v := a.Configuration[k]; IsKnown(v) {
 					if prob := lengthProblem(v, MaxConfigValueLength); prob != "" {
-						p.Reportf(path, "Give the key a value of 1 to 1000 characters, or remove it; pass longer data through an artifact or a variable.",
+						p.Reportf(path(), "Give the key a value of 1 to 1000 characters, or remove it; pass longer data through an artifact or a variable.",
 							"The value of configuration key %q of action %q %s.", k, a.Name, prob)
 					}
 				}
@@ -182,11 +182,11 @@ var _ = register(&Rule{
 	Doc:   "An action's category and owner are accepted values, its provider and version are well-formed, and an AWS or ThirdParty provider is one known for its category and owner.",
 	Check: func(p *Pass) {
 		eachActionOf(p, func(ref ActionRef, a *Action) {
-			path := ref.Path()
-			catOK := checkActionEnum(p, path.Attr("category"), a, "category", a.Category, Categories)
-			ownerOK := checkActionEnum(p, path.Attr("owner"), a, "owner", a.Owner, Owners)
-			nameProvider.check(p, path.Attr("provider"), a.Provider)
-			nameVersion.check(p, path.Attr("version"), a.Version)
+			attr := func(name string) func() Path { return func() Path { return ref.Path().Attr(name) } }
+			catOK := checkActionEnum(p, attr("category"), a, "category", a.Category, Categories)
+			ownerOK := checkActionEnum(p, attr("owner"), a, "owner", a.Owner, Owners)
+			nameProvider.check(p, attr("provider"), a.Provider)
+			nameVersion.check(p, attr("version"), a.Version)
 			provOK := nameKindAccepts(nameProvider, a.Provider)
 			// An unknown provider is only worth reporting once its category and owner are valid:
 			// otherwise the list of known providers would mislead.
@@ -198,12 +198,12 @@ var _ = register(&Rule{
 			}
 			known := ProvidersFor(a.Category, a.Owner)
 			if len(known) == 0 {
-				p.Reportf(path.Attr("provider"), "Use owner \"Custom\" for a custom action type, or another category.",
+				p.Reportf(ref.Path().Attr("provider"), "Use owner \"Custom\" for a custom action type, or another category.",
 					"Action %q names provider %q, but no %s provider of category %s is known.",
 					a.Name, a.Provider, a.Owner, a.Category)
 				return
 			}
-			p.Reportf(path.Attr("provider"), "Set provider to one of "+quotedList(known)+", or use owner \"Custom\" for a custom action type.",
+			p.Reportf(ref.Path().Attr("provider"), "Set provider to one of "+quotedList(known)+", or use owner \"Custom\" for a custom action type.",
 				"Action %q names provider %q, which is not a known %s provider of category %s; known: %s.",
 				a.Name, a.Provider, a.Owner, a.Category, strings.Join(known, ", "))
 		})
@@ -212,14 +212,14 @@ var _ = register(&Rule{
 
 // checkActionEnum reports value at path unless it is one of allowed; it returns whether the
 // value is known and valid.
-func checkActionEnum(p *Pass, path Path, a *Action, attr, value string, allowed []string) bool {
+func checkActionEnum(p *Pass, path func() Path, a *Action, attr, value string, allowed []string) bool {
 	if !IsKnown(value) {
 		return false
 	}
 	if slices.Contains(allowed, value) {
 		return true
 	}
-	p.Reportf(path, "Set "+attr+" to one of "+quotedList(allowed)+" (the names are case-sensitive).",
+	p.Reportf(path(), "Set "+attr+" to one of "+quotedList(allowed)+" (the names are case-sensitive).",
 		"Action %q has %s %q, which CodePipeline does not accept.", a.Name, attr, value)
 	return false
 }
@@ -282,15 +282,15 @@ var _ = register(&Rule{
 			if t == 0 || t == UnknownInt || !IsKnown(a.Category) || !IsKnown(a.Owner) || !IsKnown(a.Provider) {
 				return
 			}
-			path := ref.Path().Attr("timeout_in_minutes")
+			path := func() Path { return ref.Path().Attr("timeout_in_minutes") } // built only for a report
 			if !isActionType(a, CategoryApproval, OwnerAWS, "Manual") {
-				p.Reportf(path, "Remove timeout_in_minutes; other action types use their type's default timeout.",
+				p.Reportf(path(), "Remove timeout_in_minutes; other action types use their type's default timeout.",
 					"Action %q (%s) sets timeout_in_minutes = %d, which only Approval/AWS/Manual actions accept.",
 					a.Name, a.Type(), t)
 				return
 			}
 			if t < MinApprovalTimeout || t > MaxApprovalTimeout {
-				p.Reportf(path, "Set timeout_in_minutes between 5 and 86400 (60 days), or remove it for the default of 7 days.",
+				p.Reportf(path(), "Set timeout_in_minutes between 5 and 86400 (60 days), or remove it for the default of 7 days.",
 					"Approval action %q sets timeout_in_minutes = %d, outside 5 to 86400.", a.Name, t)
 			}
 		})
@@ -329,10 +329,10 @@ var _ = register(&Rule{
 			}
 			switch {
 			case a.Provider == "CodeBuild" && a.Owner == OwnerAWS && (a.Category == CategoryBuild || a.Category == CategoryTest):
-				checkPrimarySource(p, ref.Path(), a)
+				checkPrimarySource(p, ref.Path, a)
 			case isActionType(a, CategoryDeploy, OwnerAWS, "CloudFormation"):
 				for _, key := range []string{"TemplatePath", "TemplateConfiguration"} {
-					checkTemplateArtifact(p, ref.Path(), a, key)
+					checkTemplateArtifact(p, ref.Path, a, key)
 				}
 			}
 		})
@@ -351,7 +351,7 @@ func inputsAllKnown(a *Action) bool {
 }
 
 // checkPrimarySource: CodeBuild needs to know which of several inputs is the source directory.
-func checkPrimarySource(p *Pass, path Path, a *Action) {
+func checkPrimarySource(p *Pass, path func() Path, a *Action) {
 	if len(a.InputArtifacts) < 2 {
 		return
 	}
@@ -361,13 +361,13 @@ func checkPrimarySource(p *Pass, path Path, a *Action) {
 	}
 	fix := "Set configuration[\"PrimarySource\"] to one of " + quotedList(a.InputArtifacts) + "."
 	if !ok || v == "" {
-		p.Reportf(path.Attr("configuration"), fix,
+		p.Reportf(path().Attr("configuration"), fix,
 			"CodeBuild action %q has %d input artifacts (%s) but no PrimarySource naming the one CodeBuild builds from.",
 			a.Name, len(a.InputArtifacts), quotedList(a.InputArtifacts))
 		return
 	}
 	if inputsAllKnown(a) && !slices.Contains(a.InputArtifacts, v) {
-		p.Reportf(path.Attr("configuration").Key("PrimarySource"), fix,
+		p.Reportf(path().Attr("configuration").Key("PrimarySource"), fix,
 			"CodeBuild action %q names PrimarySource %q, which is not one of its input artifacts (%s).",
 			a.Name, v, quotedList(a.InputArtifacts))
 	}
@@ -375,7 +375,7 @@ func checkPrimarySource(p *Pass, path Path, a *Action) {
 
 // checkTemplateArtifact: CloudFormation reads "Artifact::file" from the named input artifact,
 // so the artifact must be one the action takes in.
-func checkTemplateArtifact(p *Pass, path Path, a *Action, key string) {
+func checkTemplateArtifact(p *Pass, path func() Path, a *Action, key string) {
 	v := a.Configuration[key]
 	if !IsKnown(v) || !inputsAllKnown(a) {
 		return
@@ -388,7 +388,7 @@ func checkTemplateArtifact(p *Pass, path Path, a *Action, key string) {
 	if len(a.InputArtifacts) > 0 {
 		inputs = "its input artifacts are " + quotedList(a.InputArtifacts)
 	}
-	p.Reportf(path.Attr("configuration").Key(key),
+	p.Reportf(path().Attr("configuration").Key(key),
 		"Add \""+artifact+"\" to the action's input_artifacts, or name one of its inputs before \"::\".",
 		"CloudFormation action %q reads %s %q from artifact %q, but %s.", a.Name, key, v, artifact, inputs)
 }

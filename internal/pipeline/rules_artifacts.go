@@ -27,15 +27,15 @@ var _ = register(&Rule{
 					if !IsKnown(out) {
 						continue
 					}
-					path := ref.Path().Attr("output_artifacts").Index(k)
+					path := func() Path { return ref.Path().Attr("output_artifacts").Index(k) } // built only for a report
 					if prods := p.Index.Producers[out]; len(prods) > 0 && prods[0] != ref {
-						p.Reportf(path, "Rename one of the two outputs, and the inputs that consume it.",
+						p.Reportf(path(), "Rename one of the two outputs, and the inputs that consume it.",
 							"Output artifact %q of %s is already produced by %s; each output artifact name is produced by exactly one action.",
 							out, describeAction(pl, ref), describeAction(pl, prods[0]))
 						continue
 					}
 					if mine[out] {
-						p.Reportf(path, "Remove the repeated name.",
+						p.Reportf(path(), "Remove the repeated name.",
 							"Output artifact %q is listed twice by %s.", out, describeAction(pl, ref))
 						continue
 					}
@@ -241,14 +241,14 @@ var _ = register(&Rule{
 			if !ok {
 				return // action-type reports unknown types
 			}
-			checkArtifactCount(p, ref.Path(), a, t, "input_artifacts", "input", a.InputArtifacts, t.Inputs)
-			checkArtifactCount(p, ref.Path(), a, t, "output_artifacts", "output", a.OutputArtifacts, t.Outputs)
+			checkArtifactCount(p, ref.Path, a, t, "input_artifacts", "input", a.InputArtifacts, t.Inputs)
+			checkArtifactCount(p, ref.Path, a, t, "output_artifacts", "output", a.OutputArtifacts, t.Outputs)
 		})
 	},
 })
 
 // checkArtifactCount reports list attr of action a (at ap) when its length is outside r.
-func checkArtifactCount(p *Pass, ap Path, a *Action, t *ActionType, attr, kind string, list []string, r Range) {
+func checkArtifactCount(p *Pass, ap func() Path, a *Action, t *ActionType, attr, kind string, list []string, r Range) {
 	if a.IsUnknown(attr) || r.Contains(len(list)) {
 		return
 	}
@@ -256,7 +256,7 @@ func checkArtifactCount(p *Pass, ap Path, a *Action, t *ActionType, attr, kind s
 	if r.Max == 0 {
 		fix = fmt.Sprintf("Remove %s: this action type takes none.", attr)
 	}
-	p.Reportf(ap.Attr(attr), fix,
+	p.Reportf(ap().Attr(attr), fix,
 		"Action %q (%s) has %d %s artifact(s); this action type takes %s.",
 		a.Name, t.ID, len(list), kind, rangeText(r))
 }

@@ -19,7 +19,7 @@ var _ = register(&Rule{
 			if !isCodeBuild(a) || a.IsUnknown("configuration") {
 				return
 			}
-			cfg := ref.Path().Attr("configuration")
+			cfg := func() Path { return ref.Path().Attr("configuration") }
 			flags := map[string]bool{}
 			for _, key := range []string{"BatchEnabled", "CombineArtifacts"} {
 				v, set := a.Configuration[key]
@@ -31,7 +31,7 @@ var _ = register(&Rule{
 					flags[key] = true
 				case "false":
 				default:
-					p.Reportf(cfg.Key(key), "Set "+key+" to \"true\" or \"false\".",
+					p.Reportf(cfg().Key(key), "Set "+key+" to \"true\" or \"false\".",
 						"CodeBuild action %q sets %s to %q, which is neither \"true\" nor \"false\".", a.Name, key, v)
 				}
 			}
@@ -39,7 +39,7 @@ var _ = register(&Rule{
 				return
 			}
 			if batch := a.Configuration["BatchEnabled"]; !flags["BatchEnabled"] && IsKnown(batch) {
-				p.Reportf(cfg.Key("CombineArtifacts"), "Set BatchEnabled = \"true\", or remove CombineArtifacts.",
+				p.Reportf(cfg().Key("CombineArtifacts"), "Set BatchEnabled = \"true\", or remove CombineArtifacts.",
 					"CodeBuild action %q combines the artifacts of a batch build (CombineArtifacts) without running one: BatchEnabled is not \"true\".", a.Name)
 			}
 			if !a.IsUnknown("output_artifacts") && len(a.OutputArtifacts) > 1 {

@@ -49,18 +49,18 @@ var _ = register(&Rule{
 		"no other action type has commands or output_variables.",
 	Check: func(p *Pass) {
 		eachActionOf(p, func(ref ActionRef, a *Action) {
-			path := ref.Path()
+			path := ref.Path // built only for a report
 			if !IsKnown(a.Category) || !IsKnown(a.Owner) || !IsKnown(a.Provider) {
 				return
 			}
 			what := fmt.Sprintf("action %q", a.Name)
 			if !isCommandsAction(a) {
 				if len(a.Commands) > 0 {
-					p.Reportf(path.Attr("commands"), "Remove commands, or make the action a Compute/AWS/Commands action.",
+					p.Reportf(path().Attr("commands"), "Remove commands, or make the action a Compute/AWS/Commands action.",
 						"Action %q is a %s action; only Commands actions take commands.", a.Name, a.Type())
 				}
 				if len(a.OutputVariables) > 0 {
-					p.Reportf(path.Attr("output_variables"), "Remove output_variables: the action type itself says which variables it produces.",
+					p.Reportf(path().Attr("output_variables"), "Remove output_variables: the action type itself says which variables it produces.",
 						"Action %q is a %s action; only Commands actions take output_variables.", a.Name, a.Type())
 				}
 				return
@@ -69,18 +69,18 @@ var _ = register(&Rule{
 			switch {
 			case a.IsUnknown("commands") || a.IsUnknown("configuration"):
 			case len(a.Commands) > 0 && legacy:
-				p.Reportf(path.Attr("configuration").Key(CommandsConfigKey), fmt.Sprintf("Remove configuration[%q]: the commands list replaces it.", CommandsConfigKey),
+				p.Reportf(path().Attr("configuration").Key(CommandsConfigKey), fmt.Sprintf("Remove configuration[%q]: the commands list replaces it.", CommandsConfigKey),
 					"Action %q has both commands and configuration[%q]; it would be unclear which of them runs.", a.Name, CommandsConfigKey)
 			case len(a.Commands) == 0 && !legacy:
-				p.Reportf(path.Attr("commands"), `Add commands = ["..."]: the shell commands the action runs, one per element.`,
+				p.Reportf(path().Attr("commands"), `Add commands = ["..."]: the shell commands the action runs, one per element.`,
 					"Action %q is a Commands action without commands.", a.Name)
 			case len(a.Commands) > 0:
-				checkCommandList(p, path.Attr("commands"), what, a.Commands)
+				checkCommandList(p, path().Attr("commands"), what, a.Commands)
 			}
 			if a.IsUnknown("output_variables") || a.OutputVariables == nil {
 				return
 			}
-			ov := path.Attr("output_variables")
+			ov := path().Attr("output_variables")
 			if n := len(a.OutputVariables); n == 0 || n > MaxOutputVariables {
 				p.Reportf(ov, fmt.Sprintf("List 1 to %d variable names, or leave output_variables unset.", MaxOutputVariables),
 					"Action %q lists %d output variables; CodePipeline accepts 1 to %d.", a.Name, n, MaxOutputVariables)

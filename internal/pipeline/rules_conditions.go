@@ -400,10 +400,10 @@ var _ = register(&Rule{
 				if !IsKnown(in) {
 					continue
 				}
-				path := ConditionRulePath(i, pc.Type, k).Attr("input_artifacts").Index(n)
+				path := func() Path { return ConditionRulePath(i, pc.Type, k).Attr("input_artifacts").Index(n) } // built only for a report
 				prods := p.Index.Producers[in]
 				if len(prods) == 0 {
-					p.Reportf(path, "Name an output artifact of an earlier stage's action.",
+					p.Reportf(path(), "Name an output artifact of an earlier stage's action.",
 						"Input artifact %q of %s is not produced by any action of the pipeline.", in, describeRule(pl, i, pc, r))
 					continue
 				}
@@ -415,7 +415,7 @@ var _ = register(&Rule{
 				if prod.Stage > i {
 					why = "that stage runs later"
 				}
-				p.Reportf(path, "Read an artifact of an earlier stage, or move the rule to the on_success condition.",
+				p.Reportf(path(), "Read an artifact of an earlier stage, or move the rule to the on_success condition.",
 					"Input artifact %q of %s is produced by %s: %s.", in, describeRule(pl, i, pc, r), describeAction(pl, prod), why)
 			}
 		})

@@ -50,8 +50,9 @@ func (k nameKind) badChars(s string) string {
 	return strings.Join(bad, ", ")
 }
 
-// check reports s at path when it is not a valid name of kind k. Unknown values are skipped.
-func (k nameKind) check(p *Pass, path Path, s string) {
+// check reports s at the path when it is not a valid name of kind k. Unknown values are
+// skipped. The path is built only for a report.
+func (k nameKind) check(p *Pass, path func() Path, s string) {
 	if !IsKnown(s) {
 		return
 	}
@@ -67,7 +68,7 @@ func (k nameKind) check(p *Pass, path Path, s string) {
 	if len(problems) == 0 {
 		return
 	}
-	p.Reportf(path,
+	p.Reportf(path(),
 		fmt.Sprintf("Rename it with 1 to %d characters of %s.", k.max, k.allowed()),
 		"The %s %s %s; %ss are 1 to %d characters of %s.",
 		k.what, quoteShort(s), strings.Join(problems, " and "), k.what, k.max, k.allowed())
@@ -92,37 +93,36 @@ var _ = register(&Rule{
 		if pl == nil {
 			return
 		}
-		namePipeline.check(p, Root("name"), pl.Name)
+		// Paths are closures, built only for a report: most names are fine.
+		namePipeline.check(p, func() Path { return Root("name") }, pl.Name)
 		for i := range pl.Stages {
 			st := &pl.Stages[i]
-			nameStage.check(p, StagePath(i).Attr("name"), st.Name)
+			nameStage.check(p, func() Path { return StagePath(i).Attr("name") }, st.Name)
 			for j := range st.Actions {
 				a := &st.Actions[j]
-				ap := ActionPath(i, j)
-				nameAction.check(p, ap.Attr("name"), a.Name)
+				nameAction.check(p, func() Path { return ActionPath(i, j).Attr("name") }, a.Name)
 				for k, in := range a.InputArtifacts {
-					nameArtifact.check(p, ap.Attr("input_artifacts").Index(k), in)
+					nameArtifact.check(p, func() Path { return ActionPath(i, j).Attr("input_artifacts").Index(k) }, in)
 				}
 				for k, out := range a.OutputArtifacts {
-					nameArtifact.check(p, ap.Attr("output_artifacts").Index(k), out)
+					nameArtifact.check(p, func() Path { return ActionPath(i, j).Attr("output_artifacts").Index(k) }, out)
 				}
 				if a.Namespace != "" { // optional: unset is fine
-					nameNamespace.check(p, ap.Attr("namespace"), a.Namespace)
+					nameNamespace.check(p, func() Path { return ActionPath(i, j).Attr("namespace") }, a.Namespace)
 				}
 			}
 			for _, pc := range st.Conditions() {
 				for k := range pc.Condition.Rules {
 					r := &pc.Condition.Rules[k]
-					rp := ConditionRulePath(i, pc.Type, k)
-					nameRule.check(p, rp.Attr("name"), r.Name)
+					nameRule.check(p, func() Path { return ConditionRulePath(i, pc.Type, k).Attr("name") }, r.Name)
 					for n, in := range r.InputArtifacts {
-						nameArtifact.check(p, rp.Attr("input_artifacts").Index(n), in)
+						nameArtifact.check(p, func() Path { return ConditionRulePath(i, pc.Type, k).Attr("input_artifacts").Index(n) }, in)
 					}
 				}
 			}
 		}
 		for i, v := range pl.Variables {
-			nameVariable.check(p, Root("variable").Index(i).Attr("name"), v.Name)
+			nameVariable.check(p, func() Path { return Root("variable").Index(i).Attr("name") }, v.Name)
 		}
 	},
 })

@@ -1,9 +1,13 @@
 package provider
 
 import (
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/arn"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
 )
 
@@ -131,119 +135,6 @@ type variableModel struct {
 	Description  types.String `tfsdk:"description"`
 }
 
-// toDomain converts the model to the domain pipeline. Values known only after apply become
-// pipeline.Unknown (or are listed in Action.UnknownAttrs), so rules skip them at plan.
-func (m *pipelineResourceModel) toDomain() *pipeline.Pipeline {
-	p := &pipeline.Pipeline{
-		Name:          stringOrUnknown(m.Name),
-		RoleARN:       stringOrUnknown(m.RoleARN),
-		PipelineType:  stringOrUnknown(m.PipelineType),
-		ExecutionMode: stringOrUnknown(m.ExecutionMode),
-		Tags:          stringMapOf(m.Tags),
-	}
-	for _, s := range m.ArtifactStore {
-		ref := pipeline.ArtifactStoreRef{Location: stringOrUnknown(s.Location), Type: stringOrUnknown(s.Type), Region: stringOrUnknown(s.Region)}
-		if len(s.EncryptionKey) > 0 {
-			ref.EncryptionKey = &pipeline.EncryptionKey{ID: stringOrUnknown(s.EncryptionKey[0].ID), Type: stringOrUnknown(s.EncryptionKey[0].Type)}
-		}
-		p.ArtifactStores = append(p.ArtifactStores, ref)
-	}
-	for _, s := range m.Stage {
-		st := pipeline.Stage{Name: stringOrUnknown(s.Name)}
-		if len(s.BeforeEntry) > 0 {
-			st.BeforeEntry = conditionOf(s.BeforeEntry[0].Condition)
-		}
-		if len(s.OnSuccess) > 0 {
-			st.OnSuccess = conditionOf(s.OnSuccess[0].Condition)
-		}
-		if len(s.OnFailure) > 0 {
-			f := s.OnFailure[0]
-			st.OnFailure = &pipeline.FailureConditions{Result: stringOrUnknown(f.Result), Condition: conditionOf(f.Condition)}
-			if len(f.RetryConfiguration) > 0 {
-				st.OnFailure.RetryConfiguration = &pipeline.RetryConfiguration{RetryMode: stringOrUnknown(f.RetryConfiguration[0].RetryMode)}
-			}
-		}
-		for _, a := range s.Action {
-			st.Actions = append(st.Actions, a.toDomain())
-		}
-		p.Stages = append(p.Stages, st)
-	}
-	for _, t := range m.Trigger {
-		tr := pipeline.Trigger{ProviderType: stringOrUnknown(t.ProviderType)}
-		if len(t.GitConfiguration) > 0 {
-			g := t.GitConfiguration[0]
-			tr.SourceActionName = stringOrUnknown(g.SourceActionName)
-			for _, f := range g.Push {
-				tr.Push = append(tr.Push, pipeline.GitFilter{Branches: globOf(f.Branches), Tags: globOf(f.Tags), FilePaths: globOf(f.FilePaths)})
-			}
-			for _, f := range g.PullRequest {
-				events, _ := stringsOf(f.Events)
-				tr.PullRequest = append(tr.PullRequest, pipeline.GitFilter{Branches: globOf(f.Branches), FilePaths: globOf(f.FilePaths), Events: events})
-			}
-		}
-		p.Triggers = append(p.Triggers, tr)
-	}
-	for _, v := range m.Variable {
-		p.Variables = append(p.Variables, pipeline.Variable{
-			Name: stringOrUnknown(v.Name), DefaultValue: stringOrUnknown(v.DefaultValue), Description: stringOrUnknown(v.Description),
-		})
-	}
-	return p
-}
-
-func (a *actionModel) toDomain() pipeline.Action {
-	out := pipeline.Action{
-		Name: stringOrUnknown(a.Name), Category: stringOrUnknown(a.Category), Owner: stringOrUnknown(a.Owner),
-		Provider: stringOrUnknown(a.Provider), Version: stringOrUnknown(a.Version),
-		RoleARN: stringOrUnknown(a.RoleARN), Region: stringOrUnknown(a.Region), Namespace: stringOrUnknown(a.Namespace),
-		RunOrder: intOrUnknown(a.RunOrder), TimeoutInMinutes: intOrUnknown(a.TimeoutInMinutes),
-		// Null in the configuration is an absent run_order (the default, 1); an explicit 0 is not.
-		RunOrderSet: !a.RunOrder.IsNull() && !a.RunOrder.IsUnknown(),
-	}
-	if a.Configuration.IsUnknown() {
-		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
-	} else {
-		out.Configuration = stringMapOf(a.Configuration)
-	}
-	out.InputArtifacts = listWithUnknowns(a.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
-	out.OutputArtifacts = listWithUnknowns(a.OutputArtifacts, "output_artifacts", &out.UnknownAttrs)
-	out.Commands = listWithUnknowns(a.Commands, "commands", &out.UnknownAttrs)
-	out.OutputVariables = listWithUnknowns(a.OutputVariables, "output_variables", &out.UnknownAttrs)
-	return out
-}
-
-// conditionOf converts a condition block list (at most one block); nil when there is none.
-func conditionOf(blocks []conditionModel) *pipeline.Condition {
-	if len(blocks) == 0 {
-		return nil
-	}
-	c := &pipeline.Condition{Result: stringOrUnknown(blocks[0].Result)}
-	for _, r := range blocks[0].Rule {
-		c.Rules = append(c.Rules, r.toDomain())
-	}
-	return c
-}
-
-func (r *ruleModel) toDomain() pipeline.ConditionRule {
-	out := pipeline.ConditionRule{
-		Name: stringOrUnknown(r.Name), Region: stringOrUnknown(r.Region), RoleARN: stringOrUnknown(r.RoleARN),
-		TimeoutInMinutes: intOrUnknown(r.TimeoutInMinutes),
-	}
-	if len(r.RuleTypeID) > 0 {
-		t := r.RuleTypeID[0]
-		out.RuleTypeID = pipeline.RuleTypeID{Category: stringOrUnknown(t.Category), Owner: stringOrUnknown(t.Owner),
-			Provider: stringOrUnknown(t.Provider), Version: stringOrUnknown(t.Version)}
-	}
-	if r.Configuration.IsUnknown() {
-		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
-	} else {
-		out.Configuration = stringMapOf(r.Configuration)
-	}
-	out.InputArtifacts = listWithUnknowns(r.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
-	out.Commands = listWithUnknowns(r.Commands, "commands", &out.UnknownAttrs)
-	return out
-}
-
 // conditionModelsOf is the block list of a domain condition (nil for none).
 func conditionModelsOf(c *pipeline.Condition) []conditionModel {
 	if c == nil {
@@ -326,15 +217,6 @@ func (m *pipelineResourceModel) fromDomain(p *pipeline.Pipeline) {
 	}
 }
 
-func globOf(blocks []globFilterModel) *pipeline.GlobFilter {
-	if len(blocks) == 0 {
-		return nil
-	}
-	inc, _ := stringsOf(blocks[0].Includes)
-	exc, _ := stringsOf(blocks[0].Excludes)
-	return &pipeline.GlobFilter{Includes: inc, Excludes: exc}
-}
-
 func globModelOf(g *pipeline.GlobFilter) []globFilterModel {
 	if g == nil {
 		return nil
@@ -342,47 +224,11 @@ func globModelOf(g *pipeline.GlobFilter) []globFilterModel {
 	return []globFilterModel{{Includes: listOrNull(g.Includes), Excludes: listOrNull(g.Excludes)}}
 }
 
-func intOrUnknown(v types.Int64) int {
-	if v.IsUnknown() {
-		return pipeline.UnknownInt
-	}
-	return int(v.ValueInt64())
-}
-
 func int64OrNull(n int) types.Int64 {
 	if n == 0 {
 		return types.Int64Null()
 	}
 	return types.Int64Value(int64(n))
-}
-
-// listWithUnknowns converts a list whose elements may be unknown: a wholly unknown list is
-// recorded in unknownAttrs under attr, an unknown element becomes pipeline.Unknown.
-func listWithUnknowns(l types.List, attr string, unknownAttrs *[]string) []string {
-	if l.IsUnknown() {
-		*unknownAttrs = append(*unknownAttrs, attr)
-		return nil
-	}
-	if l.IsNull() {
-		return nil
-	}
-	out := make([]string, 0, len(l.Elements()))
-	for _, e := range l.Elements() {
-		out = append(out, stringOrUnknown(e.(types.String)))
-	}
-	return out
-}
-
-// stringMapOf converts a map of strings; unknown elements become pipeline.Unknown.
-func stringMapOf(m types.Map) map[string]string {
-	if m.IsNull() || m.IsUnknown() {
-		return nil
-	}
-	out := make(map[string]string, len(m.Elements()))
-	for k, v := range m.Elements() {
-		out[k] = stringOrUnknown(v.(types.String))
-	}
-	return out
 }
 
 func mapOrNull(m map[string]string) types.Map {
@@ -405,4 +251,19 @@ func listOrNull(ss []string) types.List {
 		elems[i] = types.StringValue(s)
 	}
 	return types.ListValueMust(types.StringType, elems)
+}
+
+func (m *pipelineResourceModel) setComputed(rec *backend.PipelineRecord) {
+	m.ID = types.StringValue(rec.Name)
+	m.ARN = types.StringValue(rec.ARN)
+	m.Version = types.Int64Value(int64(rec.Version))
+}
+
+// sameDefinition compares two definitions, empty and absent being the same.
+func sameDefinition(a, b *pipeline.Pipeline) bool {
+	return cmp.Equal(a, b, cmpopts.EquateEmpty())
+}
+
+func pipelineARN(id backend.Identity, name string) string {
+	return arn.Pipeline(id.Region, id.AccountID, name)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -56,6 +57,9 @@ func RecordWorkdir() Option { return func(p *codepipelineProvider) { p.recordWor
 type codepipelineProvider struct {
 	version       string
 	recordWorkdir bool
+	// configured receives the provider data Configure builds, for the servers beside this one
+	// (pipelineServer); nil when the provider serves alone.
+	configured *atomic.Pointer[providerData]
 }
 
 // providerData is the one immutable value Configure builds and hands to every resource and
@@ -230,6 +234,9 @@ func (p *codepipelineProvider) Configure(ctx context.Context, req provider.Confi
 		p.record(ctx, cfg)
 	}
 	data := &providerData{Config: cfg, Backend: b}
+	if p.configured != nil {
+		p.configured.Store(data)
+	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -239,7 +246,7 @@ func (p *codepipelineProvider) Resources(context.Context) []func() resource.Reso
 		NewArtifactStoreResource,
 		NewCrossAccountKeyResource,
 		NewCrossAccountRoleResource,
-		NewPipelineResource,
+		// codepipeline_pipeline is served at the protocol level: pipelineServer, NewServer.
 		NewRunResource,
 		NewWebhookResource,
 	}

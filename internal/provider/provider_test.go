@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
@@ -17,9 +16,11 @@ import (
 	_ "github.com/pipelinekit/terraform-provider-codepipeline/internal/backend/backends"
 )
 
-// testAccProtoV6ProviderFactories runs the provider in-process for acceptance tests.
+// testAccProtoV6ProviderFactories runs the provider in-process for acceptance tests, as the
+// binary serves it: the framework provider and the protocol-level codepipeline_pipeline,
+// combined.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"codepipeline": providerserver.NewProtocol6WithError(New("test")()),
+	"codepipeline": func() (tfprotov6.ProviderServer, error) { return NewServer(context.Background(), "test") },
 }
 
 // testAccPreCheck fails early with a clear message when the harness is not set up; `make

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline/graph"
 )
 
 // TestAccQuickstart applies the quickstart example as a user does (`make quickstart`): the
@@ -75,6 +78,27 @@ func TestAccQuickstart(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "Built from commit "+strings.TrimSpace(string(commit))) {
 		t.Errorf("deployed index.html does not name commit %s:\n%s", commit, page)
+	}
+
+	// The README's picture of the quickstart is what `codepipeline graph quickstart` draws of
+	// the applied pipeline.
+	rec, err := a.GetPipeline(context.Background(), "quickstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := graph.Layout(rec.Definition).SVG(&svg, graph.SVGOptions{Standalone: true}); err != nil {
+		t.Fatal(err)
+	}
+	const picture = "../../examples/quickstart/pipeline.svg"
+	if os.Getenv("UPDATE_QUICKSTART_PICTURE") != "" {
+		if err := os.WriteFile(picture, svg.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err := os.ReadFile(picture); err != nil || !bytes.Equal(want, svg.Bytes()) {
+		t.Errorf("examples/quickstart/pipeline.svg is not the applied quickstart's picture (%v): "+
+			"UPDATE_QUICKSTART_PICTURE=1 make testacc TESTARGS='-run TestAccQuickstart' redraws it", err)
 	}
 }
 

@@ -41,6 +41,7 @@ func (d *runDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 		"status":           schema.StringAttribute{Computed: true, Description: runResultsDocs["status"]},
 		"status_reason":    schema.StringAttribute{Computed: true, Description: runResultsDocs["status_reason"]},
 		"pipeline_version": schema.Int64Attribute{Computed: true, Description: runResultsDocs["pipeline_version"]},
+		"source_revisions": schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: runResultsDocs["source_revisions"]},
 		"stages":           schema.ListAttribute{Computed: true, ElementType: runStageType, Description: runResultsDocs["stages"]},
 	}
 	resp.Schema = schema.Schema{

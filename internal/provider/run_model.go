@@ -43,6 +43,7 @@ type runResultsModel struct {
 	Status          types.String `tfsdk:"status"`
 	StatusReason    types.String `tfsdk:"status_reason"`
 	PipelineVersion types.Int64  `tfsdk:"pipeline_version"`
+	SourceRevisions types.Map    `tfsdk:"source_revisions"`
 	Stages          types.List   `tfsdk:"stages"`
 }
 
@@ -52,6 +53,9 @@ func (m *runResultsModel) fromDomain(ctx context.Context, r *backend.Run) diag.D
 	m.Status = types.StringValue(r.Status)
 	m.StatusReason = types.StringValue(r.StatusReason)
 	m.PipelineVersion = types.Int64Value(int64(r.PipelineVersion))
+	revisions, d := types.MapValueFrom(ctx, types.StringType, nonNilMap(r.SourceRevisions))
+	diags.Append(d...)
+	m.SourceRevisions = revisions
 	stages := make([]attr.Value, 0, len(r.Stages))
 	for _, st := range r.Stages {
 		actions := make([]attr.Value, 0, len(st.Actions))
@@ -115,4 +119,11 @@ func timeString(t time.Time) types.String {
 		return types.StringValue("")
 	}
 	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

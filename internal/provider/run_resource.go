@@ -110,6 +110,8 @@ var runResultsDocs = map[string]string{
 	"status":           "Status of the run: InProgress, Stopping, Stopped, Succeeded, Superseded or Failed.",
 	"status_reason":    "Why the run ended as it did, when it did not succeed.",
 	"pipeline_version": "Version of the pipeline definition the run executes.",
+	"source_revisions": "The revisions source actions were pinned to, by action name: the commit a webhook delivery or a git trigger " +
+		"named, the object version of an S3 change. Empty for a manual run, whose sources read their latest revision.",
 	"stages": "Per stage: `name`, `status` (`Skipped` when its entry condition skipped it), `actions` and `conditions`; per action: " +
 		"`name`, `status`, `attempt`, `started`, `finished` (RFC 3339), `output_artifacts` (`name`, `bucket`, `key`, `version_id`), " +
 		"`output_variables`, `summary` and `error`; per condition evaluated: `type` (BEFORE_ENTRY, ON_SUCCESS, ON_FAILURE), `status`, " +
@@ -123,6 +125,7 @@ func runResultsAttributes() map[string]schema.Attribute {
 		"status":           schema.StringAttribute{Computed: true, Description: runResultsDocs["status"]},
 		"status_reason":    schema.StringAttribute{Computed: true, Description: runResultsDocs["status_reason"]},
 		"pipeline_version": schema.Int64Attribute{Computed: true, Description: runResultsDocs["pipeline_version"]},
+		"source_revisions": schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: runResultsDocs["source_revisions"]},
 		"stages":           schema.ListAttribute{Computed: true, ElementType: runStageType, Description: runResultsDocs["stages"]},
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -41,16 +42,18 @@ type webhookResource struct {
 }
 
 type webhookResourceModel struct {
-	ID             types.String         `tfsdk:"id"`
-	Name           types.String         `tfsdk:"name"`
-	Authentication types.String         `tfsdk:"authentication"`
-	AuthConfig     []webhookAuthModel   `tfsdk:"authentication_configuration"`
-	Filters        []webhookFilterModel `tfsdk:"filter"`
-	TargetPipeline types.String         `tfsdk:"target_pipeline"`
-	TargetAction   types.String         `tfsdk:"target_action"`
-	URL            types.String         `tfsdk:"url"`
-	ARN            types.String         `tfsdk:"arn"`
-	Tags           types.Map            `tfsdk:"tags"`
+	ID             types.String `tfsdk:"id"`
+	Name           types.String `tfsdk:"name"`
+	Authentication types.String `tfsdk:"authentication"`
+	// The blocks are lists, not Go slices: a `dynamic` block over a collection known only after
+	// apply (or a variable, during validate) makes the whole block list unknown.
+	AuthConfig     types.List   `tfsdk:"authentication_configuration"` // of webhookAuthModel
+	Filters        types.List   `tfsdk:"filter"`                       // of webhookFilterModel
+	TargetPipeline types.String `tfsdk:"target_pipeline"`
+	TargetAction   types.String `tfsdk:"target_action"`
+	URL            types.String `tfsdk:"url"`
+	ARN            types.String `tfsdk:"arn"`
+	Tags           types.Map    `tfsdk:"tags"`
 }
 
 type webhookAuthModel struct {
@@ -63,32 +66,73 @@ type webhookFilterModel struct {
 	MatchEquals types.String `tfsdk:"match_equals"`
 }
 
-// toDomain is the webhook as the rules see it; unknown values become pipeline.Unknown.
-func (m *webhookResourceModel) toDomain() *pipeline.Webhook {
+var (
+	webhookAuthType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"secret_token": types.StringType, "allowed_ip_range": types.StringType}}
+	webhookFilterType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"json_path": types.StringType, "match_equals": types.StringType}}
+)
+
+// authConfig is the authentication_configuration block; known is false while the block list is
+// unknown (a dynamic block over a value known only after apply).
+func (m *webhookResourceModel) authConfig(ctx context.Context, diags *diag.Diagnostics) (auth *webhookAuthModel, known bool) {
+	if m.AuthConfig.IsUnknown() {
+		return nil, false
+	}
+	var blocks []webhookAuthModel
+	if !m.AuthConfig.IsNull() {
+		diags.Append(m.AuthConfig.ElementsAs(ctx, &blocks, false)...)
+	}
+	if len(blocks) == 0 {
+		return nil, true
+	}
+	return &blocks[0], true
+}
+
+// filters is the filter blocks; known as authConfig's.
+func (m *webhookResourceModel) filters(ctx context.Context, diags *diag.Diagnostics) (filters []webhookFilterModel, known bool) {
+	if m.Filters.IsUnknown() {
+		return nil, false
+	}
+	if !m.Filters.IsNull() {
+		diags.Append(m.Filters.ElementsAs(ctx, &filters, false)...)
+	}
+	return filters, true
+}
+
+// toDomain is the webhook as the rules see it; unknown values (and the values of unknown blocks)
+// become pipeline.Unknown.
+func (m *webhookResourceModel) toDomain(ctx context.Context, diags *diag.Diagnostics) *pipeline.Webhook {
 	w := &pipeline.Webhook{
 		Name: stringOrUnknown(m.Name), Authentication: stringOrUnknown(m.Authentication),
 		TargetPipeline: stringOrUnknown(m.TargetPipeline), TargetAction: stringOrUnknown(m.TargetAction),
 	}
-	if len(m.AuthConfig) > 0 {
-		w.SecretToken = stringOrUnknown(m.AuthConfig[0].SecretToken)
-		w.AllowedIPRange = stringOrUnknown(m.AuthConfig[0].AllowedIPRange)
+	switch auth, known := m.authConfig(ctx, diags); {
+	case !known:
+		w.SecretToken, w.AllowedIPRange = pipeline.Unknown, pipeline.Unknown
+	case auth != nil:
+		w.SecretToken = stringOrUnknown(auth.SecretToken)
+		w.AllowedIPRange = stringOrUnknown(auth.AllowedIPRange)
 	}
-	for _, f := range m.Filters {
+	filters, _ := m.filters(ctx, diags)
+	for _, f := range filters {
 		w.Filters = append(w.Filters, pipeline.WebhookFilter{JSONPath: stringOrUnknown(f.JSONPath), MatchEquals: stringOrUnknown(f.MatchEquals)})
 	}
 	return w
 }
 
+// toWebhook is the webhook to store: every value is known (a plan at apply).
 func (m *webhookResourceModel) toWebhook(ctx context.Context, diags *diag.Diagnostics) *backend.Webhook {
 	w := &backend.Webhook{
 		Name: m.Name.ValueString(), Authentication: m.Authentication.ValueString(),
 		TargetPipeline: m.TargetPipeline.ValueString(), TargetAction: m.TargetAction.ValueString(),
 	}
-	if len(m.AuthConfig) > 0 {
-		w.SecretToken = m.AuthConfig[0].SecretToken.ValueString()
-		w.AllowedIPRange = m.AuthConfig[0].AllowedIPRange.ValueString()
+	if auth, _ := m.authConfig(ctx, diags); auth != nil {
+		w.SecretToken = auth.SecretToken.ValueString()
+		w.AllowedIPRange = auth.AllowedIPRange.ValueString()
 	}
-	for _, f := range m.Filters {
+	filters, _ := m.filters(ctx, diags)
+	for _, f := range filters {
 		w.Filters = append(w.Filters, pipeline.WebhookFilter{JSONPath: f.JSONPath.ValueString(), MatchEquals: f.MatchEquals.ValueString()})
 	}
 	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
@@ -105,18 +149,22 @@ func (m *webhookResourceModel) fromDomain(ctx context.Context, w *backend.Webhoo
 	m.Name = types.StringValue(w.Name)
 	m.Authentication = types.StringValue(w.Authentication)
 	secret := types.StringNull()
-	if len(m.AuthConfig) > 0 {
-		secret = m.AuthConfig[0].SecretToken
+	if auth, _ := m.authConfig(ctx, diags); auth != nil {
+		secret = auth.SecretToken
 	}
+	auths := []webhookAuthModel{}
 	if w.AllowedIPRange != "" || !secret.IsNull() {
-		m.AuthConfig = []webhookAuthModel{{SecretToken: secret, AllowedIPRange: nullableString(w.AllowedIPRange)}}
-	} else {
-		m.AuthConfig = nil
+		auths = []webhookAuthModel{{SecretToken: secret, AllowedIPRange: nullableString(w.AllowedIPRange)}}
 	}
-	m.Filters = nil
+	filters := make([]webhookFilterModel, 0, len(w.Filters))
 	for _, f := range w.Filters {
-		m.Filters = append(m.Filters, webhookFilterModel{JSONPath: types.StringValue(f.JSONPath), MatchEquals: types.StringValue(f.MatchEquals)})
+		filters = append(filters, webhookFilterModel{JSONPath: types.StringValue(f.JSONPath), MatchEquals: types.StringValue(f.MatchEquals)})
 	}
+	var d diag.Diagnostics
+	m.AuthConfig, d = types.ListValueFrom(ctx, webhookAuthType, auths)
+	diags.Append(d...)
+	m.Filters, d = types.ListValueFrom(ctx, webhookFilterType, filters)
+	diags.Append(d...)
 	m.TargetPipeline = types.StringValue(w.TargetPipeline)
 	m.TargetAction = types.StringValue(w.TargetAction)
 	m.URL = types.StringValue(backend.WebhookURL("", w.AccountID, w.Region, w.Name))
@@ -138,7 +186,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		Description: "An HTTP endpoint that starts a pipeline when a request passes its authentication and filters, as " +
 			"`aws_codepipeline_webhook`. On the local backend `codepipeline serve` serves it at `url`: point a Git host's " +
-			"webhook (content type `application/json`) there.",
+			"webhook (content type `application/json` or `application/x-www-form-urlencoded`) there.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, Description: "The webhook name.",
@@ -225,7 +273,11 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Webhook: m.toDomain()}, pipeline.Options{At: pipeline.AtPlan}))
+	w := m.toDomain(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	addFindings(&resp.Diagnostics, pipeline.ValidateWith(pipeline.Input{Webhook: w}, pipeline.Options{At: pipeline.AtPlan}))
 }
 
 // ModifyPlan makes the URL and ARN known at plan, so other resources (or a Git host's

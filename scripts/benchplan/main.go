@@ -1,7 +1,9 @@
 // Command benchplan writes the configurations that scripts/bench-plan.sh plans: N pipelines of
 // S stages of A actions with artifacts flowing stage to stage, each with its own artifact
 // store, either as codepipeline resources or as terraform_data resources whose input is the
-// same nested object (the baseline: Terraform's own cost for the same data).
+// same nested object (the baseline: Terraform's own cost for the same data), or as the AWS
+// provider's aws_s3_bucket and aws_codepipeline resources with the same blocks (kind aws, its
+// provider configured to plan offline).
 package main
 
 import (
@@ -17,18 +19,24 @@ import (
 
 func main() {
 	out := flag.String("out", "", "directory to write main.tf into")
-	kind := flag.String("kind", "provider", "provider (codepipeline resources) or baseline (terraform_data)")
+	kind := flag.String("kind", "provider", "provider (codepipeline resources), baseline (terraform_data) or aws (aws_codepipeline)")
 	pipelines := flag.Int("pipelines", 100, "number of pipelines")
 	stages := flag.Int("stages", 10, "stages per pipeline, the first a source stage")
 	actions := flag.Int("actions", 5, "actions per stage")
 	flag.Parse()
-	if *out == "" || (*kind != "provider" && *kind != "baseline") || *stages < 2 || *actions < 1 {
+	if *out == "" || (*kind != "provider" && *kind != "baseline" && *kind != "aws") || *stages < 2 || *actions < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
 	var b strings.Builder
 	if *kind == "provider" {
 		b.WriteString("terraform {\n  required_providers {\n    codepipeline = { source = \"pipelinekit/codepipeline\" }\n  }\n}\n\nprovider \"codepipeline\" {}\n")
+	}
+	if *kind == "aws" {
+		// Static credentials and no account lookup: planning creates calls no AWS API.
+		b.WriteString("terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\", version = \"5.100.0\" }\n  }\n}\n\n" +
+			"provider \"aws\" {\n  region                      = \"us-east-1\"\n  access_key                  = \"bench\"\n  secret_key                  = \"bench\"\n" +
+			"  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n}\n")
 	}
 	for p := range *pipelines {
 		writePipeline(&b, *kind, p, *stages, *actions)
@@ -84,10 +92,14 @@ func writePipeline(b *strings.Builder, kind string, p, stages, actions int) {
 	name := fmt.Sprintf("bench-%03d", p)
 	role := arn.AWS.Role("111111111111", "pipeline")
 	names, acts := stagesOf(p, stages, actions)
-	if kind == "provider" {
-		fmt.Fprintf(b, "\nresource \"codepipeline_artifact_store\" \"s%03d\" {\n  bucket = %q\n}\n", p, bucket)
-		fmt.Fprintf(b, "\nresource \"codepipeline_pipeline\" \"p%03d\" {\n  name     = %q\n  role_arn = %q\n", p, name, role)
-		fmt.Fprintf(b, "  artifact_store {\n    location = codepipeline_artifact_store.s%03d.bucket\n    type     = \"S3\"\n  }\n", p)
+	if kind == "provider" || kind == "aws" {
+		store, pipe := "codepipeline_artifact_store", "codepipeline_pipeline"
+		if kind == "aws" {
+			store, pipe = "aws_s3_bucket", "aws_codepipeline"
+		}
+		fmt.Fprintf(b, "\nresource %q \"s%03d\" {\n  bucket = %q\n}\n", store, p, bucket)
+		fmt.Fprintf(b, "\nresource %q \"p%03d\" {\n  name     = %q\n  role_arn = %q\n", pipe, p, name, role)
+		fmt.Fprintf(b, "  artifact_store {\n    location = %s.s%03d.bucket\n    type     = \"S3\"\n  }\n", store, p)
 		for s, row := range acts {
 			fmt.Fprintf(b, "  stage {\n    name = %q\n", names[s])
 			for _, a := range row {

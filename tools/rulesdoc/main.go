@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/template"
 
@@ -18,7 +19,15 @@ import (
 
 func main() {
 	out := flag.String("out", "templates/guides/rules.md.tmpl", "file to write the rules guide to")
+	frames := flag.String("frames", "", "instead of the guide, write each rule's bad and fixed snippets, placed in their "+
+		"frames, as DIR/RULE-bad/main.tf and DIR/RULE-fixed/main.tf (the provider's differential test plans them)")
 	flag.Parse()
+	if *frames != "" {
+		if err := writeFrames(*frames); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	doc, err := render(pipeline.Rules())
 	if err != nil {
 		log.Fatal(err)
@@ -26,6 +35,22 @@ func main() {
 	if err := os.WriteFile(*out, doc, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// writeFrames writes every snippet, placed in its frame, as a configuration directory under dir.
+func writeFrames(dir string) error {
+	for id, s := range snippets {
+		for kind, src := range map[string]string{"bad": s.Bad, "fixed": s.Fixed} {
+			d := filepath.Join(dir, id+"-"+kind)
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(d, "main.tf"), []byte(s.Frame.Place(src)), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ruleDoc is what the guide shows of one rule.

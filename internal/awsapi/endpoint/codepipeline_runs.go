@@ -80,8 +80,11 @@ func triggerType(t string) string {
 
 // stageStatus is a stage's status in CodePipeline's enum.
 func stageStatus(s string) string {
-	if s == backend.StatusSuperseded {
+	switch s {
+	case backend.StatusSuperseded:
 		return backend.StatusCancelled
+	case "": // not entered yet: its entry condition is being evaluated
+		return backend.StatusInProgress
 	}
 	return s
 }
@@ -254,7 +257,7 @@ func (e *Endpoint) getPipelineExecution(ctx context.Context, req *awsapi.Request
 	out := pipelineExecution{PipelineName: run.Pipeline, PipelineVersion: run.PipelineVersion, PipelineExecutionID: run.ID,
 		Status: run.Status, StatusSummary: run.StatusReason, ArtifactRevisions: []artifactRevision{}, Variables: variablesOf(run),
 		Trigger:       executionTrigger{TriggerType: triggerType(run.Trigger), TriggerDetail: run.TriggerDetail},
-		ExecutionMode: run.ExecutionMode, ExecutionType: executionTypeOf(run), RollbackMetadata: rollbackOf(run)}
+		ExecutionMode: run.ExecutionMode, ExecutionType: executionTypeOf(run), RollbackMetadata: rollbackMetadataOf(run)}
 	for _, s := range sourceRevisions(def, run) {
 		if a := findAction(def, def.Stages[0].Name, s.ActionName); a != nil && len(a.OutputArtifacts) > 0 {
 			out.ArtifactRevisions = append(out.ArtifactRevisions, artifactRevision{Name: a.OutputArtifacts[0], RevisionId: s.RevisionId, RevisionSummary: s.RevisionSummary})
@@ -361,7 +364,7 @@ func (e *Endpoint) listPipelineExecutions(ctx context.Context, req *awsapi.Reque
 		s := executionSummary{PipelineExecutionID: r.ID, Status: r.Status, StatusSummary: r.StatusReason,
 			StartTime: epochOf(r.Started), LastUpdateTime: epochOf(lastUpdate(r)), SourceRevisions: sourceRevisions(def, r),
 			Trigger:       executionTrigger{TriggerType: triggerType(r.Trigger), TriggerDetail: r.TriggerDetail},
-			ExecutionMode: r.ExecutionMode, ExecutionType: executionTypeOf(r), RollbackMetadata: rollbackOf(r)}
+			ExecutionMode: r.ExecutionMode, ExecutionType: executionTypeOf(r), RollbackMetadata: rollbackMetadataOf(r)}
 		if s.SourceRevisions == nil {
 			s.SourceRevisions = []sourceRevision{}
 		}
@@ -463,7 +466,7 @@ type stageState struct {
 	InboundTransitionState *transitionState `json:"inboundTransitionState,omitempty"`
 	ActionStates           []actionState    `json:"actionStates"`
 	LatestExecution        *stageExecution  `json:"latestExecution,omitempty"`
-
+	// Conditions and retries: codepipeline_conditions.go.
 	BeforeEntryConditionState *stageConditionState `json:"beforeEntryConditionState,omitempty"`
 	OnSuccessConditionState   *stageConditionState `json:"onSuccessConditionState,omitempty"`
 	OnFailureConditionState   *stageConditionState `json:"onFailureConditionState,omitempty"`
@@ -528,19 +531,19 @@ func (e *Endpoint) getPipelineState(ctx context.Context, req *awsapi.Request, in
 		if si > 0 {
 			ss.InboundTransitionState = &transitionState{Enabled: true}
 		}
-		// The newest run that entered the stage is its latest execution.
+		// The newest run that entered the stage, or met its entry condition, is its latest
+		// execution.
 		var latest *backend.Run
 		for _, r := range runs {
-			// A stage whose entry condition is being evaluated is entered too.
-			if i := r.StageIndex(st.Name); i >= 0 && (r.Stages[i].Status != "" || len(r.Stages[i].Conditions) > 0) && r.Stages[i].Status != backend.StatusCancelled {
+			if i := r.StageIndex(st.Name); i >= 0 && ((r.Stages[i].Status != "" && r.Stages[i].Status != backend.StatusCancelled) || len(r.Stages[i].Conditions) > 0) {
 				latest = r
 				break
 			}
 		}
 		if latest != nil {
 			i := latest.StageIndex(st.Name)
-			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: orDefault(stageStatus(latest.Stages[i].Status), backend.StatusInProgress), Type: executionTypeOf(latest)}
-			conditionStates(&ss, &latest.Stages[i])
+			ss.LatestExecution = &stageExecution{PipelineExecutionID: latest.ID, Status: stageStatus(latest.Stages[i].Status), Type: executionTypeOf(latest)}
+			stageConditionsOf(&ss, latest, i)
 		}
 		for _, a := range st.Actions {
 			as := actionState{ActionName: a.Name}

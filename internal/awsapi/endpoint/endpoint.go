@@ -1,5 +1,5 @@
-// Package endpoint is the local cloud over the AWS wire: the operations of STS, S3, KMS, IAM
-// and CodePipeline, each an adapter from the wire (internal/awsapi) to a backend's
+// Package endpoint is the local cloud over the AWS wire: the operations of STS, S3, KMS, IAM,
+// CodePipeline, SSM and Secrets Manager, each an adapter from the wire (internal/awsapi) to a backend's
 // capabilities (internal/backend) — never a second implementation of the cloud. It
 // authenticates with the access keys the backend keeps, acts as the signer's account (or role
 // session), and leaves every access decision to the backend's policy evaluation: the data
@@ -102,6 +102,8 @@ func New(cfg Config) *Endpoint {
 	registerIAM(e)
 	registerCodePipeline(e)
 	registerCodePipelineConditions(e)
+	registerSSM(e)
+	registerSecretsManager(e)
 	return e
 }
 

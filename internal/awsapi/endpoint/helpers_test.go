@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -131,6 +133,8 @@ type clients struct {
 	kms *kms.Client
 	cp  *codepipeline.Client
 	s3  *s3.Client
+	ssm *ssm.Client
+	sm  *secretsmanager.Client
 }
 
 func (c *cloud) clients(key, secret, token string) *clients {
@@ -148,6 +152,8 @@ func (c *cloud) clients(key, secret, token string) *clients {
 		kms: kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = ep }),
 		cp:  codepipeline.NewFromConfig(cfg, func(o *codepipeline.Options) { o.BaseEndpoint = ep }),
 		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true }),
+		ssm: ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = ep }),
+		sm:  secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = ep }),
 	}
 }
 

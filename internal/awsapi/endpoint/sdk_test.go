@@ -37,6 +37,9 @@ func TestSDK(t *testing.T) {
 	t.Run("kms", func(t *testing.T) { kmsScenario(t, a) })
 	t.Run("iam", func(t *testing.T) { iamScenario(t, a) })
 	t.Run("codepipeline", func(t *testing.T) { codepipelineScenario(t, a) })
+	t.Run("codepipeline conditions", func(t *testing.T) { conditionsScenario(t, a) })
+	t.Run("ssm", func(t *testing.T) { ssmScenario(t, a) })
+	t.Run("secretsmanager", func(t *testing.T) { secretsManagerScenario(t, a, c.root(acctB)) })
 	var missing []string
 	for _, op := range c.ep.Operations() {
 		if !c.ops[op.Service+"/"+op.Name] {

@@ -155,7 +155,7 @@ var (
 )
 
 // Services are the services whose models are embedded, sorted (botocore's directory names:
-// codepipeline, codestar-connections, iam, kms, s3, sts).
+// codepipeline, codestar-connections, iam, kms, s3, secretsmanager, ssm, sts).
 func Services() []string {
 	entries, _ := fs.ReadDir(modelFS, "models")
 	var out []string

@@ -301,7 +301,7 @@ func TestValidateError(t *testing.T) {
 }
 
 func TestEmbeddedModels(t *testing.T) {
-	want := []string{"codepipeline", "codestar-connections", "iam", "kms", "s3", "sts"}
+	want := []string{"codepipeline", "codestar-connections", "iam", "kms", "s3", "secretsmanager", "ssm", "sts"}
 	if diff := cmp.Diff(want, shapes.Services()); diff != "" {
 		t.Fatalf("services (-want +got):\n%s", diff)
 	}
@@ -315,7 +315,7 @@ func TestEmbeddedModels(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{
 		"codepipeline": "json codepipeline", "codestar-connections": "json codestar-connections", "iam": "query iam",
-		"kms": "json kms", "s3": "rest-xml s3", "sts": "query sts",
+		"kms": "json kms", "s3": "rest-xml s3", "secretsmanager": "json secretsmanager", "ssm": "json ssm", "sts": "query sts",
 	}, protocols); diff != "" {
 		t.Errorf("protocols (-want +got):\n%s", diff)
 	}

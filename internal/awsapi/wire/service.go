@@ -62,14 +62,18 @@ var (
 		XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/", GlobalRegion: "us-east-1", MaxBody: 1 << 20}
 	STS = &Service{Name: "sts", Protocol: Query, APIVersion: "2011-06-15",
 		XMLNamespace: "https://sts.amazonaws.com/doc/2011-06-15/", MaxBody: 1 << 20}
-	S3 = &Service{Name: "s3", Protocol: RESTXML, APIVersion: "2006-03-01", MaxBody: 4 << 20}
+	S3  = &Service{Name: "s3", Protocol: RESTXML, APIVersion: "2006-03-01", MaxBody: 4 << 20}
+	SSM = &Service{Name: "ssm", Protocol: JSON, APIVersion: "2014-11-06",
+		TargetPrefix: "AmazonSSM", JSONVersion: "1.1", MaxBody: 1 << 20}
+	SecretsManager = &Service{Name: "secretsmanager", Protocol: JSON, APIVersion: "2017-10-17",
+		TargetPrefix: "secretsmanager", JSONVersion: "1.1", MaxBody: 1 << 20}
 )
 
 // Services are the services the endpoint speaks, by signing name.
 var Services = map[string]*Service{}
 
 func init() {
-	for _, s := range []*Service{CodePipeline, KMS, CodeStarConnections, IAM, STS, S3} {
+	for _, s := range []*Service{CodePipeline, KMS, CodeStarConnections, IAM, STS, S3, SSM, SecretsManager} {
 		Services[s.Name] = s
 	}
 }

@@ -45,7 +45,7 @@ func TestLocalBackendOffersEveryCapability(t *testing.T) {
 	}
 	defer b.Close()
 	got := backend.Capabilities(b)
-	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers, backend.CapabilityCloud, backend.CapabilityActionLogs}
+	want := []backend.Capability{backend.CapabilityRuns, backend.CapabilityWebhooks, backend.CapabilityTriggers, backend.CapabilityCloud, backend.CapabilityActionLogs, backend.CapabilitySecrets}
 	if len(got) != len(want) {
 		t.Fatalf("Capabilities = %v, want %v", got, want)
 	}

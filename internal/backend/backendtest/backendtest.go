@@ -101,7 +101,7 @@ var optionalCapabilities = []struct {
 // Cases lists the suite, by capability.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, actionLogCases, conditionCases, webhookCases, triggerCases,
+	for _, group := range [][]Case{storeCases, objectCases, keyCases, roleCases, pipelineCases, factCases, runCases, runActionTypeCases, actionLogCases, conditionCases, webhookCases, triggerCases, secretCases,
 		wireObjectCases, wireKeyCases, wireRoleCases, wirePipelineCases, cloudCases} {
 		all = append(all, group...)
 	}

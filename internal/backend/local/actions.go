@@ -151,6 +151,7 @@ func (x *executor) perform(ctx context.Context, si, j int) (*actionResult, error
 	}
 	defer func() { _ = removeAllWritable(dir) }()
 	logw := proc.NewLog(maxLogBytes)
+	x.followLog(si, j, logw)
 	defer func() { x.storeLog(si, j, logw.Bytes()) }()
 
 	job := &actionJob{x: x, stage: x.def.Stages[si].Name, action: act, principal: x.principalOf(&act),
@@ -357,6 +358,17 @@ func (x *executor) storeOutput(ctx context.Context, job *actionJob, name string,
 // state by the save that records the action's end.
 func (x *executor) storeLog(si, j int, log []byte) {
 	x.mu.Lock()
+	delete(x.live, [2]int{si, j})
 	x.pendingLogs = append(x.pendingLogs, actionLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log})
+	x.mu.Unlock()
+}
+
+// followLog makes the saves of the run write the log of a running action as it grows.
+func (x *executor) followLog(si, j int, log *proc.Log) {
+	x.mu.Lock()
+	if x.live == nil {
+		x.live = map[[2]int]*liveLog{}
+	}
+	x.live[[2]int{si, j}] = &liveLog{stage: x.def.Stages[si].Name, action: x.def.Stages[si].Actions[j].Name, log: log}
 	x.mu.Unlock()
 }

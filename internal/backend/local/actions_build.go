@@ -474,6 +474,16 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 		region = x.a.id.Region
 	}
 	vars := map[string]string{"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+	buildUUID := newUUID()
+	// With the AWS endpoint of `serve` running, the build acts as its role there, in the
+	// session CodeBuild's own would have.
+	creds, err := x.roleCredentials(ctx, job.principal, "AWSCodeBuild-"+buildUUID)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range creds {
+		vars[k] = v
+	}
 	if cb.project == "" {
 		return vars, nil // a Commands action: no CodeBuild project
 	}
@@ -481,7 +491,6 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 	if err != nil {
 		return nil, err
 	}
-	buildUUID := newUUID()
 	buildID := cb.project + ":" + buildUUID
 	vars["CODEBUILD_BUILD_ID"] = buildID
 	vars["CODEBUILD_BUILD_ARN"] = arn.Build(region, x.a.id.AccountID, buildID)
@@ -517,10 +526,29 @@ func (cb *codeBuild) builtinVariables(ctx context.Context, dirs buildspec.Dirs, 
 }
 
 // secretResolver reads the secret variables of builds (env.parameter-store,
-// env.secrets-manager, PARAMETER_STORE and SECRETS_MANAGER environment variables). The local
-// cloud has no parameter or secret store yet, so there is none: such a build fails before its
-// first phase, naming each variable. A store plugs in here, and only here.
-func (a *Account) secretResolver() buildspec.SecretResolver { return nil }
+// env.secrets-manager, PARAMETER_STORE and SECRETS_MANAGER environment variables) from the
+// parameter and secret store of the pipeline's account and region (secrets.go); buildspec
+// masks the values in the build's log.
+func (a *Account) secretResolver() buildspec.SecretResolver { return accountSecrets{a} }
+
+// accountSecrets is buildspec.SecretResolver over an account's store.
+type accountSecrets struct{ a *Account }
+
+func (s accountSecrets) Parameter(ctx context.Context, name string) (string, error) {
+	p, err := s.a.GetParameter(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return p.Value, nil
+}
+
+func (s accountSecrets) Secret(ctx context.Context, id, versionStage, versionID string) (string, error) {
+	v, err := s.a.GetSecretValue(ctx, id, versionStage, versionID)
+	if err != nil {
+		return "", err
+	}
+	return v.Value, nil
+}
 
 // sourceRevision is the revision a source action of this run produced the artifact from: its
 // commit, or its object version; "" when the artifact is not a source action's output.

@@ -280,32 +280,63 @@ reports:
 	}
 }
 
-func TestCodeBuildSecretVariablesFailClearlyWithoutAStore(t *testing.T) {
-	_, a, _ := accounts(t)
+// The buildspecs real projects write for secrets: a SecureString parameter, a JSON secret read
+// by key, a secret's previous version by stage and a version by id, and the action's
+// PARAMETER_STORE variable, all from the pipeline account's store, masked in the log.
+func TestCodeBuildSecretVariablesFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	_, a, b := accounts(t)
+	must[*backend.Parameter](t)(a.PutParameter(ctx, &backend.Parameter{Name: "/ci/npm-token", Type: backend.ParameterSecureString, Value: "npm-s3cret"}, false))
+	must[*backend.Parameter](t)(a.PutParameter(ctx, &backend.Parameter{Name: "/ci/region", Type: backend.ParameterString, Value: "eu-west-1"}, false))
+	first := must[*backend.Secret](t)(a.PutSecretValue(ctx, "ci/dockerhub", `{"user":"octo","token":"old-token"}`, nil))
+	must[*backend.Secret](t)(a.PutSecretValue(ctx, "ci/dockerhub", `{"user":"octo","token":"dckr-t0ken"}`, nil))
+	// Account B's store is its own: the same name there is not what the build reads.
+	must[*backend.Parameter](t)(b.PutParameter(ctx, &backend.Parameter{Name: "/ci/region", Type: backend.ParameterString, Value: "not-this-one"}, false))
 	spec := `version: 0.2
 env:
+  parameter-store:
+    DEPLOY_REGION: /ci/region
   secrets-manager:
     DOCKERHUB_TOKEN: ci/dockerhub:token
+    DOCKERHUB_USER: ci/dockerhub:user
+    OLD_TOKEN: ci/dockerhub:token:AWSPREVIOUS
+    FIRST_TOKEN: ci/dockerhub:token::` + first.VersionID + `
 phases:
   build:
-    commands: [touch ran]
+    commands:
+      - echo "token $DOCKERHUB_TOKEN npm $NPM_TOKEN"
+      - mkdir out
+      - printf '%s|%s|%s|%s|%s|%s' "$DEPLOY_REGION" "$DOCKERHUB_USER" "$DOCKERHUB_TOKEN" "$OLD_TOKEN" "$FIRST_TOKEN" "$NPM_TOKEN" > out/values
+artifacts:
+  files: [out/values]
+  discard-paths: yes
 `
-	build := codeBuildAction("Build", spec, []string{"src"}, nil, map[string]string{
-		"EnvironmentVariables": `[{"name":"STAGE","value":"prod","type":"PLAINTEXT"},{"name":"NPM_TOKEN","value":"/ci/npm-token","type":"PARAMETER_STORE"}]`,
+	build := codeBuildAction("Build", spec, []string{"src"}, []string{"out"}, map[string]string{
+		"EnvironmentVariables": `[{"name":"NPM_TOKEN","value":"/ci/npm-token","type":"PARAMETER_STORE"}]`,
 	})
 	p := shellPipeline("secret", "", stage("Build", build))
 	setupShellPipeline(t, a, p, nil)
 	run := startAndRun(t, a, "secret", nil)
-	msg := run.Action("Build", "Build").Error
-	if run.Status != backend.StatusFailed {
-		t.Fatalf("run %s", run.Status)
+	if run.Status != backend.StatusSucceeded {
+		t.Fatalf("run %s: %+v", run.Status, run.Action("Build", "Build"))
 	}
-	for _, want := range []string{
-		"env.secrets-manager.DOCKERHUB_TOKEN (secret ci/dockerhub:token): the local backend has no secret store",
-		"EnvironmentVariables NPM_TOKEN (PARAMETER_STORE) (parameter /ci/npm-token): the local backend has no parameter store",
-	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q does not say %q", msg, want)
+	if got, want := outputFiles(t, a, run, "Build", "Build", "out")["values"], "eu-west-1|octo|dckr-t0ken|old-token|old-token|npm-s3cret"; got != want {
+		t.Errorf("values %q, want %q", got, want)
+	}
+	log := logOf(t, a, run, "Build", "Build")
+	if strings.Contains(log, "dckr-t0ken") || strings.Contains(log, "npm-s3cret") || !strings.Contains(log, "token *** npm ***") {
+		t.Errorf("the log shows a secret or does not mask it:\n%s", log)
+	}
+
+	// A variable naming what the store does not have fails the build before its first phase.
+	missing := codeBuildAction("Build", "version: 0.2\nenv:\n  secrets-manager:\n    DB: prod/db:password\nphases:\n  build:\n    commands: [touch ran]\n",
+		[]string{"src"}, nil, map[string]string{"EnvironmentVariables": `[{"name":"GONE","value":"/ci/gone","type":"PARAMETER_STORE"}]`})
+	setupShellPipeline(t, a, shellPipeline("missing", "", stage("Build", missing)), nil)
+	run = startAndRun(t, a, "missing", nil)
+	msg := run.Action("Build", "Build").Error
+	for _, want := range []string{"env.secrets-manager.DB", "prod/db", "GONE", "/ci/gone"} {
+		if run.Status != backend.StatusFailed || !strings.Contains(msg, want) {
+			t.Errorf("run %s, error %q does not name %q", run.Status, msg, want)
 		}
 	}
 }

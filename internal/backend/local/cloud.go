@@ -198,16 +198,25 @@ func (a *Account) AssumeRole(ctx context.Context, req backend.AssumeRoleRequest)
 		Principal: "arn:" + string(arn.PartitionOf(a.id.Region)) + ":sts::" + role.AccountID + ":assumed-role/" + role.Name + "/" + req.SessionName,
 		RoleARN:   role.ARN, RoleID: role.ID, SessionName: req.SessionName, Created: now,
 	}
-	err = a.c.write(ctx, func(tx *sql.Tx) error {
+	if err := a.c.storeSessionKey(ctx, key, now); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// storeSessionKey keeps a role session's key, its secret and token sealed, and forgets the
+// sessions expired long enough ago.
+func (c *Cloud) storeSessionKey(ctx context.Context, key *backend.AccessKey, now time.Time) error {
+	return c.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM access_keys WHERE role_arn != '' AND expires_at < ?`,
 			now.Add(-expiredKeysKept).Format(keyTimeFormat)); err != nil {
 			return err
 		}
-		secret, err := seal(a.c.master, []byte(key.Secret), accessKeyAAD(key.ID, "secret"))
+		secret, err := seal(c.master, []byte(key.Secret), accessKeyAAD(key.ID, "secret"))
 		if err != nil {
 			return err
 		}
-		token, err := seal(a.c.master, []byte(key.SessionToken), accessKeyAAD(key.ID, "token"))
+		token, err := seal(c.master, []byte(key.SessionToken), accessKeyAAD(key.ID, "token"))
 		if err != nil {
 			return err
 		}
@@ -216,10 +225,6 @@ func (a *Account) AssumeRole(ctx context.Context, req backend.AssumeRoleRequest)
 			secret, token, key.Expires.Format(keyTimeFormat), timeText(now))
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return key, nil
 }
 
 // Authorize decides a request of the AWS endpoint with the principal's identity policies and

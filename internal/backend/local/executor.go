@@ -13,6 +13,7 @@ import (
 
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/backend"
 	"github.com/pipelinekit/terraform-provider-codepipeline/internal/pipeline"
+	"github.com/pipelinekit/terraform-provider-codepipeline/internal/runner/proc"
 )
 
 // Heartbeat timing of run owners (see liveness.go). A run whose owner is a dead process of
@@ -104,7 +105,10 @@ type executor struct {
 	mu          sync.Mutex
 	run         *backend.Run
 	pendingLogs []actionLog // written by the next save
-	heldLock    string      // the stage this run holds the lock of, "" for none
+	// live are the logs of the running actions: a save writes what each printed since the
+	// last one, so that a log can be read (and followed) while its action runs.
+	live     map[[2]int]*liveLog
+	heldLock string // the stage this run holds the lock of, "" for none
 	// dirty lists the stages changed since the last write (see touch); allDirty asks for
 	// every stage, as the first write does (a run stored before stage rows has none yet) and
 	// the last (so that the final state is whole even if a change was not marked).
@@ -140,6 +144,9 @@ func (x *executor) heartbeat(ctx context.Context) {
 				_, err := tx.ExecContext(ctx, `UPDATE executions SET heartbeat_at = ? WHERE id = ? AND owner = ?`, x.a.c.timestamp(), x.run.ID, x.a.c.owner)
 				return err
 			})
+			if x.liveLogsGrew() {
+				_ = x.save(ctx)
+			}
 		}
 	}
 }
@@ -201,7 +208,10 @@ func (x *executor) writeState(ctx context.Context) error {
 	}
 	dirty, allDirty := x.dirty, x.allDirty
 	x.dirty, x.allDirty = nil, false
-	logs := x.pendingLogs
+	// The logs of running actions first, then those of actions that ended: one snapshot under
+	// mu, so a log that ended is never overwritten by an older live copy (saves are serial).
+	logs := x.liveLogsToWrite()
+	logs = append(logs, x.pendingLogs...)
 	x.pendingLogs = nil
 	x.mu.Unlock()
 	if err == nil {
@@ -248,6 +258,38 @@ func writeLogs(ctx context.Context, tx *sql.Tx, runID string, logs []actionLog) 
 type actionLog struct {
 	stage, action string
 	log           []byte
+}
+
+// liveLog is the log of a running action, and how much of it the last save wrote.
+type liveLog struct {
+	stage, action string
+	log           *proc.Log
+	written       int64
+}
+
+// liveLogsGrew reports whether a running action printed something since the last save.
+func (x *executor) liveLogsGrew() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, l := range x.live {
+		if l.log.Len() != l.written {
+			return true
+		}
+	}
+	return false
+}
+
+// liveLogsToWrite returns the logs of running actions that grew since the last save; x.mu is
+// held.
+func (x *executor) liveLogsToWrite() []actionLog {
+	var out []actionLog
+	for _, l := range x.live {
+		if n := l.log.Len(); n != l.written {
+			l.written = n
+			out = append(out, actionLog{stage: l.stage, action: l.action, log: l.log.Bytes()})
+		}
+	}
+	return out
 }
 
 // control is what other processes asked of the run.
@@ -315,7 +357,7 @@ func (x *executor) finish(ctx context.Context, status string, lastStage int) err
 // returns how it ended: Succeeded, Skipped, Failed or Stopped.
 func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	stage := &x.def.Stages[si]
-	if entered, outcome, err := x.enterStage(ctx, stage.Name); err != nil || !entered {
+	if entered, outcome, err := x.enterStage(ctx, si); err != nil || !entered {
 		return outcome, err
 	}
 	// A rollback re-runs the stage's actions as they ran then: no conditions, no rollback.
@@ -330,6 +372,7 @@ func (x *executor) runStage(ctx context.Context, si int) (string, error) {
 	}
 	x.mu.Lock()
 	x.run.Stages[si].Status = backend.StatusInProgress
+	x.run.Stages[si].Entered = x.a.c.now().UTC()
 	x.touch(si)
 	x.mu.Unlock()
 	if err := x.save(ctx); err != nil {
@@ -532,11 +575,12 @@ func actionGroups(actions []pipeline.Action) [][]int {
 // first; SUPERSEDED waits for the stage to be free, and a newer run waiting for the same stage
 // supersedes this one. It returns entered=false with the run's outcome when the run stops or
 // is superseded while waiting.
-func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, outcome string, err error) {
+func (x *executor) enterStage(ctx context.Context, si int) (entered bool, outcome string, err error) {
 	mode := x.def.Mode()
 	if mode == pipeline.ExecutionModeParallel {
 		return true, "", nil
 	}
+	stage := x.def.Stages[si].Name
 	for {
 		acquired, err := x.tryLock(ctx, stage, mode)
 		if err != nil {
@@ -544,6 +588,19 @@ func (x *executor) enterStage(ctx context.Context, stage string) (entered bool, 
 		}
 		if acquired {
 			return true, "", nil
+		}
+		x.mu.Lock()
+		firstWait := x.run.Stages[si].WaitingSince.IsZero()
+		if firstWait {
+			// Recorded once: when the run began to wait for another run to leave the stage.
+			x.run.Stages[si].WaitingSince = x.a.c.now().UTC()
+			x.touch(si)
+		}
+		x.mu.Unlock()
+		if firstWait {
+			if err := x.save(ctx); err != nil {
+				return false, "", err
+			}
 		}
 		c, err := x.readControl(ctx)
 		if err != nil {

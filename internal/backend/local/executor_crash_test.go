@@ -79,17 +79,19 @@ func TestKilledDriverLeavesAnAbandonedRunAndIntactArtifacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	eventually(t, "the child to run the Hang action", func() bool {
-		_, err := os.Stat(pidFile)
-		return actionStatus(t, a, "crash", run.ID, "Hang", "Hang") == backend.StatusInProgress && err == nil
-	})
 	// The action's process group outlives its killed driver until the recovery kills it;
 	// should the test stop before, it is killed at the end. The group is the one the driver
-	// recorded (the pid the action wrote is its pid inside its sandbox).
+	// recorded (the pid the action wrote is its pid inside its sandbox); the driver records it
+	// after starting the action, so the action may be running a moment before its row exists.
 	var actionGroup int
-	if err := c.reader.QueryRow(`SELECT pgid FROM action_processes WHERE execution_id = ?`, run.ID).Scan(&actionGroup); err != nil || actionGroup <= 1 {
-		t.Fatalf("the action's process group: %d %v", actionGroup, err)
-	}
+	eventually(t, "the child to run the Hang action and record its process group", func() bool {
+		_, err := os.Stat(pidFile)
+		if actionStatus(t, a, "crash", run.ID, "Hang", "Hang") != backend.StatusInProgress || err != nil {
+			return false
+		}
+		err = c.reader.QueryRow(`SELECT pgid FROM action_processes WHERE execution_id = ?`, run.ID).Scan(&actionGroup)
+		return err == nil && actionGroup > 1
+	})
 	t.Cleanup(func() { _ = syscall.Kill(-actionGroup, syscall.SIGKILL) })
 
 	before := must[*backend.Run](t)(a.GetRun(ctx, "crash", run.ID))

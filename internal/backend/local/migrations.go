@@ -398,6 +398,45 @@ var migrations = []migration{{
 		// while its leader is that process (pids are reused, sometimes within minutes).
 		`ALTER TABLE action_processes ADD COLUMN started TEXT NOT NULL DEFAULT ''`,
 	},
+}, {
+	// 13 is taken by work landing on another branch.
+	version: 14,
+	name:    "parameter and secret store",
+	stmts: []string{
+		// Every version of a parameter (GetParameter NAME:VERSION reads old ones); values sealed
+		// with the master key, bound to account, region, name and version (secrets.go).
+		`CREATE TABLE parameters (
+			account_id   TEXT NOT NULL,
+			region       TEXT NOT NULL,
+			name         TEXT NOT NULL,
+			version      INTEGER NOT NULL,
+			type         TEXT NOT NULL,
+			description  TEXT NOT NULL DEFAULT '',
+			value_sealed BLOB NOT NULL,
+			modified_at  TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, name, version)
+		)`,
+		`CREATE TABLE secrets (
+			account_id TEXT NOT NULL,
+			region     TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			arn        TEXT NOT NULL UNIQUE,
+			created_at TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, name)
+		)`,
+		// stages: a JSON array of the version's stage labels (a version without one is kept, as
+		// Secrets Manager keeps it until it deprecates it).
+		`CREATE TABLE secret_versions (
+			account_id   TEXT NOT NULL,
+			region       TEXT NOT NULL,
+			name         TEXT NOT NULL,
+			version_id   TEXT NOT NULL,
+			stages       TEXT NOT NULL,
+			value_sealed BLOB NOT NULL,
+			created_at   TEXT NOT NULL,
+			PRIMARY KEY (account_id, region, name, version_id)
+		)`,
+	},
 }}
 
 // SchemaVersion is the schema version this code writes.

@@ -33,11 +33,13 @@ type runRecord struct {
 }
 
 type stageRecord struct {
-	Name       string            `json:"Name"`
-	Status     string            `json:"Status"`
-	Actions    []actionRecord    `json:"Actions"`
-	Conditions []conditionRecord `json:"Conditions,omitempty"`
-	Retry      *retryRecord      `json:"Retry,omitempty"`
+	Name         string            `json:"Name"`
+	Status       string            `json:"Status"`
+	WaitingSince *time.Time        `json:"WaitingSince,omitempty"`
+	Entered      *time.Time        `json:"Entered,omitempty"`
+	Actions      []actionRecord    `json:"Actions"`
+	Conditions   []conditionRecord `json:"Conditions,omitempty"`
+	Retry        *retryRecord      `json:"Retry,omitempty"`
 }
 
 type conditionRecord struct {
@@ -116,7 +118,7 @@ func (r runRecord) toRun() backend.Run {
 }
 
 func stageRecordOf(st backend.StageRun) stageRecord {
-	out := stageRecord{Name: st.Name, Status: st.Status}
+	out := stageRecord{Name: st.Name, Status: st.Status, WaitingSince: timeOrNil(st.WaitingSince), Entered: timeOrNil(st.Entered)}
 	for _, a := range st.Actions {
 		ar := actionRecord{Name: a.Name, Status: a.Status, Attempt: a.Attempt, Started: a.Started, Ended: a.Ended,
 			OutputVariables: a.OutputVariables, Summary: a.Summary, Error: a.Error}
@@ -146,6 +148,12 @@ func stageRecordOf(st backend.StageRun) stageRecord {
 
 func (s stageRecord) toStage() backend.StageRun {
 	out := backend.StageRun{Name: s.Name, Status: s.Status}
+	if s.WaitingSince != nil {
+		out.WaitingSince = *s.WaitingSince
+	}
+	if s.Entered != nil {
+		out.Entered = *s.Entered
+	}
 	for _, a := range s.Actions {
 		ar := backend.ActionRun{Name: a.Name, Status: a.Status, Attempt: a.Attempt, Started: a.Started, Ended: a.Ended,
 			OutputVariables: a.OutputVariables, Summary: a.Summary, Error: a.Error}
@@ -170,6 +178,14 @@ func (s stageRecord) toStage() backend.StageRun {
 		out.Retry = &backend.StageRetry{AutoAttempts: s.Retry.AutoAttempts, ManualAttempts: s.Retry.ManualAttempts, LatestTrigger: s.Retry.LatestTrigger}
 	}
 	return out
+}
+
+// timeOrNil leaves a zero time out of a record (a field schema 6 did not write).
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func webhookFilterRecords(fs []pipeline.WebhookFilter) []webhookFilterRecord {

@@ -324,9 +324,8 @@ func (a *Account) RetryStage(ctx context.Context, pipelineName, id, stage string
 		}
 		st.Retry.ManualAttempts++
 		st.Retry.LatestTrigger = backend.RetryManual
-		run.Stages[si].Status = ""
-		for k := si + 1; k < len(run.Stages); k++ {
-			run.Stages[k].Status = ""
+		for k := si; k < len(run.Stages); k++ {
+			run.Stages[k].Status, run.Stages[k].WaitingSince, run.Stages[k].Entered = "", time.Time{}, time.Time{}
 		}
 		run.Status, run.StatusReason, run.Ended = backend.StatusInProgress, "", time.Time{}
 		if _, err := putRun(ctx, tx, &run, `UPDATE executions SET state = ?, status = ?, owner = '', heartbeat_at = ?, stop_requested = 0, stop_abandon = 0, stop_reason = '' WHERE id = ?`,

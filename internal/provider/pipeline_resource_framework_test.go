@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -25,8 +23,12 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*pipelineResource)(nil)
 )
 
-// NewPipelineResource returns the codepipeline_pipeline resource.
-func NewPipelineResource() resource.Resource { return &pipelineResource{} }
+// The framework implementation of codepipeline_pipeline, as it was served before the protocol
+// level one (pipelineServer, pipeline_protocol.go) replaced it. It is kept for the differential
+// test only: both must answer the same requests with the same bytes.
+
+// newFrameworkPipelineResource returns the framework's codepipeline_pipeline resource.
+func newFrameworkPipelineResource() resource.Resource { return &pipelineResource{} }
 
 // pipelineResource stores a pipeline definition, validated against the whole rules catalogue.
 type pipelineResource struct {
@@ -176,12 +178,6 @@ func (r *pipelineResource) preflight(ctx context.Context, p *pipeline.Pipeline, 
 	return !diags.HasError()
 }
 
-func (m *pipelineResourceModel) setComputed(rec *backend.PipelineRecord) {
-	m.ID = types.StringValue(rec.Name)
-	m.ARN = types.StringValue(rec.ARN)
-	m.Version = types.Int64Value(int64(rec.Version))
-}
-
 // pipelineFrom reads a pipeline from a configuration or plan. While blocks are not known yet
 // (dynamic blocks over unknown values) it returns ok=false without an error: the checks run
 // again once they are known.
@@ -196,11 +192,163 @@ func pipelineFrom(ctx context.Context, get func(context.Context, any) diag.Diagn
 	return m.toDomain(), true
 }
 
-// sameDefinition compares two definitions, empty and absent being the same.
-func sameDefinition(a, b *pipeline.Pipeline) bool {
-	return cmp.Equal(a, b, cmpopts.EquateEmpty())
+// The framework model's conversion to the domain, which decodePipeline replaced; the
+// framework implementation above reads its values with it.
+
+// toDomain converts the model to the domain pipeline. Values known only after apply become
+// pipeline.Unknown (or are listed in Action.UnknownAttrs), so rules skip them at plan.
+func (m *pipelineResourceModel) toDomain() *pipeline.Pipeline {
+	p := &pipeline.Pipeline{
+		Name:          stringOrUnknown(m.Name),
+		RoleARN:       stringOrUnknown(m.RoleARN),
+		PipelineType:  stringOrUnknown(m.PipelineType),
+		ExecutionMode: stringOrUnknown(m.ExecutionMode),
+		Tags:          stringMapOf(m.Tags),
+	}
+	for _, s := range m.ArtifactStore {
+		ref := pipeline.ArtifactStoreRef{Location: stringOrUnknown(s.Location), Type: stringOrUnknown(s.Type), Region: stringOrUnknown(s.Region)}
+		if len(s.EncryptionKey) > 0 {
+			ref.EncryptionKey = &pipeline.EncryptionKey{ID: stringOrUnknown(s.EncryptionKey[0].ID), Type: stringOrUnknown(s.EncryptionKey[0].Type)}
+		}
+		p.ArtifactStores = append(p.ArtifactStores, ref)
+	}
+	for _, s := range m.Stage {
+		st := pipeline.Stage{Name: stringOrUnknown(s.Name)}
+		if len(s.BeforeEntry) > 0 {
+			st.BeforeEntry = conditionOf(s.BeforeEntry[0].Condition)
+		}
+		if len(s.OnSuccess) > 0 {
+			st.OnSuccess = conditionOf(s.OnSuccess[0].Condition)
+		}
+		if len(s.OnFailure) > 0 {
+			f := s.OnFailure[0]
+			st.OnFailure = &pipeline.FailureConditions{Result: stringOrUnknown(f.Result), Condition: conditionOf(f.Condition)}
+			if len(f.RetryConfiguration) > 0 {
+				st.OnFailure.RetryConfiguration = &pipeline.RetryConfiguration{RetryMode: stringOrUnknown(f.RetryConfiguration[0].RetryMode)}
+			}
+		}
+		for _, a := range s.Action {
+			st.Actions = append(st.Actions, a.toDomain())
+		}
+		p.Stages = append(p.Stages, st)
+	}
+	for _, t := range m.Trigger {
+		tr := pipeline.Trigger{ProviderType: stringOrUnknown(t.ProviderType)}
+		if len(t.GitConfiguration) > 0 {
+			g := t.GitConfiguration[0]
+			tr.SourceActionName = stringOrUnknown(g.SourceActionName)
+			for _, f := range g.Push {
+				tr.Push = append(tr.Push, pipeline.GitFilter{Branches: globOf(f.Branches), Tags: globOf(f.Tags), FilePaths: globOf(f.FilePaths)})
+			}
+			for _, f := range g.PullRequest {
+				events, _ := stringsOf(f.Events)
+				tr.PullRequest = append(tr.PullRequest, pipeline.GitFilter{Branches: globOf(f.Branches), FilePaths: globOf(f.FilePaths), Events: events})
+			}
+		}
+		p.Triggers = append(p.Triggers, tr)
+	}
+	for _, v := range m.Variable {
+		p.Variables = append(p.Variables, pipeline.Variable{
+			Name: stringOrUnknown(v.Name), DefaultValue: stringOrUnknown(v.DefaultValue), Description: stringOrUnknown(v.Description),
+		})
+	}
+	return p
 }
 
-func pipelineARN(id backend.Identity, name string) string {
-	return arn.Pipeline(id.Region, id.AccountID, name)
+func (a *actionModel) toDomain() pipeline.Action {
+	out := pipeline.Action{
+		Name: stringOrUnknown(a.Name), Category: stringOrUnknown(a.Category), Owner: stringOrUnknown(a.Owner),
+		Provider: stringOrUnknown(a.Provider), Version: stringOrUnknown(a.Version),
+		RoleARN: stringOrUnknown(a.RoleARN), Region: stringOrUnknown(a.Region), Namespace: stringOrUnknown(a.Namespace),
+		RunOrder: intOrUnknown(a.RunOrder), TimeoutInMinutes: intOrUnknown(a.TimeoutInMinutes),
+		// Null in the configuration is an absent run_order (the default, 1); an explicit 0 is not.
+		RunOrderSet: !a.RunOrder.IsNull() && !a.RunOrder.IsUnknown(),
+	}
+	if a.Configuration.IsUnknown() {
+		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
+	} else {
+		out.Configuration = stringMapOf(a.Configuration)
+	}
+	out.InputArtifacts = listWithUnknowns(a.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
+	out.OutputArtifacts = listWithUnknowns(a.OutputArtifacts, "output_artifacts", &out.UnknownAttrs)
+	out.Commands = listWithUnknowns(a.Commands, "commands", &out.UnknownAttrs)
+	out.OutputVariables = listWithUnknowns(a.OutputVariables, "output_variables", &out.UnknownAttrs)
+	return out
+}
+
+// conditionOf converts a condition block list (at most one block); nil when there is none.
+func conditionOf(blocks []conditionModel) *pipeline.Condition {
+	if len(blocks) == 0 {
+		return nil
+	}
+	c := &pipeline.Condition{Result: stringOrUnknown(blocks[0].Result)}
+	for _, r := range blocks[0].Rule {
+		c.Rules = append(c.Rules, r.toDomain())
+	}
+	return c
+}
+
+func (r *ruleModel) toDomain() pipeline.ConditionRule {
+	out := pipeline.ConditionRule{
+		Name: stringOrUnknown(r.Name), Region: stringOrUnknown(r.Region), RoleARN: stringOrUnknown(r.RoleARN),
+		TimeoutInMinutes: intOrUnknown(r.TimeoutInMinutes),
+	}
+	if len(r.RuleTypeID) > 0 {
+		t := r.RuleTypeID[0]
+		out.RuleTypeID = pipeline.RuleTypeID{Category: stringOrUnknown(t.Category), Owner: stringOrUnknown(t.Owner),
+			Provider: stringOrUnknown(t.Provider), Version: stringOrUnknown(t.Version)}
+	}
+	if r.Configuration.IsUnknown() {
+		out.UnknownAttrs = append(out.UnknownAttrs, "configuration")
+	} else {
+		out.Configuration = stringMapOf(r.Configuration)
+	}
+	out.InputArtifacts = listWithUnknowns(r.InputArtifacts, "input_artifacts", &out.UnknownAttrs)
+	out.Commands = listWithUnknowns(r.Commands, "commands", &out.UnknownAttrs)
+	return out
+}
+
+func globOf(blocks []globFilterModel) *pipeline.GlobFilter {
+	if len(blocks) == 0 {
+		return nil
+	}
+	inc, _ := stringsOf(blocks[0].Includes)
+	exc, _ := stringsOf(blocks[0].Excludes)
+	return &pipeline.GlobFilter{Includes: inc, Excludes: exc}
+}
+
+func intOrUnknown(v types.Int64) int {
+	if v.IsUnknown() {
+		return pipeline.UnknownInt
+	}
+	return int(v.ValueInt64())
+}
+
+// listWithUnknowns converts a list whose elements may be unknown: a wholly unknown list is
+// recorded in unknownAttrs under attr, an unknown element becomes pipeline.Unknown.
+func listWithUnknowns(l types.List, attr string, unknownAttrs *[]string) []string {
+	if l.IsUnknown() {
+		*unknownAttrs = append(*unknownAttrs, attr)
+		return nil
+	}
+	if l.IsNull() {
+		return nil
+	}
+	out := make([]string, 0, len(l.Elements()))
+	for _, e := range l.Elements() {
+		out = append(out, stringOrUnknown(e.(types.String)))
+	}
+	return out
+}
+
+// stringMapOf converts a map of strings; unknown elements become pipeline.Unknown.
+func stringMapOf(m types.Map) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := make(map[string]string, len(m.Elements()))
+	for k, v := range m.Elements() {
+		out[k] = stringOrUnknown(v.(types.String))
+	}
+	return out
 }
