@@ -385,7 +385,13 @@ const (
 	KindPolicy    = "policy"
 	KindPipeline  = "pipeline"
 	KindExecution = "pipeline execution"
+	KindStage     = "stage"
 	KindAction    = "action"
+	KindWebhook   = "webhook"
+	KindParameter = "parameter"
+	KindSecret    = "secret"
+	// KindSecretVersion is a secret that exists without the version or stage asked for.
+	KindSecretVersion = "secret version"
 )
 
 func (e *NotFound) Error() string { return fmt.Sprintf("%s %q: %s", e.Kind, e.Name, ErrNotFound) }

@@ -28,10 +28,6 @@ func registerCodePipelineConditions(e *Endpoint) {
 	}
 }
 
-// kindStage is the kind of backend.NotFound the runner answers for a stage the pipeline (or
-// the execution's definition) does not have.
-const kindStage = "stage"
-
 // conditionError answers a runner's refusal of a rollback or an override in CodePipeline's
 // words; anything else as cpError does.
 func (e *Endpoint) conditionError(req *awsapi.Request, pipelineName string, err error) error {
@@ -43,7 +39,7 @@ func (e *Endpoint) conditionError(req *awsapi.Request, pipelineName string, err 
 		return wire.NewError(400, "ConditionNotOverridableException", "%s", err.Error())
 	case errors.Is(err, backend.ErrNotLatestExecution):
 		return wire.NewError(400, "NotLatestPipelineExecutionException", "%s", err.Error())
-	case errors.As(err, &nf) && nf.Kind == kindStage:
+	case errors.As(err, &nf) && nf.Kind == backend.KindStage:
 		return stageNotFound(nf.Name, pipelineName)
 	}
 	return e.cpError(req, err)

@@ -29,7 +29,7 @@ func registerSecretsManager(e *Endpoint) {
 // secretsManagerError answers a backend error in Secrets Manager's words.
 func (e *Endpoint) secretsManagerError(req *awsapi.Request, err error) error {
 	return e.serviceError(req, err, func(nf *backend.NotFound) *wire.Error {
-		if nf.Kind == "secret version" {
+		if nf.Kind == backend.KindSecretVersion {
 			return wire.NewError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for %s.", nf.Name)
 		}
 		return wire.NewError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")

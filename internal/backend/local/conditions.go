@@ -318,7 +318,7 @@ func (a *Account) OverrideStageCondition(ctx context.Context, pipelineName, stag
 		}
 		si := e.run.StageIndex(stage)
 		if si < 0 || si >= len(e.definition.Stages) {
-			return backend.NotFoundError("stage", stage)
+			return backend.NotFoundError(backend.KindStage, stage)
 		}
 		if e.definition.Stages[si].Condition(conditionType) == nil {
 			return fmt.Errorf("stage %q has no %s condition: %w: %w", stage, pipeline.ConditionBlock(conditionType), backend.ErrConditionNotOverridable, backend.ErrInvalid)

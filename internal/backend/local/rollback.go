@@ -56,7 +56,7 @@ func (a *Account) rollbackAllowed(ctx context.Context, q querier, rec *backend.P
 		}
 	}
 	if si < 0 {
-		return backend.NotFoundError("stage", stage)
+		return backend.NotFoundError(backend.KindStage, stage)
 	}
 	if def.Mode() == pipeline.ExecutionModeParallel {
 		return unableToRollback("pipeline %s runs in PARALLEL mode, where executions run side by side and there is no stage to roll back", rec.Name)

@@ -97,7 +97,7 @@ func (a *Account) parameterRef(ref string) (string, int64, error) {
 		return "", 0, fmt.Errorf("%q is not a parameter ARN (arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME): %w", ref, backend.ErrInvalid)
 	}
 	if parsed.AccountID != a.id.AccountID || parsed.Region != a.id.Region {
-		return "", 0, backend.NotFoundError("parameter", name+" (parameters of other accounts and regions cannot be read)")
+		return "", 0, backend.NotFoundError(backend.KindParameter, name+" (parameters of other accounts and regions cannot be read)")
 	}
 	if strings.Contains(rest, "/") {
 		rest = "/" + rest
@@ -123,7 +123,7 @@ func (a *Account) GetParameter(ctx context.Context, ref string) (*backend.Parame
 	var modified string
 	err = a.c.reader.QueryRowContext(ctx, q, args...).Scan(&p.Version, &p.Type, &p.Description, &sealed, &modified)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("parameter", ref)
+		return nil, backend.NotFoundError(backend.KindParameter, ref)
 	}
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func (a *Account) DeleteParameter(ctx context.Context, ref string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("parameter", name)
+			return backend.NotFoundError(backend.KindParameter, name)
 		}
 		return nil
 	})
@@ -190,7 +190,7 @@ func (a *Account) secretName(ctx context.Context, q interface {
 			return "", "", fmt.Errorf("%q is not a secret ARN (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME): %w", id, backend.ErrInvalid)
 		}
 		if parsed.AccountID != a.id.AccountID || parsed.Region != a.id.Region {
-			return "", "", backend.NotFoundError("secret", id+" (secrets of other accounts and regions cannot be read)")
+			return "", "", backend.NotFoundError(backend.KindSecret, id+" (secrets of other accounts and regions cannot be read)")
 		}
 		name = rest
 	}
@@ -198,7 +198,7 @@ func (a *Account) secretName(ctx context.Context, q interface {
 	err := q.QueryRowContext(ctx, `SELECT name, arn FROM secrets WHERE account_id = ? AND region = ? AND (name = ? OR arn = ?)
 		ORDER BY arn = ? DESC LIMIT 1`, a.id.AccountID, a.id.Region, name, id, id).Scan(&found, &foundARN)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", backend.NotFoundError("secret", id)
+		return "", "", backend.NotFoundError(backend.KindSecret, id)
 	}
 	return found, foundARN, err
 }
@@ -354,7 +354,7 @@ func (a *Account) GetSecretValue(ctx context.Context, id, versionStage, versionI
 	} else if versionStage != "" {
 		what += " with stage " + versionStage
 	}
-	return nil, backend.NotFoundError("secret version", secretARN+" "+what)
+	return nil, backend.NotFoundError(backend.KindSecretVersion, secretARN+" "+what)
 }
 
 // ListSecrets returns every secret with its current version, without values.

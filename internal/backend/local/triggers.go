@@ -239,7 +239,7 @@ func (a *Account) PutWebhook(ctx context.Context, w *backend.Webhook, update boo
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return backend.NotFoundError("webhook", arn)
+				return backend.NotFoundError(backend.KindWebhook, arn)
 			}
 			return nil
 		}
@@ -279,7 +279,7 @@ func (c *Cloud) LookupWebhook(ctx context.Context, accountID, region, name strin
 		FROM webhooks WHERE account_id = ? AND region = ? AND name = ?`, accountID, region, name).
 		Scan(&w.ARN, &w.Authentication, &sealed, &w.AllowedIPRange, &filters, &w.TargetPipeline, &w.TargetAction, &tags, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFoundError("webhook", arn.Webhook(region, accountID, name))
+		return nil, backend.NotFoundError(backend.KindWebhook, arn.Webhook(region, accountID, name))
 	}
 	if err != nil {
 		return nil, err
@@ -318,7 +318,7 @@ func (a *Account) DeleteWebhook(ctx context.Context, name string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return backend.NotFoundError("webhook", arn.Webhook(a.id.Region, a.id.AccountID, name))
+			return backend.NotFoundError(backend.KindWebhook, arn.Webhook(a.id.Region, a.id.AccountID, name))
 		}
 		return nil
 	})
